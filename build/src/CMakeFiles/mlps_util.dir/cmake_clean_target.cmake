@@ -1,0 +1,3 @@
+file(REMOVE_RECURSE
+  "libmlps_util.a"
+)

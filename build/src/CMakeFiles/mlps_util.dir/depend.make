@@ -1,0 +1,2 @@
+# Empty dependencies file for mlps_util.
+# This may be replaced when dependencies are built.

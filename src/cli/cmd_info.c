@@ -1,0 +1,11 @@
+/* mlpsweep info: not built yet (placeholder until its issue lands). */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+int cmd_info(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  fprintf(stderr, "mlpsweep info: not available in this build yet\n");
+  return 1;
+}
