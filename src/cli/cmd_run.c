@@ -1,11 +1,102 @@
-/* mlpsweep run: not built yet (placeholder until its issue lands). */
+/* mlpsweep run: the sweep, under mpirun/srun (or alone on one rank). */
+#include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "config/config_mpi.h"
+#include "nn/mlp.h"
+#include "sweep/run.h"
+#include "sweep/sweep.h"
+
+static void run_help(void) {
+  printf(
+      "usage: mpirun -np N mlpsweep run CONFIG.yaml [options]\n"
+      "       mlpsweep run CONFIG.yaml [options]        (one rank: it coordinates and trains)\n\n"
+      "Runs the hyperparameter sweep described by CONFIG: rank 0 proposes trials and\n"
+      "hands (trial, fold) tasks to the other ranks; then the best configuration is\n"
+      "retrained on train+validation and evaluated once on the held-out test set.\n"
+      "Outputs go to output.dir: trials.jsonl (journal), trials.csv, history.h5,\n"
+      "model.h5, test_predictions.h5, summary.json.\n\n"
+      "options:\n"
+      "  --set KEY.PATH=VALUE  override a config key before validation (repeatable),\n"
+      "                        e.g. --set search.trials=20 --set output.dir=runs/a\n"
+      "  --resume              continue an interrupted sweep from output.dir/trials.jsonl:\n"
+      "                        finished tasks are kept, in-flight ones redone\n"
+      "  --dry-run             validate, load and check the data, print the plan; no training\n"
+      "  -q, --quiet           no progress output\n"
+      "  -v, --verbose         a line per finished task\n"
+      "  -h, --help            this help\n\n"
+      "exit codes: 0 done, 1 runtime failure, 2 bad config/data/command line,\n"
+      "            3 stopped by SIGTERM/SIGINT (resumable with --resume)\n");
+}
 
 int cmd_run(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "mlpsweep run: not available in this build yet\n");
-  return 1;
+  const char *config = NULL;
+  const char **sets = calloc((size_t)argc + 1, sizeof(char *));
+  int nsets = 0, rc = 0;
+  run_opts ro = {0};
+  ro.verbosity = 1;
+  for (int i = 1; i < argc && !rc; i++) {
+    const char *a = argv[i];
+    if (cli_is_help(a)) {
+      run_help();
+      free(sets);
+      return 0;
+    } else if (strcmp(a, "--set") == 0) {
+      if (i + 1 >= argc) rc = cli_usage_error("run", "--set needs KEY.PATH=VALUE");
+      else sets[nsets++] = argv[++i];
+    } else if (strncmp(a, "--set=", 6) == 0) {
+      sets[nsets++] = a + 6;
+    } else if (strcmp(a, "--resume") == 0) {
+      ro.resume = 1;
+    } else if (strcmp(a, "--dry-run") == 0) {
+      ro.dry_run = 1;
+    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+      ro.verbosity = 0;
+    } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+      ro.verbosity = 2;
+    } else if (a[0] == '-') {
+      rc = cli_usage_error("run", "unknown option '%s'", a);
+    } else if (!config) {
+      config = a;
+    } else {
+      rc = cli_usage_error("run", "unexpected argument '%s' (one CONFIG file only)", a);
+    }
+  }
+  if (!rc && !config) rc = cli_usage_error("run", "missing CONFIG (a YAML sweep file)");
+  if (rc) {
+    /* Usage errors are found identically on every rank; each exits 2 without
+     * starting MPI, so nothing waits. Print once. */
+    free(sets);
+    return rc;
+  }
+  ro.config_path = config;
+
+  /* One BLAS thread per rank: ranks use the cores, and a task's result is
+   * bit-identical whichever rank runs it (OpenBLAS's blocking, and so its
+   * rounding, depends on its thread count). */
+  nn_blas_set_threads(1);
+  MPI_Init(&argc, &argv);
+  int rank;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  mlps_config *cfg = mlps_xmalloc(sizeof *cfg);
+  cfg_errors errs = {0};
+  rc = cfg_load_mpi(MPI_COMM_WORLD, config, sets, nsets, cfg, &errs);
+  if (rc) {
+    if (errs.text) fputs(errs.text, stderr);
+    if (rank == 0)
+      fprintf(stderr, "mlpsweep run: %d problem(s) in %s; nothing was run\n", errs.n, config);
+  } else {
+    mlps_err e = {0};
+    rc = run_workflow(MPI_COMM_WORLD, cfg, &ro, &e);
+    if (rc && rc != SWEEP_EXIT_STOPPED && rank == 0) cli_report("run", &e);
+  }
+  cfg_errors_free(&errs);
+  cfg_free(cfg);
+  free(cfg);
+  free(sets);
+  MPI_Finalize();
+  return rc;
 }

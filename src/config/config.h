@@ -1,0 +1,215 @@
+/* The sweep configuration: YAML file (+ --set overrides) -> one typed,
+ * validated, fully defaulted struct. Every key, its type, default and
+ * meaning is documented in config/REFERENCE.md.
+ *
+ * mlps_config is flat (fixed-size arrays, no pointers), so it can be copied
+ * with memcpy and broadcast as bytes; cfg_free exists for symmetry and
+ * future fields. The searchable hyperparameters live in `space` (search/
+ * space.h): samplers read it, workers read a trial's point from it. */
+#ifndef MLPS_CONFIG_H
+#define MLPS_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "data/transform_types.h"
+#include "nn/nn_types.h"
+#include "search/sampler.h" /* sampler_method, SAMPLER_METHOD_NAMES, sampler_options */
+#include "search/space.h"
+#include "util/err.h"
+
+#define CFG_FORMAT "mlpsweep-config"
+#define CFG_FORMAT_VERSION 1
+
+#define CFG_NAME_MAX 128
+#define CFG_PATH_MAX 1024
+#define CFG_DSET_MAX 256
+#define CFG_COLS_MAX 256
+#define CFG_DESC_MAX 512
+#define CFG_MAX_STAGES 8
+#define CFG_MAX_LAYERS 64
+
+typedef enum { METRIC_VAL_MSE, METRIC_VAL_MAE, METRIC_VAL_MEDIAN_FRAC_ERR, METRIC_COUNT } cfg_metric;
+extern const char *const CFG_METRIC_NAMES[METRIC_COUNT];
+
+typedef enum { GOAL_MINIMIZE, GOAL_COUNT } cfg_goal; /* every metric is an error */
+extern const char *const CFG_GOAL_NAMES[GOAL_COUNT];
+
+typedef enum { PRUNER_NONE, PRUNER_MEDIAN, PRUNER_COUNT } cfg_pruner_kind;
+extern const char *const CFG_PRUNER_NAMES[PRUNER_COUNT];
+
+/* How many epochs the final retrain on train+validation runs. */
+typedef enum {
+  FINAL_EPOCHS_MEAN_BEST,   /* mean over the best trial's folds of their best epoch (rounded) */
+  FINAL_EPOCHS_MEDIAN_BEST, /* median of the same */
+  FINAL_EPOCHS_MAX_BEST,    /* maximum of the same */
+  FINAL_EPOCHS_HOLDOUT,     /* early stopping on an inner holdout of final.holdout_fraction */
+  FINAL_EPOCHS_FIXED,       /* exactly final.fixed_epochs */
+  FINAL_EPOCHS_COUNT
+} cfg_final_epochs;
+extern const char *const CFG_FINAL_EPOCHS_NAMES[FINAL_EPOCHS_COUNT];
+
+typedef struct {
+  char path[CFG_PATH_MAX];           /* HDF5 file (required) */
+  char inputs[CFG_DSET_MAX];         /* dataset of X (n, d); default "X" */
+  char targets[CFG_DSET_MAX];        /* dataset of Y (n, m); default "Y" */
+  char input_columns[CFG_COLS_MAX];  /* "all" or "0,2,5:9" (0-based; a:b half-open, a: to the end) */
+  char target_columns[CFG_COLS_MAX];
+  long max_rows;                     /* use the first max_rows rows; 0 = all */
+  int n_input_transform;             /* chain length, 0..XF_MAX_CHAIN; 0 = none */
+  xf_kind input_transform[XF_MAX_CHAIN];   /* applied left to right; default [standard] */
+  int n_target_transform;
+  xf_kind target_transform[XF_MAX_CHAIN];  /* default [standard] */
+} cfg_data;
+
+typedef struct {
+  double test_fraction; /* in (0, 1); used when test_count is 0; default 0.1 */
+  long test_count;      /* > 0: hold out exactly this many rows instead */
+  int kfold;            /* >= 1; default 5; 1 = one train/validation split */
+  double val_fraction;  /* in (0, 1), used when kfold is 1; default 0.1 */
+} cfg_split;
+
+typedef struct {
+  cfg_pruner_kind kind;  /* default none */
+  int startup_trials;    /* median: no pruning until this many trials finished; default 5 */
+  int warmup_epochs;     /* median: no pruning before this epoch; default 10 */
+  int interval;          /* median: check every this many epochs; default 1 */
+} cfg_pruner;
+
+typedef struct {
+  sampler_method method;    /* default random (SAMPLER_RANDOM) */
+  long trials;              /* planned trials; grid: default (and at most) the grid size; others: default 20 */
+  cfg_metric metric;        /* default val_mse */
+  cfg_goal goal;            /* minimize */
+  int startup_trials;       /* tpe: first trials drawn by LHS; default 10 */
+  double gamma;             /* tpe: fraction of finished trials in the "good" set; default 0.1 */
+  int gamma_max;            /* tpe: ... capped at this many; default 25 */
+  int ei_candidates;        /* tpe: candidates scored per proposal; default 24 */
+  double prior_weight;      /* tpe: weight of the prior; default 1.0 */
+  int multivariate;         /* tpe: joint density over parameters; default false */
+  int batch;                /* tpe: 0 = asynchronous (default); B >= 1 = generations of B (reproducible) */
+  int constant_liar;        /* tpe, asynchronous: running trials count as the worst value; default true */
+  int consider_endpoints;   /* tpe: end kernels' bandwidth may reach the domain edge; default false */
+  int magic_clip;           /* tpe: lower bound range/min(100, n+2) on bandwidths; default true */
+  int sobol_scramble;       /* sobol: random digital shift from the seed; default true */
+  cfg_pruner pruner;
+} cfg_search;
+
+typedef struct {
+  int max_epochs;   /* default (resolved): train.max_epochs */
+  int patience;     /* default (resolved): train.patience */
+  double lr_factor; /* multiplies the previous stage's lr (the first: the base lr); default 1 */
+} cfg_stage;
+
+typedef struct {
+  nn_schedule_kind kind; /* default constant */
+  double factor;         /* plateau: multiply lr by this; default 0.1 */
+  int patience;          /* plateau: epochs without improvement; default 10 */
+  double min_lr;         /* plateau: floor; default 0 */
+  double threshold;      /* plateau: relative improvement that counts; default 1e-4 */
+  double eta_min;        /* cosine: final lr over max_epochs; default 0 */
+  int n_stages;          /* stages: 1..CFG_MAX_STAGES */
+  cfg_stage stages[CFG_MAX_STAGES];
+} cfg_schedule;
+
+typedef struct {
+  int max_epochs;     /* default 1000 */
+  int patience;       /* early stopping; default 50; 0 = off (run max_epochs) */
+  double min_delta;   /* improvement smaller than this does not count; default 0 */
+  nn_loss loss;       /* default mse */
+  nn_init init;       /* default torch */
+  double max_seconds; /* per task wall-clock limit; 0 = none (default) */
+  cfg_schedule schedule;
+} cfg_train;
+
+typedef struct {
+  int retrain;                 /* default true */
+  cfg_final_epochs epochs;     /* default mean_best */
+  int fixed_epochs;            /* epochs: fixed */
+  double holdout_fraction;     /* epochs: holdout; default 0.1 */
+  double anneal_fraction;      /* decay lr to 0 (cosine) over this last fraction of the retrain; default 0.2 */
+  int ensemble;                /* networks retrained with different seeds, predictions averaged; default 1 */
+} cfg_final;
+
+typedef struct {
+  char dir[CFG_PATH_MAX]; /* default "runs/NAME" */
+} cfg_output;
+
+typedef struct mlps_config {
+  char name[CFG_NAME_MAX]; /* default: the config file name without extension */
+  char description[CFG_DESC_MAX]; /* free text; default "" */
+  uint64_t seed;           /* default 1 */
+  cfg_data data;
+  cfg_split split;
+  cfg_search search;
+  /* Searchable hyperparameters, always all present after loading:
+   * layers, width, lr, batch, activation, optimizer, dropout, weight_decay
+   * (or widths instead of layers and width). Missing ones are constants
+   * at their defaults. Categorical activation/optimizer values are
+   * VAL_STRING names; widths values are VAL_STRING "64,64,32". */
+  search_space space;
+  cfg_train train;
+  cfg_final final;
+  cfg_output output;
+} mlps_config;
+
+/* All problems found while loading, as text lines
+ * "FILE:LINE:COLUMN: key.path: what is wrong; what to do", sorted by place. */
+typedef struct {
+  int n;      /* number of problems */
+  char *text; /* n lines, each ending in '\n'; NULL when n is 0; owned */
+} cfg_errors;
+void cfg_errors_free(cfg_errors *e);
+
+/* Loads, overrides and validates. sets are "key.path=value" strings applied
+ * in order before validation. Returns MLPS_OK, or MLPS_EINPUT with every
+ * problem in errs (which the caller frees); cfg is fully set only on OK. */
+int cfg_load(const char *path, const char *const *sets, int nsets, mlps_config *cfg, cfg_errors *errs);
+/* The same from text (e.g. the config embedded in a journal); origin names
+ * it in messages. */
+int cfg_load_text(const char *text, size_t len, const char *origin, const char *const *sets, int nsets,
+                  mlps_config *cfg, cfg_errors *errs);
+void cfg_free(mlps_config *cfg);
+
+/* YAML text of the resolved config (every key, defaults filled in). Loading
+ * it again gives an identical config. Returned string is malloc'ed. */
+char *cfg_dump(const mlps_config *cfg);
+
+/* Search-space summary and plan as YAML comment lines ("# ..."): each
+ * parameter's domain, grid size, planned trials and tasks; nranks > 0 adds
+ * the rank layout. Returned string is malloc'ed. */
+char *cfg_summary(const mlps_config *cfg, int nranks);
+
+/* A trial's hyperparameters, decoded from a sampler point x (one double per
+ * parameter of cfg->space: the choice index for categorical and constant
+ * parameters, the value for numeric ones; see search/sampler.h). */
+typedef struct {
+  int n_layers;
+  int widths[CFG_MAX_LAYERS]; /* hidden layer widths, from widths or layers x width */
+  nn_activation activation;
+  nn_optimizer optimizer;
+  double lr;
+  int batch;
+  double dropout;
+  double weight_decay;
+} cfg_trial;
+/* Returns MLPS_OK, or MLPS_EINPUT when x is outside the space (message in e). */
+int cfg_trial_decode(const mlps_config *cfg, const double *x, cfg_trial *t, mlps_err *e);
+
+/* The sampler options of cfg->search (for sampler_create with
+ * cfg->search.method, cfg->space and cfg->seed). */
+void cfg_sampler_options(const mlps_config *cfg, sampler_options *o);
+
+/* Planned numbers: trials, and tasks = trials * kfold. */
+long cfg_planned_trials(const mlps_config *cfg);
+long cfg_planned_tasks(const mlps_config *cfg);
+
+/* Lists the keys whose resolved values differ, e.g. "search.trials,
+ * parameters.lr.max", into buf. Returns the number of differing keys. */
+int cfg_diff(const mlps_config *a, const mlps_config *b, char *buf, size_t bufsize);
+
+/* Parses a "widths" value ("64,64,32") into widths[0..max). Returns the
+ * number of layers, or 0 when s is malformed or has more than max. */
+int cfg_widths_parse(const char *s, int *widths, int max);
+
+#endif

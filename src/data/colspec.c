@@ -1,0 +1,127 @@
+/* Column selection parser: see colspec.h. */
+#include "data/colspec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int colspec_is_all(const char *spec) {
+  if (!spec) return 1;
+  while (isspace((unsigned char)*spec)) spec++;
+  if (!*spec) return 1;
+  size_t l = strlen(spec);
+  while (l && isspace((unsigned char)spec[l - 1])) l--;
+  return l == 3 && strncmp(spec, "all", 3) == 0;
+}
+
+#define HINT "write e.g. \"0:50\", \"0,3,7\", \"0:10,20\", \"5:\" or \"all\" (0-based, a:b excludes b)"
+
+/* Reads a non-negative integer at *p (skipping blanks). Returns 1 if one was
+ * there, 0 if not, -1 on overflow. */
+static int read_num(const char **p, int64_t *v) {
+  while (isspace((unsigned char)**p)) (*p)++;
+  if (!isdigit((unsigned char)**p)) return 0;
+  errno = 0;
+  char *end;
+  long long x = strtoll(*p, &end, 10);
+  if (errno || x > (long long)1 << 40) return -1;
+  *p = end;
+  while (isspace((unsigned char)**p)) (*p)++;
+  *v = x;
+  return 1;
+}
+
+int colspec_parse(const char *spec, int64_t ncols, const char *what, int64_t **cols, int64_t *n, mlps_err *e) {
+  if (!what) what = "columns";
+  *n = 0;
+  if (cols) *cols = NULL;
+  if (colspec_is_all(spec)) {
+    if (ncols < 0) return MLPS_OK;
+    int64_t *c = malloc((size_t)(ncols ? ncols : 1) * sizeof *c);
+    if (!c) return mlps_errorf(e, MLPS_ERUNTIME, "%s: out of memory for %lld columns", what, (long long)ncols);
+    for (int64_t i = 0; i < ncols; i++) c[i] = i;
+    *cols = c;
+    *n = ncols;
+    return MLPS_OK;
+  }
+  int64_t cap = 16, cnt = 0;
+  int64_t *c = NULL;
+  unsigned char *seen = NULL;
+  if (ncols >= 0) {
+    c = mlps_xmalloc((size_t)cap * sizeof *c);
+    seen = mlps_xcalloc((size_t)(ncols ? ncols : 1), 1);
+  }
+  const char *p = spec;
+  int rc = MLPS_OK;
+  for (;;) {
+    const char *item = p;
+    int64_t a = 0, b = -1;
+    int ra = read_num(&p, &a), rb = 0, range = 0;
+    if (ra < 0) {
+      rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": number too large at \"%s\"; " HINT, what, spec, item);
+      break;
+    }
+    if (*p == ':') {
+      range = 1;
+      p++;
+      rb = read_num(&p, &b);
+      if (rb < 0) {
+        rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": number too large at \"%s\"; " HINT, what, spec, item);
+        break;
+      }
+      if (!rb) b = -1; /* a: -> to the end */
+    }
+    if ((!ra && !range) || (*p != ',' && *p != '\0')) {
+      size_t l = strcspn(item, ",");
+      rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": cannot read \"%.*s\" as a column or a range; " HINT, what, spec,
+                       (int)l, item);
+      break;
+    }
+    if (range && !ra) a = 0;
+    if (range && b < 0) {
+      if (ncols < 0) goto next; /* syntax only: a: is fine */
+      b = ncols;
+    }
+    if (!range) b = a + 1;
+    if (b <= a) {
+      rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": range %lld:%lld selects no column (a:b means a..b-1); " HINT, what,
+                       spec, (long long)a, (long long)b);
+      break;
+    }
+    if (ncols >= 0) {
+      if (b > ncols) {
+        rc = mlps_errorf(e, MLPS_EINPUT,
+                         "%s \"%s\": column %lld is out of range: the dataset has %lld columns (0..%lld)", what, spec,
+                         (long long)(b - 1), (long long)ncols, (long long)ncols - 1);
+        break;
+      }
+      for (int64_t j = a; j < b; j++) {
+        if (seen[j]) {
+          rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": column %lld is selected twice", what, spec, (long long)j);
+          goto out;
+        }
+        seen[j] = 1;
+        if (cnt == cap) {
+          cap *= 2;
+          c = mlps_xrealloc(c, (size_t)cap * sizeof *c);
+        }
+        c[cnt++] = j;
+      }
+    }
+  next:
+    if (*p == '\0') break;
+    p++; /* ',' */
+  }
+out:
+  free(seen);
+  if (rc) {
+    free(c);
+    return rc;
+  }
+  if (ncols >= 0) {
+    *cols = c;
+    *n = cnt;
+  }
+  return MLPS_OK;
+}

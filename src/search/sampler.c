@@ -1,0 +1,360 @@
+/* The sampler interface and the non-adaptive samplers (grid, random, Latin
+ * hypercube, Sobol), plus the unit-cube -> domain map they share with TPE's
+ * startup trials. See sampler.h for the semantics. */
+#include "search/sampler.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "search/sampler_impl.h"
+#include "util/rng.h"
+
+const char *const SAMPLER_METHOD_NAMES[SAMPLER_COUNT] = {"grid", "random", "lhs", "sobol", "tpe"};
+const char *const SAMPLER_TRIAL_STATUS_NAMES[SAMPLER_TRIAL_STATUS_COUNT] = {
+    "ok", "failed", "diverged", "timeout", "pending"};
+const char *const SAMPLER_READINESS_NAMES[3] = {"ready", "wait", "done"};
+
+void sampler_options_init(sampler_options *o) {
+  memset(o, 0, sizeof *o);
+  o->trials = 20;
+  o->startup_trials = 10;
+  o->gamma = 0.1;
+  o->gamma_max = 25;
+  o->ei_candidates = 24;
+  o->prior_weight = 1.0;
+  o->multivariate = 0;
+  o->batch = 0;
+  o->constant_liar = 1;
+  o->consider_endpoints = 0;
+  o->magic_clip = 1;
+  o->sobol_scramble = 1;
+}
+
+/* ---- domains ------------------------------------------------------------ */
+
+double sdim_value(const sdim *d, double t) {
+  if (d->kind == SDIM_CAT) {
+    double k = floor(t);
+    if (!(k >= 0)) k = 0; /* also catches NaN */
+    if (k > d->n_choices - 1) k = d->n_choices - 1;
+    return k;
+  }
+  double v = d->log ? exp(t) : t;
+  if (d->q > 0) {
+    double k = nearbyint((v - d->vlo) / d->q);
+    double kmax = nearbyint((d->vhi - d->vlo) / d->q);
+    if (!(k >= 0)) k = 0;
+    if (k > kmax) k = kmax;
+    /* k q, not vlo + k q, so that multiples of q print as such. */
+    v = nearbyint(d->vlo / d->q + k) * d->q;
+  }
+  if (!(v >= d->vlo)) v = d->vlo;
+  if (v > d->vhi) v = d->vhi;
+  if (d->is_int) v = nearbyint(v);
+  return v;
+}
+
+double sdim_internal(const sdim *d, double v) {
+  double t = d->log ? log(v) : v;
+  if (!(t >= d->lo)) t = d->lo;
+  if (t > d->hi) t = d->hi;
+  return t;
+}
+
+/* Fills d for parameter i; returns MLPS_OK or MLPS_EINPUT. */
+static int sdim_init(sdim *d, const space_param *p, int i, mlps_err *err) {
+  memset(d, 0, sizeof *d);
+  d->param = i;
+  if (p->dist == DIST_CATEGORICAL) {
+    if (p->n_values < 1 || p->n_values > SPACE_MAX_CHOICES)
+      return mlps_errorf(err, MLPS_EINPUT, "parameter %s: categorical with %d values; give 1 to %d values",
+                         p->name, p->n_values, SPACE_MAX_CHOICES);
+    d->kind = SDIM_CAT;
+    d->n_choices = p->n_values;
+    d->lo = 0;
+    d->hi = p->n_values;
+    return MLPS_OK;
+  }
+  d->kind = SDIM_NUM;
+  if (!isfinite(p->min) || !isfinite(p->max) || p->min > p->max)
+    return mlps_errorf(err, MLPS_EINPUT, "parameter %s: min %g and max %g must be finite with min <= max",
+                       p->name, p->min, p->max);
+  int is_q = p->dist == DIST_Q_UNIFORM || p->dist == DIST_Q_LOG_UNIFORM_VALUES;
+  int is_log = p->dist == DIST_LOG_UNIFORM_VALUES || p->dist == DIST_Q_LOG_UNIFORM_VALUES;
+  if (p->dist != DIST_UNIFORM && p->dist != DIST_INT_UNIFORM && !is_q && !is_log)
+    return mlps_errorf(err, MLPS_EINPUT, "parameter %s: unknown distribution %d", p->name, (int)p->dist);
+  double q = 0;
+  if (is_q) {
+    if (!(p->q > 0) || !isfinite(p->q))
+      return mlps_errorf(err, MLPS_EINPUT, "parameter %s: %s needs q > 0, got %g", p->name,
+                         SPACE_DIST_NAMES[p->dist], p->q);
+    q = p->q;
+  } else if (p->is_int || p->dist == DIST_INT_UNIFORM) {
+    q = 1;
+  }
+  if (is_log && !(p->min > 0))
+    return mlps_errorf(err, MLPS_EINPUT, "parameter %s: %s needs min > 0, got %g", p->name,
+                       SPACE_DIST_NAMES[p->dist], p->min);
+  d->is_int = p->is_int || p->dist == DIST_INT_UNIFORM;
+  d->log = is_log;
+  d->q = q;
+  if (q > 0) {
+    /* The value set: multiples of q in [min, max] (1e-9 forgives rounding
+     * in bounds such as 0.3 with q = 0.1). */
+    double klo = ceil(p->min / q - 1e-9), khi = floor(p->max / q + 1e-9);
+    if (klo > khi)
+      return mlps_errorf(err, MLPS_EINPUT, "parameter %s: no multiple of %s%g lies in [%g, %g]; widen the range",
+                         p->name, is_q ? "q = " : "", q, p->min, p->max);
+    d->vlo = klo * q;
+    d->vhi = khi * q;
+    if (is_log) {
+      if (!(d->vlo - q / 2 > 0))
+        return mlps_errorf(err, MLPS_EINPUT, "parameter %s: log scale needs values > 0", p->name);
+      d->lo = log(d->vlo - q / 2);
+      d->hi = log(d->vhi + q / 2);
+    } else {
+      d->step = q;
+      d->lo = d->vlo - q / 2;
+      d->hi = d->vhi + q / 2;
+    }
+  } else {
+    d->vlo = p->min;
+    d->vhi = p->max;
+    d->lo = is_log ? log(p->min) : p->min;
+    d->hi = is_log ? log(p->max) : p->max;
+  }
+  return MLPS_OK;
+}
+
+void sampler_map_unit(const sampler *s, const double *u, double *x) {
+  for (int i = 0; i < s->space.n; i++) x[i] = s->x0[i];
+  for (int j = 0; j < s->nd; j++) {
+    const sdim *d = &s->dim[j];
+    double uj = u[j];
+    if (!(uj >= 0)) uj = 0;
+    if (uj >= 1) uj = 1 - 0x1p-53;
+    double t = d->kind == SDIM_CAT ? uj * d->n_choices : d->lo + uj * (d->hi - d->lo);
+    x[d->param] = sdim_value(d, t);
+  }
+}
+
+int sampler_dims(const sampler *s) { return s->nd; }
+sampler_method sampler_get_method(const sampler *s) { return s->method; }
+
+long sampler_budget(const sampler *s) {
+  if (s->method == SAMPLER_GRID)
+    return (uint64_t)s->opt.trials < s->grid_size ? s->opt.trials : (long)s->grid_size;
+  return s->opt.trials;
+}
+
+/* ---- create ------------------------------------------------------------- */
+
+int sampler_create(sampler **out, sampler_method method, const search_space *space, uint64_t seed,
+                   const sampler_options *opt, mlps_err *err) {
+  *out = NULL;
+  if ((int)method < 0 || method >= SAMPLER_COUNT)
+    return mlps_errorf(err, MLPS_EINPUT, "unknown search method %d", (int)method);
+  if (space->n < 0 || space->n > SPACE_MAX_PARAMS)
+    return mlps_errorf(err, MLPS_EINPUT, "search space has %d parameters; at most %d", space->n,
+                       SPACE_MAX_PARAMS);
+  sampler_options o;
+  if (opt) o = *opt;
+  else sampler_options_init(&o);
+  if (o.trials < 1)
+    return mlps_errorf(err, MLPS_EINPUT, "search.trials is %ld; it must be at least 1", o.trials);
+  if (method == SAMPLER_TPE) {
+    if (o.startup_trials < 0)
+      return mlps_errorf(err, MLPS_EINPUT, "search.startup_trials is %d; it must be >= 0", o.startup_trials);
+    if (!(o.gamma > 0 && o.gamma <= 1))
+      return mlps_errorf(err, MLPS_EINPUT, "search.gamma is %g; it must be in (0, 1]", o.gamma);
+    if (o.gamma_max < 1)
+      return mlps_errorf(err, MLPS_EINPUT, "search.gamma_max is %d; it must be >= 1", o.gamma_max);
+    if (o.ei_candidates < 1)
+      return mlps_errorf(err, MLPS_EINPUT, "search.ei_candidates is %d; it must be >= 1", o.ei_candidates);
+    if (!(o.prior_weight > 0) || !isfinite(o.prior_weight))
+      return mlps_errorf(err, MLPS_EINPUT, "search.prior_weight is %g; it must be > 0", o.prior_weight);
+    if (o.batch < 0)
+      return mlps_errorf(err, MLPS_EINPUT, "search.batch is %d; it must be >= 0 (0 = asynchronous)", o.batch);
+  }
+  sampler *s = calloc(1, sizeof *s);
+  if (!s) return mlps_errorf(err, MLPS_ERUNTIME, "out of memory allocating a sampler (%zu bytes)", sizeof *s);
+  s->method = method;
+  s->seed = seed;
+  /* A root no task seed can equal: sweep derives task seeds as
+   * rng_derive(seed, trial, fold, 0), and trial never reaches 2^64 - 1. */
+  s->base = rng_derive(seed, UINT64_MAX, UINT64_MAX - (uint64_t)method, 0x53414d504c4552ULL);
+  s->opt = o;
+  s->space = *space;
+  s->grid_size = space_grid_size(space);
+  for (int i = 0; i < space->n; i++) {
+    const space_param *p = &space->p[i];
+    if (p->dist == DIST_CONSTANT) continue;
+    if (p->dist != DIST_CATEGORICAL && p->min == p->max && isfinite(p->min) &&
+        (p->dist == DIST_UNIFORM || p->dist == DIST_LOG_UNIFORM_VALUES) && !p->is_int && method != SAMPLER_GRID) {
+      /* A one-value continuous range: no dimension, just the value. */
+      if (p->dist == DIST_LOG_UNIFORM_VALUES && !(p->min > 0)) {
+        mlps_errorf(err, MLPS_EINPUT, "parameter %s: %s needs min > 0, got %g", p->name, SPACE_DIST_NAMES[p->dist],
+                    p->min);
+        free(s);
+        return MLPS_EINPUT;
+      }
+      s->x0[i] = p->min;
+      continue;
+    }
+    if (method == SAMPLER_GRID && p->dist != DIST_CATEGORICAL) {
+      mlps_errorf(err, MLPS_EINPUT,
+                  "parameter %s: grid search needs every parameter to be categorical or constant, but it is %s; "
+                  "list its values (values: [...]) or use method random, lhs, sobol or tpe",
+                  p->name, SPACE_DIST_NAMES[p->dist]);
+      free(s);
+      return MLPS_EINPUT;
+    }
+    int rc = sdim_init(&s->dim[s->nd], p, i, err);
+    if (rc) {
+      free(s);
+      return rc;
+    }
+    s->nd++;
+  }
+  if (method == SAMPLER_SOBOL && s->nd > 32) {
+    int nd = s->nd;
+    free(s);
+    return mlps_errorf(err, MLPS_EINPUT, "sobol supports at most 32 free parameters, the space has %d", nd);
+  }
+  for (int j = 0; j < s->nd; j++) {
+    mlps_rng r;
+    rng_seed(&r, rng_derive(s->base, SPURP_SOBOL_SHIFT, (uint64_t)j, 0));
+    s->sobol_shift[j] = o.sobol_scramble ? (uint32_t)(rng_next(&r) >> 32) : 0;
+  }
+  *out = s;
+  return MLPS_OK;
+}
+
+void sampler_free(sampler *s) { free(s); }
+
+/* ---- the non-adaptive samplers ----------------------------------------- */
+
+static void grid_point(const sampler *s, uint64_t k, double *x) {
+  for (int i = s->space.n - 1; i >= 0; i--) {
+    const space_param *p = &s->space.p[i];
+    if (p->dist != DIST_CATEGORICAL) {
+      x[i] = 0;
+      continue;
+    }
+    uint64_t r = (uint64_t)p->n_values;
+    x[i] = (double)(k % r);
+    k /= r;
+  }
+}
+
+static void random_unit(const sampler *s, long k, double *u) {
+  mlps_rng r;
+  rng_seed(&r, rng_derive(s->base, SPURP_RANDOM, (uint64_t)k, 0));
+  for (int j = 0; j < s->nd; j++) u[j] = rng_uniform(&r);
+}
+
+/* Stratum of row `row` in dimension j of design `block` (n rows): element
+ * `row` of a random permutation of 0..n-1. The permutation is regenerated
+ * per call (O(n)), which keeps the sampler free of state; n is a trial
+ * budget, so this is cheap next to a training run. */
+static long lhs_stratum(const sampler *s, long n, long block, long row, int j) {
+  mlps_rng r;
+  rng_seed(&r, rng_derive(s->base, SPURP_LHS_PERM, (uint64_t)block, (uint64_t)j));
+  /* Inside-out Fisher-Yates computing only where `row` ends up would need
+   * the whole array anyway; n is small (a trial budget). */
+  uint32_t stack_buf[1024];
+  uint32_t *a = n <= 1024 ? stack_buf : malloc((size_t)n * sizeof *a);
+  if (!a) { /* fall back to a random stratum: still a valid point */
+    return (long)rng_below(&r, (uint64_t)n);
+  }
+  for (long i = 0; i < n; i++) a[i] = (uint32_t)i;
+  rng_shuffle_u32(&r, a, (uint64_t)n);
+  long st = a[row];
+  if (a != stack_buf) free(a);
+  return st;
+}
+
+void sampler_lhs_unit(const sampler *s, long n, long k, double *u) {
+  long block = k / n, row = k % n;
+  for (int j = 0; j < s->nd; j++) {
+    long st = lhs_stratum(s, n, block, row, j);
+    mlps_rng r;
+    rng_seed(&r, rng_derive(s->base, SPURP_LHS_JITTER, (uint64_t)k, (uint64_t)j));
+    u[j] = ((double)st + rng_uniform(&r)) / (double)n;
+  }
+}
+
+static void sobol_unit(const sampler *s, long k, double *u) {
+  for (int j = 0; j < s->nd; j++) {
+    uint32_t v = sobol_coord((uint32_t)k, j) ^ s->sobol_shift[j];
+    u[j] = (double)v * 0x1p-32;
+  }
+}
+
+/* ---- readiness and dispatch --------------------------------------------- */
+
+int sampler_generation(const sampler *s, int trial) {
+  if (s->method != SAMPLER_TPE || s->opt.batch < 1 || trial < s->opt.startup_trials) return -1;
+  return (trial - s->opt.startup_trials) / s->opt.batch;
+}
+
+int sampler_required_trials(const sampler *s, int trial) {
+  int g = sampler_generation(s, trial);
+  if (g < 0) return 0;
+  return s->opt.startup_trials + g * s->opt.batch;
+}
+
+sampler_readiness sampler_ready(const sampler *s, int trial, const sampler_obs *history, int n_history) {
+  if (s->method == SAMPLER_GRID) return trial >= 0 && (uint64_t)trial < s->grid_size ? SAMPLER_READY : SAMPLER_DONE;
+  int need = sampler_required_trials(s, trial);
+  if (need == 0) return SAMPLER_READY;
+  /* Count distinct finished ids below `need`. */
+  unsigned char small[4096];
+  unsigned char *seen = need <= (int)sizeof small ? small : calloc((size_t)need, 1);
+  if (!seen) return SAMPLER_WAIT;
+  memset(seen, 0, need <= (int)sizeof small ? (size_t)need : 0);
+  int have = 0;
+  for (int i = 0; i < n_history; i++) {
+    int t = history[i].trial;
+    if (history[i].status == SAMPLER_TRIAL_PENDING || t < 0 || t >= need || seen[t]) continue;
+    seen[t] = 1;
+    have++;
+  }
+  if (seen != small) free(seen);
+  return have == need ? SAMPLER_READY : SAMPLER_WAIT;
+}
+
+int sampler_suggest(const sampler *s, int trial, const sampler_obs *history, int n_history,
+                    const sampler_obs *pending, int n_pending, double *x, mlps_err *err) {
+  if (trial < 0) return mlps_errorf(err, MLPS_EINPUT, "trial id %d is negative", trial);
+  double u[SPACE_MAX_PARAMS];
+  switch (s->method) {
+    case SAMPLER_GRID:
+      if ((uint64_t)trial >= s->grid_size)
+        return mlps_errorf(err, MLPS_EINPUT, "trial %d is past the end of the grid (%llu points)", trial,
+                           (unsigned long long)s->grid_size);
+      grid_point(s, (uint64_t)trial, x);
+      return MLPS_OK;
+    case SAMPLER_RANDOM:
+      random_unit(s, trial, u);
+      break;
+    case SAMPLER_LHS:
+      sampler_lhs_unit(s, s->opt.trials, trial, u);
+      break;
+    case SAMPLER_SOBOL:
+      sobol_unit(s, trial, u);
+      break;
+    case SAMPLER_TPE:
+      if (sampler_ready(s, trial, history, n_history) != SAMPLER_READY)
+        return mlps_errorf(err, MLPS_EINPUT,
+                           "trial %d of generation %d asked before trials 0..%d finished; "
+                           "check sampler_ready first",
+                           trial, sampler_generation(s, trial), sampler_required_trials(s, trial) - 1);
+      return tpe_suggest(s, trial, history, n_history, pending, n_pending, x, err);
+    default:
+      return mlps_errorf(err, MLPS_EINPUT, "unknown search method %d", (int)s->method);
+  }
+  sampler_map_unit(s, u, x);
+  return MLPS_OK;
+}

@@ -1,0 +1,220 @@
+/* One model fit: plan from a point, leakage-free transforms, training,
+ * prediction and metrics (see fit.h). */
+#include "sweep/fit.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config_train.h"
+#include "util/rng.h"
+
+int fit_plan_make(const mlps_config *cfg, const double *x, size_t d, size_t m, fit_plan *p,
+                  mlps_err *e) {
+  memset(p, 0, sizeof *p);
+  cfg_trial t;
+  MLPS_TRY(cfg_trial_decode(cfg, x, &t, e));
+  if (t.n_layers > MLP_MAX_LAYERS - 1)
+    return mlps_errorf(e, MLPS_EINPUT, "parameters: %d hidden layers, at most %d are supported", t.n_layers,
+                       MLP_MAX_LAYERS - 1);
+  int widths[MLP_MAX_LAYERS + 1], nw = 0;
+  widths[nw++] = (int)d;
+  for (int i = 0; i < t.n_layers; i++) widths[nw++] = t.widths[i];
+  widths[nw++] = (int)m;
+  MLPS_TRY(mlp_arch_make(&p->arch, widths, nw, t.activation, e));
+  p->init = cfg->train.init;
+  return cfg_train_config(cfg, &t, &p->tc, e);
+}
+
+void fit_model_free(fit_model *fm) {
+  if (!fm) return;
+  for (int i = 0; i < fm->n_members; i++) mlp_free(fm->member[i]);
+  xf_free(&fm->xin);
+  xf_free(&fm->yout);
+  memset(fm, 0, sizeof *fm);
+}
+
+int fit_targets_are_log(const mlps_config *cfg) {
+  return cfg->data.n_target_transform > 0 &&
+         (cfg->data.target_transform[0] == XF_LOG || cfg->data.target_transform[0] == XF_LOG10);
+}
+
+int fit_transforms(const mlps_config *cfg, const data_set *ds, const size_t *rows, size_t n,
+                   fit_model *fm, char *warn, size_t warnsize, mlps_err *e) {
+  xf_init(&fm->xin, ds->d, cfg->data.input_transform, cfg->data.n_input_transform);
+  xf_init(&fm->yout, ds->m, cfg->data.target_transform, cfg->data.n_target_transform);
+  char w1[512] = "", w2[512] = "";
+  MLPS_TRY(xf_fit(&fm->xin, ds->X, rows, n, "inputs", w1, sizeof w1, e));
+  MLPS_TRY(xf_fit(&fm->yout, ds->Y, rows, n, "targets", w2, sizeof w2, e));
+  if (warn) snprintf(warn, warnsize, "%s%s%s", w1, w1[0] && w2[0] ? "; " : "", w2);
+  return MLPS_OK;
+}
+
+/* Gathers and transforms rows of X (n, d) and Y (n, m) into one buffer. */
+static int gather_xy(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n, float **x,
+                     float **y, mlps_err *e) {
+  *x = *y = NULL;
+  if (!n) return MLPS_OK;
+  *x = malloc(sizeof(float) * n * ds->d);
+  *y = malloc(sizeof(float) * n * ds->m);
+  if (!*x || !*y) {
+    free(*x), free(*y);
+    *x = *y = NULL;
+    return mlps_errorf(e, MLPS_ERUNTIME, "out of memory gathering %zu rows", n);
+  }
+  int rc = xf_gather(&fm->xin, ds->X, rows, n, *x, "inputs", e);
+  if (!rc) rc = xf_gather(&fm->yout, ds->Y, rows, n, *y, "targets", e);
+  if (rc) {
+    free(*x), free(*y);
+    *x = *y = NULL;
+  }
+  return rc;
+}
+
+int fit_train_member(const fit_plan *p, const data_set *ds, fit_model *fm, const size_t *train_rows,
+                     size_t n_train, const size_t *val_rows, size_t n_val, uint64_t seed,
+                     train_callback cb, void *user, train_result *r, mlps_err *e) {
+  memset(r, 0, sizeof *r);
+  if (fm->n_members >= FIT_MAX_MEMBERS)
+    return mlps_errorf(e, MLPS_EINPUT, "at most %d networks per model", FIT_MAX_MEMBERS);
+  float *xt, *yt, *xv = NULL, *yv = NULL;
+  MLPS_TRY(gather_xy(fm, ds, train_rows, n_train, &xt, &yt, e));
+  int rc = gather_xy(fm, ds, val_rows, n_val, &xv, &yv, e);
+  mlp *net = NULL;
+  if (!rc) net = mlp_create(&p->arch, e);
+  if (!rc && !net) rc = e->code ? e->code : MLPS_ERUNTIME;
+  if (!rc) {
+    mlp_init(net, p->init, rng_derive(seed, 1, 0, 0));
+    train_config tc = p->tc;
+    tc.seed = rng_derive(seed, 2, 0, 0);
+    rc = mlp_train(net, xt, yt, n_train, xv, yv, n_val, &tc, cb, user, r, e);
+  }
+  free(xt), free(yt), free(xv), free(yv);
+  if (rc) {
+    mlp_free(net);
+    return rc;
+  }
+  fm->member[fm->n_members++] = net;
+  return MLPS_OK;
+}
+
+/* Rows are predicted in blocks of this many, always from the first row, so
+ * a given list of rows gives bit-identical results on every call. */
+#define FIT_PREDICT_BLOCK 4096
+
+int fit_predict_rows(const fit_model *fm, const float *X, size_t d, const size_t *rows, size_t n,
+                     float *scaled, float *natural, mlps_err *e) {
+  size_t m = fm->yout.ncols;
+  if (fm->n_members < 1) return mlps_errorf(e, MLPS_EINPUT, "model has no network");
+  size_t blk = n < FIT_PREDICT_BLOCK ? n : FIT_PREDICT_BLOCK;
+  float *xb = malloc(sizeof(float) * (blk ? blk : 1) * d);
+  float *yb = malloc(sizeof(float) * (blk ? blk : 1) * m);
+  float *acc = malloc(sizeof(float) * (blk ? blk : 1) * m);
+  int rc = MLPS_OK;
+  if (!xb || !yb || !acc) rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory predicting %zu rows", n);
+  for (size_t r0 = 0; !rc && r0 < n; r0 += blk) {
+    size_t nb = n - r0 < blk ? n - r0 : blk;
+    /* With rows NULL, xf_gather takes the first nb rows: shift the base. */
+    rc = rows ? xf_gather(&fm->xin, X, rows + r0, nb, xb, "inputs", e)
+              : xf_gather(&fm->xin, X + r0 * d, NULL, nb, xb, "inputs", e);
+    for (int k = 0; !rc && k < fm->n_members; k++) {
+      rc = mlp_predict(fm->member[k], xb, nb, k ? yb : acc, e);
+      if (!rc && k)
+        for (size_t i = 0; i < nb * m; i++) acc[i] += yb[i];
+    }
+    if (rc) break;
+    if (fm->n_members > 1) {
+      float inv = 1.0f / (float)fm->n_members;
+      for (size_t i = 0; i < nb * m; i++) acc[i] *= inv;
+    }
+    if (scaled) memcpy(scaled + r0 * m, acc, sizeof(float) * nb * m);
+    if (natural) {
+      memcpy(natural + r0 * m, acc, sizeof(float) * nb * m);
+      xf_inverse(&fm->yout, natural + r0 * m, nb);
+    }
+  }
+  free(xb), free(yb), free(acc);
+  return rc;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Quantile q in [0, 1] with linear interpolation (numpy's default); sorts a.
+ * NaN (a prediction that is not a number) counts as an infinite error. */
+static double quantile(double *a, size_t n, double q) {
+  if (!n) return NAN;
+  for (size_t i = 0; i < n; i++)
+    if (isnan(a[i])) a[i] = INFINITY;
+  qsort(a, n, sizeof *a, cmp_double);
+  double pos = q * (double)(n - 1);
+  size_t k = (size_t)pos;
+  if (k + 1 >= n) return a[n - 1];
+  if (isinf(a[k]) || isinf(a[k + 1])) return a[k + 1];
+  return a[k] + (pos - (double)k) * (a[k + 1] - a[k]);
+}
+
+int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
+                     const float *scaled, const float *natural, fit_metrics *out,
+                     double *col_rmse, double *col_median_frac, mlps_err *e) {
+  size_t m = ds->m;
+  memset(out, 0, sizeof *out);
+  out->n_rows = n;
+  float *ys = malloc(sizeof(float) * (n ? n : 1) * m);
+  double *frac = malloc(sizeof(double) * (n ? n : 1) * m);
+  double *colbuf = malloc(sizeof(double) * (n ? n : 1));
+  if (!ys || !frac || !colbuf) {
+    free(ys), free(frac), free(colbuf);
+    return mlps_errorf(e, MLPS_ERUNTIME, "out of memory computing metrics over %zu rows", n);
+  }
+  int rc = xf_gather(&fm->yout, ds->Y, rows, n, ys, "targets", e);
+  if (rc) {
+    free(ys), free(frac), free(colbuf);
+    return rc;
+  }
+  int is_log = fm->yout.ncols && (fm->yout.kind[0] == XF_LOG || fm->yout.kind[0] == XF_LOG10);
+  double se = 0, ae = 0, se_nat = 0;
+  for (size_t i = 0; i < n; i++) {
+    const float *yraw = ds->Y + (rows ? rows[i] : i) * m;
+    for (size_t j = 0; j < m; j++) {
+      double ds_ = (double)scaled[i * m + j] - ys[i * m + j];
+      se += ds_ * ds_;
+      ae += fabs(ds_);
+      double dn = (double)natural[i * m + j] - yraw[j];
+      se_nat += dn * dn;
+      frac[j * n + i] = is_log ? fabs((double)natural[i * m + j] / yraw[j] - 1.0) : NAN;
+    }
+  }
+  double nm = (double)(n * m);
+  out->mse = n ? se / nm : NAN;
+  out->mae = n ? ae / nm : NAN;
+  out->rmse = n ? sqrt(se_nat / nm) : NAN;
+  out->median_frac = out->p95_frac = NAN;
+  for (size_t j = 0; j < m; j++) {
+    if (col_rmse) {
+      double s = 0;
+      for (size_t i = 0; i < n; i++) {
+        double dn = (double)natural[i * m + j] - ds->Y[(rows ? rows[i] : i) * m + j];
+        s += dn * dn;
+      }
+      col_rmse[j] = n ? sqrt(s / (double)n) : NAN;
+    }
+    if (col_median_frac) {
+      if (is_log && n) {
+        memcpy(colbuf, frac + j * n, sizeof(double) * n);
+        col_median_frac[j] = quantile(colbuf, n, 0.5);
+      } else {
+        col_median_frac[j] = NAN;
+      }
+    }
+  }
+  if (is_log && n) {
+    out->median_frac = quantile(frac, n * m, 0.5);
+    out->p95_frac = quantile(frac, n * m, 0.95);
+  }
+  free(ys), free(frac), free(colbuf);
+  return MLPS_OK;
+}

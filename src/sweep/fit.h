@@ -1,0 +1,86 @@
+/* One model fit of the emulator workflow, shared by the sweep's (trial,
+ * fold) tasks, the final retrain and `mlpsweep predict`:
+ *   - a point of the search space -> architecture and training settings
+ *     (fit_plan_make),
+ *   - transforms fitted on the training rows only, applied to the others,
+ *   - training with early stopping (nn/train.h),
+ *   - metrics in the scaled space and in the data's own units.
+ * No MPI here: the caller decides which rank fits what. */
+#ifndef MLPS_FIT_H
+#define MLPS_FIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "data/data.h"
+#include "data/split.h"
+#include "data/transform.h"
+#include "nn/train.h"
+
+#define FIT_MAX_MEMBERS 64
+
+/* What a point of the space means for one fit. */
+typedef struct {
+  mlp_arch arch;      /* inputs, hidden widths, outputs; hidden activation */
+  nn_init init;
+  train_config tc;    /* optimizer, lr, batch, schedule, early stopping, ... */
+} fit_plan;
+
+/* Builds the plan of point x (a point of cfg->space) for d inputs and m
+ * outputs. MLPS_EINPUT when the point is malformed (e.g. a bad widths
+ * string). */
+int fit_plan_make(const mlps_config *cfg, const double *x, size_t d, size_t m, fit_plan *p,
+                  mlps_err *e);
+
+/* A fitted emulator: transforms and one or more networks whose outputs
+ * (in the scaled space) are averaged before the inverse target transform. */
+typedef struct {
+  xf_set xin, yout;
+  int n_members;
+  mlp *member[FIT_MAX_MEMBERS];
+} fit_model;
+
+void fit_model_free(fit_model *fm);
+
+/* Error measures of predictions against targets. Scaled ones are in the
+ * transformed target space (what the network was trained on); the others
+ * in the data's own units. frac_* are |pred / true - 1| over every output of
+ * every row, defined only when the target chain starts with log or log10
+ * (positive quantities): NaN otherwise. */
+typedef struct {
+  double mse, mae;           /* scaled space */
+  double rmse;               /* data units */
+  double median_frac, p95_frac;
+  size_t n_rows;
+} fit_metrics;
+
+/* Fits the transforms of fm on rows[0..n) of ds (cfg's chains). warn (may be
+ * NULL) gets zero-variance warnings. */
+int fit_transforms(const mlps_config *cfg, const data_set *ds, const size_t *rows, size_t n,
+                   fit_model *fm, char *warn, size_t warnsize, mlps_err *e);
+
+/* Trains one network on train rows with early stopping on val rows
+ * (n_val may be 0: then a fixed number of epochs, see nn/train.h), using the
+ * transforms already in fm; appends the network to fm. seed drives the
+ * initialisation, shuffles and dropout. */
+int fit_train_member(const fit_plan *p, const data_set *ds, fit_model *fm, const size_t *train_rows,
+                     size_t n_train, const size_t *val_rows, size_t n_val, uint64_t seed,
+                     train_callback cb, void *user, train_result *r, mlps_err *e);
+
+/* Predictions of fm for rows[0..n) of ds (NULL: rows 0..n-1 of X), in the
+ * scaled target space (scaled, may be NULL) and in data units (natural, may
+ * be NULL); both (n, m). Rows are processed in a fixed order and blocking,
+ * so the same rows give bit-identical outputs every time. */
+int fit_predict_rows(const fit_model *fm, const float *X, size_t d, const size_t *rows, size_t n,
+                     float *scaled, float *natural, mlps_err *e);
+
+/* Metrics of predictions (scaled and natural, (n, m)) against rows of ds. */
+int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
+                     const float *scaled, const float *natural, fit_metrics *out,
+                     double *col_rmse, double *col_median_frac, mlps_err *e);
+
+/* 1 when the target chain starts with log or log10. */
+int fit_targets_are_log(const mlps_config *cfg);
+
+#endif

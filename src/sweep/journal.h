@@ -1,0 +1,74 @@
+/* The journal OUT/trials.jsonl: the sweep's durable record. Line 1 is a
+ * header {"format":"mlpsweep-journal","version":1,"config":"...",...}; every
+ * other line is one finished task, appended with write() and fsync()'d
+ * before the task counts as done, so a kill at any instant loses at most
+ * tasks that had not been counted yet. Reading it back (resume) detects a
+ * torn last line, drops it and truncates the file to the last good line.
+ *
+ * Task lines hold trial, fold, params (name -> value as in the config),
+ * x (the point as stored internally, exact, used by resume), status,
+ * reason, metric (the objective), val_mse, val_mae, val_median_frac_err
+ * (null when absent), best_epoch, epochs, seconds, rank. */
+#ifndef MLPS_JOURNAL_H
+#define MLPS_JOURNAL_H
+
+#include "search/space.h"
+#include "sweep/json.h"
+#include "sweep/sweep.h"
+#include "util/err.h"
+
+typedef struct {
+  int fd;
+  char path[4096];
+  int no_fsync;
+  json_writer w;   /* lines waiting for the next journal_flush */
+  int n_pending;
+} journal;
+
+/* What the header records besides the config text. */
+typedef struct {
+  const char *config_text;
+  const search_space *space;
+  int n_folds;
+  int max_trials;
+  uint64_t seed;
+  sweep_metric metric;
+} journal_header;
+
+/* Creates path (must not exist), writes and syncs the header line, and
+ * syncs the directory so the file itself survives a crash. */
+int journal_create(journal *j, const char *path, const journal_header *h, int no_fsync,
+                   mlps_err *err);
+/* Opens an existing journal for appending (after journal_read). */
+int journal_open_append(journal *j, const char *path, int no_fsync, mlps_err *err);
+/* Queues one finished task's line (not yet durable). */
+void journal_add(journal *j, const task_result *r, const double *x, const search_space *s,
+                 sweep_metric metric);
+/* Writes the queued lines with one write() and fsync()s: after it returns
+ * MLPS_OK they are on disk. */
+int journal_flush(journal *j, mlps_err *err);
+void journal_close(journal *j);
+
+/* One task line read back. */
+typedef struct {
+  task_result r;
+  double x[SPACE_MAX_PARAMS];
+} journal_entry;
+
+typedef struct {
+  char *config_text;     /* header's config, owned */
+  int n_folds;
+  int version;
+  journal_entry *e;      /* task lines in file order */
+  int n;
+  int torn_dropped;      /* a torn last line was found and cut off */
+  char torn_text[120];   /* its beginning, for the message */
+} journal_contents;
+
+/* Reads path. A torn last line (no newline or not valid JSON / missing
+ * fields) is dropped and the file truncated to the last good line; a bad
+ * line elsewhere or a bad header is an MLPS_EINPUT error naming the line. */
+int journal_read(const char *path, journal_contents *out, mlps_err *err);
+void journal_contents_free(journal_contents *c);
+
+#endif

@@ -1,0 +1,239 @@
+/* The sweep: rank 0 coordinates, the other ranks run (trial, fold) tasks.
+ *
+ * sweep_run() is the whole MPI machinery of a hyperparameter search, kept
+ * independent of what a task does: the caller plugs in
+ *   - a task callback (train one fold of one trial, fill a task_result),
+ *   - a proposer callback (the sampler: trial k's point, given the history),
+ *   - optionally a hook called once each finished task is durable.
+ * sweep_run schedules tasks dynamically, journals every finished task to
+ * OUT/trials.jsonl (fsync'd before it counts), resumes from that journal,
+ * aggregates folds, writes OUT/trials.csv, shows progress and stops cleanly
+ * on SIGTERM/SIGINT. See PROTOCOL.md for the messages and their handlers.
+ *
+ * Collective over opts->comm: every rank calls sweep_run and every rank gets
+ * the same return code. Rank 0's options drive the sweep; workers only use
+ * comm, task/task_user and verbosity. */
+#ifndef MLPS_SWEEP_H
+#define MLPS_SWEEP_H
+
+#include <mpi.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "search/space.h"
+#include "util/err.h"
+
+/* Return/exit code when a SIGTERM/SIGINT stopped the sweep before its end:
+ * everything finished is in the journal; rerun with --resume to continue.
+ * Distinct from MLPS_ERUNTIME (1) and MLPS_EINPUT (2) so that SLURM requeue
+ * scripts can tell "stopped, resumable" from "failed". */
+#define SWEEP_EXIT_STOPPED 3
+
+/* Journal file format (header line "format"/"version"). */
+#define SWEEP_JOURNAL_FORMAT "mlpsweep-journal"
+#define SWEEP_JOURNAL_VERSION 1
+
+typedef enum {
+  TASK_OK,
+  TASK_DIVERGED, /* loss became NaN/Inf or exploded */
+  TASK_TIMEOUT,  /* the task's own time budget ran out */
+  TASK_FAILED,   /* anything else: reason says what */
+  TASK_STOPPED,  /* abandoned because a stop was requested: never journaled,
+                    the task is redone on resume */
+  TASK_STATUS_COUNT
+} task_status;
+extern const char *const TASK_STATUS_NAMES[TASK_STATUS_COUNT];
+
+/* The validation metrics a task reports; the sweep's objective is one of
+ * them (lower is better). NaN when absent (e.g. the median fractional error
+ * is only defined for log targets). */
+typedef enum {
+  SWEEP_METRIC_VAL_MSE,
+  SWEEP_METRIC_VAL_MAE,
+  SWEEP_METRIC_VAL_MEDIAN_FRAC_ERR,
+  SWEEP_METRIC_COUNT
+} sweep_metric;
+extern const char *const SWEEP_METRIC_NAMES[SWEEP_METRIC_COUNT];
+
+#define SWEEP_REASON_MAX 160
+
+/* One unit of work: fold `fold` of trial `trial` at point x (see space.h:
+ * categorical parameters hold the index of their choice). */
+typedef struct {
+  int32_t trial, fold;
+  int32_t n_params;
+  int32_t pad_;
+  uint64_t seed; /* rng_derive(opts.seed, trial, fold, 0): the task's seed */
+  double x[SPACE_MAX_PARAMS];
+} sweep_task;
+
+/* What a task returns. The callback fills status, reason (for anything not
+ * ok), metrics, best_epoch and epochs; the framework fills trial, fold, rank
+ * and seconds (wall time of the callback). */
+typedef struct {
+  int32_t trial, fold;
+  int32_t status;     /* task_status */
+  int32_t best_epoch; /* -1 when none */
+  int32_t epochs;     /* epochs run */
+  int32_t rank;       /* rank that ran it */
+  double metrics[SWEEP_METRIC_COUNT];
+  double seconds;
+  char reason[SWEEP_REASON_MAX];
+} task_result;
+
+/* One training epoch of one task, streamed to the coordinator as it
+ * happens (learning curves for history.h5). */
+typedef struct {
+  int32_t trial, fold, epoch;
+  int32_t pad_;
+  double val_loss, train_loss, lr;
+} epoch_report;
+
+/* Handle a running task uses to report epochs (opaque). */
+typedef struct sweep_ctx sweep_ctx;
+
+/* Runs one task. Must be deterministic in (config, task->seed, trial, fold)
+ * for reproducible sweeps. Should poll sweep_stop_requested() (e.g. once per
+ * epoch or every few mini-batches) and, when it is true, return promptly
+ * with res->status = TASK_STOPPED. A non-zero return marks the task failed
+ * (with res->reason if set); it does not stop the sweep. */
+typedef int (*sweep_task_fn)(void *user, const sweep_task *task, sweep_ctx *ctx,
+                             task_result *res);
+
+/* Streams one epoch to the coordinator: a non-blocking send on workers, a
+ * direct store with one rank. Never blocks on the coordinator. */
+void sweep_report_epoch(sweep_ctx *ctx, int epoch, double val_loss, double train_loss,
+                        double lr);
+
+/* True once SIGTERM/SIGINT arrived on this rank or the coordinator sent
+ * STOP. Cheap (at most one MPI_Iprobe per millisecond on workers). */
+int sweep_stop_requested(void);
+
+/* ---- trials and the history the proposer sees ----------------------- */
+
+typedef enum {
+  TRIAL_UNSEEN,  /* id not proposed yet (a gap left by a resumed journal) */
+  TRIAL_PENDING, /* proposed, some folds not finished */
+  TRIAL_OK,      /* all folds ok: metric_mean/std valid */
+  TRIAL_FAILED,  /* some fold not ok, or a non-finite objective */
+  TRIAL_STATE_COUNT
+} trial_state;
+extern const char *const TRIAL_STATE_NAMES[TRIAL_STATE_COUNT];
+
+typedef struct {
+  int id;
+  trial_state state;
+  double x[SPACE_MAX_PARAMS];
+  int n_finished;          /* folds with a (journaled) result */
+  double metric_mean;      /* mean over folds of the objective; NaN unless OK */
+  double metric_std;       /* sample std over folds (n-1), 0 with one fold */
+  double metrics_mean[SWEEP_METRIC_COUNT]; /* mean of each metric over folds */
+  double best_epoch_mean, epochs_mean;
+  double seconds_sum, seconds_max;
+  char reason[SWEEP_REASON_MAX]; /* why it failed */
+  task_result *folds;      /* [n_folds]; fold f valid when done[f] */
+  unsigned char *done;     /* [n_folds] */
+  epoch_report **curves;   /* [n_folds] learning curve per fold (this run only) */
+  int *n_curve, *cap_curve;
+} sweep_trial;
+
+typedef struct {
+  const sweep_trial *trials; /* indexed by trial id, [0, n) */
+  int n;
+  int n_folds;
+  sweep_metric metric;
+  int best;                  /* id of the best OK trial, or -1 */
+} sweep_history;
+
+typedef enum {
+  PROPOSE_OK,    /* x filled */
+  PROPOSE_WAIT,  /* not yet (e.g. TPE's next generation needs pending trials
+                    to finish); asked again after the next trial finishes */
+  PROPOSE_DONE,  /* no more trials (grid exhausted) */
+  PROPOSE_ERROR  /* err set; the sweep stops with that error */
+} propose_status;
+
+/* Proposes the point of trial `trial` (ids are asked in increasing order,
+ * except that a resumed sweep may skip ids it already knows). Deterministic
+ * samplers should make x a function of (seed, trial) alone so a resumed
+ * sweep equals an uninterrupted one; adaptive ones (TPE) read h, where
+ * PENDING trials are the ones still running. */
+typedef propose_status (*sweep_propose_fn)(void *user, int trial, const sweep_history *h,
+                                           double *x, mlps_err *err);
+
+/* Called on rank 0 once a task's journal line is on disk (for history.h5
+ * and the like). */
+typedef void (*sweep_task_done_fn)(void *user, const task_result *r, const double *x,
+                                   const epoch_report *curve, int n_curve);
+
+/* Compares the journal's config text with the current one; returns 0 when
+ * equivalent, else MLPS_EINPUT with err naming what differs. Default:
+ * exact string comparison reporting the first differing line. */
+typedef int (*sweep_config_cmp_fn)(void *user, const char *journal_cfg, const char *current_cfg,
+                                   mlps_err *err);
+
+typedef struct {
+  MPI_Comm comm;
+  const char *out_dir;      /* created if missing; must be empty unless resume */
+  const char *config_text;  /* resolved config, stored in the journal header */
+  const search_space *space;/* parameter names and types for params/CSV */
+  int n_folds;              /* k >= 1 */
+  int max_trials;           /* budget: trial ids are [0, max_trials) */
+  uint64_t seed;
+  sweep_metric metric;      /* objective */
+  int resume;               /* continue from OUT/trials.jsonl */
+  int verbosity;            /* 0 quiet, 1 progress (default), 2 + a line per task */
+  double progress_interval; /* seconds between plain progress lines (non-tty), 10 */
+  double stop_grace;        /* seconds to wait for busy workers after a stop, 10 */
+  int no_fsync;             /* benchmarks only: skip fsync of the journal */
+  FILE *log;                /* progress and messages; default stderr */
+  sweep_task_fn task;
+  void *task_user;
+  sweep_propose_fn propose;
+  void *propose_user;
+  sweep_task_done_fn task_done;
+  void *task_done_user;
+  sweep_config_cmp_fn config_cmp;
+  void *config_cmp_user;
+} sweep_opts;
+
+/* Defaults: comm WORLD, 1 fold, verbosity 1, intervals as above. */
+void sweep_opts_init(sweep_opts *o);
+
+typedef struct {
+  int n_tasks_run;        /* tasks finished and journaled by this run */
+  int n_tasks_resumed;    /* tasks taken from the journal */
+  int n_tasks_redone;     /* of which in-flight at the kill: none recorded */
+  int n_trials_ok, n_trials_failed, n_trials_pending;
+  int n_tasks_ok, n_tasks_not_ok;
+  int best_trial;         /* -1 when no trial is OK */
+  double best_metric;
+  double wall_seconds;    /* scheduling loop on rank 0 */
+  double coord_cpu_seconds; /* getrusage(RUSAGE_SELF) user+sys on rank 0 over the loop */
+  double tasks_per_second;
+  long n_messages;        /* messages handled by the coordinator */
+  int stopped;            /* a signal stopped the sweep */
+  int dropped_torn_line;  /* resume found and truncated a torn last line */
+} sweep_stats;
+
+/* The outcome on rank 0 (NULL on workers): every trial with its folds and
+ * this run's learning curves, for the final retrain and history.h5. */
+typedef struct {
+  sweep_trial *trials; /* indexed by id */
+  int n_trials;
+  int n_folds;
+  sweep_metric metric;
+  sweep_stats stats;
+} sweep_result;
+
+/* Runs the sweep. Returns MLPS_OK when the budget is spent,
+ * SWEEP_EXIT_STOPPED after a signal, or an error code with err set (the
+ * message is set on every rank; print it on rank 0 only). *out (may be NULL)
+ * receives the result on rank 0; free it with sweep_result_free. */
+int sweep_run(const sweep_opts *o, sweep_result **out, mlps_err *err);
+void sweep_result_free(sweep_result *r);
+
+/* Resets the stop flag (tests that run several sweeps in one process). */
+void sweep_stop_reset(void);
+
+#endif
