@@ -37,7 +37,8 @@ mlps_launch() {
   echo "mlpsweep job: ${launcher[*]} $*"
   "${launcher[@]}" "$@" &
   local pid=$!
-  trap 'echo "mlpsweep job: caught SIGTERM, asking the sweep to stop"; kill -TERM $pid 2>/dev/null' TERM INT
+  MLPS_GOT_TERM=0
+  trap 'MLPS_GOT_TERM=1; echo "mlpsweep job: caught SIGTERM, asking the sweep to stop"; kill -TERM $pid 2>/dev/null' TERM INT
   local rc=0
   wait $pid || rc=$?
   # wait returns early when a trapped signal arrives; wait again for the end.
@@ -49,4 +50,21 @@ mlps_launch() {
 # mlps_resume_flag OUTDIR: prints --resume when OUTDIR holds a journal.
 mlps_resume_flag() {
   if [ -s "$1/trials.jsonl" ]; then echo "--resume"; fi
+}
+
+# mlps_requeue_if_stopped RC OUTDIR: after a walltime SIGTERM (or exit code 3,
+# "stopped, resumable") with the sweep unfinished (no summary.json yet),
+# requeue the job under SLURM; the next start finds the journal and adds
+# --resume. (mpirun exits 1 when it is itself signalled, whatever the ranks
+# return, so the signal and the missing summary decide, not only the code.)
+mlps_requeue_if_stopped() {
+  local rc=$1 out=$2
+  if { [ "$rc" -eq 3 ] || [ "${MLPS_GOT_TERM:-0}" -eq 1 ]; } && [ ! -s "$out/summary.json" ]; then
+    if [ -n "${SLURM_JOB_ID:-}" ] && command -v scontrol >/dev/null; then
+      echo "mlpsweep job: sweep stopped before its end; requeueing job $SLURM_JOB_ID to resume"
+      scontrol requeue "$SLURM_JOB_ID"
+    else
+      echo "mlpsweep job: sweep stopped before its end; run the same command again to resume"
+    fi
+  fi
 }

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,4 +125,26 @@ out:
     *n = cnt;
   }
   return MLPS_OK;
+}
+
+const char *colspec_format(const int64_t *cols, int64_t n, int64_t ncols, char *buf, size_t bufsize) {
+  if (!bufsize) return buf;
+  buf[0] = '\0';
+  int all = n == ncols;
+  for (int64_t i = 0; i < n && all; i++) all = cols[i] == i;
+  if (all) {
+    snprintf(buf, bufsize, "all");
+    return buf;
+  }
+  size_t p = 0;
+  for (int64_t i = 0; i < n && p < bufsize;) {
+    int64_t j = i;
+    while (j + 1 < n && cols[j + 1] == cols[j] + 1) j++;
+    int w = j > i ? snprintf(buf + p, bufsize - p, "%s%lld:%lld", i ? "," : "", (long long)cols[i], (long long)cols[j] + 1)
+                  : snprintf(buf + p, bufsize - p, "%s%lld", i ? "," : "", (long long)cols[i]);
+    if (w < 0) break;
+    p += (size_t)w;
+    i = j + 1;
+  }
+  return buf;
 }

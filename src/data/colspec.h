@@ -5,6 +5,7 @@
 #ifndef MLPS_COLSPEC_H
 #define MLPS_COLSPEC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/err.h"
@@ -15,6 +16,11 @@
  * that is wrong (what = e.g. "target_columns", used as the message prefix).
  * ncols < 0 checks the syntax only (nothing is allocated, *cols = NULL). */
 int colspec_parse(const char *spec, int64_t ncols, const char *what, int64_t **cols, int64_t *n, mlps_err *e);
+
+/* The shortest spec for cols[0..n) ("0:3,7", "all" when it is 0..ncols-1
+ * in order), e.g. to store a selection in model.h5 and reload it for
+ * prediction. Returns buf (truncated to bufsize). */
+const char *colspec_format(const int64_t *cols, int64_t n, int64_t ncols, char *buf, size_t bufsize);
 
 /* True when spec selects every column in order ("all", NULL or ""). */
 int colspec_is_all(const char *spec);

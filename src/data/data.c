@@ -168,6 +168,21 @@ static int select_columns(opened *o, int k, const char *spec, const char *what, 
   return MLPS_OK;
 }
 
+/* Rows per read block of dataset k: about BLOCK_BYTES of doubles, rounded
+ * to whole chunks so each chunk is decompressed once, unless the chunks are
+ * so tall that one would need a huge buffer (then a chunk may be decompressed
+ * once per block: slower, still correct). */
+static size_t block_rows(const opened *o, int k) {
+  size_t cf = o->cols_file[k];
+  size_t block = BLOCK_BYTES / (cf * sizeof(double));
+  if (block < 1) block = 1;
+  hsize_t ch = o->chunk_rows[k];
+  if (ch > 0 && (double)ch * (double)cf * sizeof(double) <= 8.0 * (double)BLOCK_BYTES)
+    block = block < ch ? (size_t)ch : block / ch * ch;
+  if (block > o->n) block = o->n;
+  return block;
+}
+
 static int open_check(const data_spec *spec, opened *o, mlps_err *e) {
   memset(o, 0, sizeof *o);
   o->fid = o->did[0] = o->did[1] = -1;
@@ -193,18 +208,26 @@ static int open_check(const data_spec *spec, opened *o, mlps_err *e) {
   /* Memory: X and Y as float32, plus the transient read buffer, checked
    * before anything is allocated. */
   double need = (double)o->n * (double)(o->ncols[0] + (o->nd == 2 ? o->ncols[1] : 0)) * 4.0;
-  double wide = (double)(o->cols_file[0] > o->cols_file[1] ? o->cols_file[0] : o->cols_file[1]) * 8.0;
-  double buf = wide * (double)o->n < (double)BLOCK_BYTES ? wide * (double)o->n : (double)BLOCK_BYTES;
+  double buf = 0;
+  for (int k = 0; k < o->nd; k++) {
+    double b = (double)block_rows(o, k) * (double)o->cols_file[k] * sizeof(double);
+    if (b > buf) buf = b;
+  }
   double have = spec->mem_limit ? (double)spec->mem_limit : (double)data_mem_available();
   if (need + buf > have) {
     char b1[32], b2[32], b3[32];
     close_opened(o);
+    char what[600];
+    if (o->nd == 2)
+      snprintf(what, sizeof what, "%zu rows of inputs '%s' (%zu columns) and targets '%s' (%zu columns)", o->n,
+               o->dname[0], o->ncols[0], o->dname[1], o->ncols[1]);
+    else
+      snprintf(what, sizeof what, "%zu rows of inputs '%s' (%zu columns)", o->n, o->dname[0], o->ncols[0]);
     return mlps_errorf(e, MLPS_EINPUT,
-                       "%s: %zu rows of '%s' (%zu columns)%s%s%s need %s as float32 (plus %s while reading), but "
-                       "only %s %s; load less with data.max_rows or column selections, or use a node with more memory",
-                       path, o->n, o->dname[0], o->ncols[0], o->nd == 2 ? " and '" : "",
-                       o->nd == 2 ? o->dname[1] : "", o->nd == 2 ? "'" : "", data_fmt_bytes(need, b1, sizeof b1),
-                       data_fmt_bytes(buf, b3, sizeof b3), data_fmt_bytes(have, b2, sizeof b2),
+                       "%s: %s need %s as float32 (plus %s while reading), but only %s %s; load less with "
+                       "data.max_rows or column selections, or use a node with more memory",
+                       path, what, data_fmt_bytes(need, b1, sizeof b1), data_fmt_bytes(buf, b3, sizeof b3),
+                       data_fmt_bytes(have, b2, sizeof b2),
                        spec->mem_limit ? "are allowed (memory limit)" : "are available on this node");
   }
   return MLPS_OK;
@@ -213,11 +236,7 @@ static int open_check(const data_spec *spec, opened *o, mlps_err *e) {
 /* Reads rows [0, n) of dataset k, selected columns, into dst (n, ncols). */
 static int read_matrix(opened *o, int k, const char *path, float *dst, mlps_err *e) {
   size_t cf = o->cols_file[k], nc = o->ncols[k];
-  size_t block = BLOCK_BYTES / (cf * sizeof(double));
-  if (block < 1) block = 1;
-  hsize_t ch = o->chunk_rows[k];
-  if (ch > 0) block = block < ch ? (size_t)ch : block / ch * ch;
-  if (block > o->n) block = o->n;
+  size_t block = block_rows(o, k);
   /* mmap rather than malloc: munmap returns the pages at once, so the
    * buffer does not stay resident in the heap next to the data. */
   size_t buf_bytes = block * cf * sizeof(double);
@@ -441,6 +460,16 @@ static void unpack_meta(const char *buf, opened *o) {
 }
 
 int data_load_shared(MPI_Comm comm, const data_spec *spec, data_set *ds, mlps_err *e) {
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm node;
+  MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
+  int rc = data_load_shared_nodes(comm, node, spec, ds, e);
+  MPI_Comm_free(&node);
+  return rc;
+}
+
+int data_load_shared_nodes(MPI_Comm comm, MPI_Comm node_in, const data_spec *spec, data_set *ds, mlps_err *e) {
   memset(ds, 0, sizeof *ds);
   ds->win_ = MPI_WIN_NULL;
   ds->node_ = MPI_COMM_NULL;
@@ -448,7 +477,7 @@ int data_load_shared(MPI_Comm comm, const data_spec *spec, data_set *ds, mlps_er
   int rank;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm node;
-  MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
+  MPI_Comm_dup(node_in, &node);
   MPI_Comm_set_errhandler(node, MPI_ERRORS_RETURN);
   int nrank;
   MPI_Comm_rank(node, &nrank);
@@ -463,6 +492,7 @@ int data_load_shared(MPI_Comm comm, const data_spec *spec, data_set *ds, mlps_er
   int rc = reader ? open_check(spec, &o, e) : MLPS_OK;
   rc = agree(comm, rc, e);
   if (rc) {
+    close_opened(&o); /* this node's reader may have succeeded where another failed */
     MPI_Comm_free(&node);
     return rc;
   }
@@ -482,10 +512,12 @@ int data_load_shared(MPI_Comm comm, const data_spec *spec, data_set *ds, mlps_er
   if (memcmp(lo, hi, sizeof lo) != 0) {
     if (reader) close_opened(&o);
     MPI_Comm_free(&node);
+    /* No file name: it may differ between ranks, the message must not. */
     return mlps_errorf(e, MLPS_EINPUT,
-                       "%s: the nodes of this job see different data shapes (rows %llu..%llu); is the file the same "
-                       "on every node?",
-                       spec->path, (unsigned long long)lo[0], (unsigned long long)hi[0]);
+                       "data: the nodes of this job see different data (rows %llu..%llu, input columns %llu..%llu, "
+                       "target columns %llu..%llu); is the file the same on every node?",
+                       (unsigned long long)lo[0], (unsigned long long)hi[0], (unsigned long long)lo[1],
+                       (unsigned long long)hi[1], (unsigned long long)lo[2], (unsigned long long)hi[2]);
   }
 
   /* 3. Metadata to the other ranks of the node. */
@@ -548,4 +580,41 @@ int data_load_shared(MPI_Comm comm, const data_spec *spec, data_set *ds, mlps_er
   ds->win_ = win;
   ds->node_ = node;
   return MLPS_OK;
+}
+
+int data_write_meta(hid_t loc, const char *group, const data_set *ds, mlps_err *e) {
+  h5_quiet();
+  hid_t g;
+  if (h5_exists(loc, group)) {
+    g = H5Gopen2(loc, group, H5P_DEFAULT);
+  } else {
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    g = H5Gcreate2(loc, group, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+  }
+  if (g < 0) return mlps_errorf(e, MLPS_ERUNTIME, "cannot create group '%s'", group);
+  char *xs = mlps_xmalloc(ds->d * 24 + 8), *ys = mlps_xmalloc(ds->m * 24 + 8);
+  colspec_format(ds->x_cols, (int64_t)ds->d, (int64_t)ds->d_file, xs, ds->d * 24 + 8);
+  colspec_format(ds->y_cols, (int64_t)ds->m, (int64_t)ds->m_file, ys, ds->m * 24 + 8);
+  int64_t v[4] = {(int64_t)ds->n, (int64_t)ds->n_file, (int64_t)ds->d, (int64_t)ds->m};
+  int rc = h5_attr_str(g, ".", "path", ds->path, e);
+  if (!rc) rc = h5_attr_str(g, ".", "inputs", ds->inputs, e);
+  if (!rc) rc = h5_attr_str(g, ".", "targets", ds->targets, e);
+  if (!rc) rc = h5_attr_str(g, ".", "input_columns", xs, e);
+  if (!rc) rc = h5_attr_str(g, ".", "target_columns", ys, e);
+  if (!rc) rc = h5_attr_i64(g, ".", "n", &v[0], 1, e);
+  if (!rc) rc = h5_attr_i64(g, ".", "n_file", &v[1], 1, e);
+  if (!rc) rc = h5_attr_i64(g, ".", "d", &v[2], 1, e);
+  if (!rc) rc = h5_attr_i64(g, ".", "m", &v[3], 1, e);
+  if (!rc && ds->x_names) rc = h5_attr_strs(g, ".", "input_names", (const char *const *)ds->x_names, ds->d, e);
+  if (!rc && ds->y_names) rc = h5_attr_strs(g, ".", "target_names", (const char *const *)ds->y_names, ds->m, e);
+  free(xs);
+  free(ys);
+  H5Gclose(g);
+  return rc;
+}
+
+void data_gather_rows(const float *src, size_t cols, const size_t *rows, size_t nrows, float *out) {
+  for (size_t i = 0; i < nrows; i++) memcpy(out + i * cols, src + rows[i] * cols, cols * sizeof *out);
 }

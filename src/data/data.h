@@ -14,6 +14,7 @@
 #ifndef MLPS_DATA_H
 #define MLPS_DATA_H
 
+#include <hdf5.h>
 #include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,10 +70,25 @@ int data_load(const data_spec *spec, data_set *ds, mlps_err *e);
  * exit with the same code everywhere. Works with one rank and across nodes.
  * data_free must then be called collectively too (it frees the window). */
 int data_load_shared(MPI_Comm comm, const data_spec *spec, data_set *ds, mlps_err *e);
+/* The same with the node grouping given: node must split comm into groups
+ * of ranks that can share memory (data_load_shared uses
+ * MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)); it is duplicated, not kept.
+ * Lets tests emulate several nodes on one machine. */
+int data_load_shared_nodes(MPI_Comm comm, MPI_Comm node, const data_spec *spec, data_set *ds, mlps_err *e);
 
 /* Frees what data_load / data_load_shared allocated; ds becomes empty.
  * Collective over the node for shared sets. Safe on an empty (zeroed) set. */
 void data_free(data_set *ds);
+
+/* Copies rows[0..nrows) of src (any rows, cols) into out (nrows, cols),
+ * untransformed (e.g. test targets in the data's own units). */
+void data_gather_rows(const float *src, size_t cols, const size_t *rows, size_t nrows, float *out);
+
+/* Records where the data came from in group `group` of loc (created with
+ * parents), for model.h5: attributes path, inputs, targets, input_columns,
+ * target_columns (colspec strings that reload the same selection), n (rows
+ * used), n_file, d, m, and input_names / target_names when known. */
+int data_write_meta(hid_t loc, const char *group, const data_set *ds, mlps_err *e);
 
 /* Bytes of memory this process may still use: the smaller of MemAvailable
  * (/proc/meminfo) and the cgroup's memory.max - memory.current, when known;

@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "nn/mlp.h"
 
+#include "nn/act.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -202,52 +204,11 @@ void mlp_init(mlp *m, nn_init init, unsigned long long seed) {
   }
 }
 
-/* ---- activations ---- */
+/* ---- activations (act.h) ---- */
 
-#define SELU_ALPHA 1.6732632423543772848170429916717f
-#define SELU_SCALE 1.0507009873554804934193349852946f
-
-static inline float sigmoidf_(float z) {
-  if (z >= 0.0f) return 1.0f / (1.0f + expf(-z));
-  float ez = expf(z);
-  return ez / (1.0f + ez);
-}
-
-float nn_act(nn_activation a, float z) {
-  switch (a) {
-    case ACT_RELU: return z > 0.0f ? z : 0.0f;
-    case ACT_LEAKY_RELU: return z > 0.0f ? z : 0.01f * z;
-    case ACT_ELU: return z > 0.0f ? z : expm1f(z);
-    case ACT_SELU: return SELU_SCALE * (z > 0.0f ? z : SELU_ALPHA * expm1f(z));
-    case ACT_GELU: return 0.5f * z * (1.0f + erff(z * 0.70710678118654752f));
-    case ACT_SWISH: return z * sigmoidf_(z);
-    case ACT_SIGMOID: return sigmoidf_(z);
-    case ACT_TANH: return tanhf(z);
-    case ACT_LINEAR:
-    default: return z;
-  }
-}
+float nn_act(nn_activation a, float z) { return nn_act_one(a, z); }
 
 int nn_act_needs_z(nn_activation a) { return a == ACT_GELU || a == ACT_SWISH; }
-
-/* h = act(h) in place, where h already holds the pre-activation (bias
- * included); z keeps a copy when the derivative needs it. Switch outside the
- * loops so each loop vectorises. */
-static void act_forward(float *restrict h, float *restrict z, size_t n, nn_activation a) {
-  switch (a) {
-    case ACT_RELU:
-      for (size_t i = 0; i < n; i++) h[i] = h[i] > 0.0f ? h[i] : 0.0f;
-      break;
-    case ACT_LEAKY_RELU:
-      for (size_t i = 0; i < n; i++) h[i] = h[i] > 0.0f ? h[i] : 0.01f * h[i];
-      break;
-    case ACT_LINEAR:
-      break;
-    default:
-      if (z) memcpy(z, h, n * sizeof(float));
-      for (size_t i = 0; i < n; i++) h[i] = nn_act(a, h[i]);
-  }
-}
 
 /* Copies the row b (n) into each of the nb rows of h. Short rows: an inline
  * vector loop beats a memcpy call per row, so keep GCC from turning the loop
@@ -314,7 +275,7 @@ const float *mlp_forward(const mlp *m, mlp_fwd_ws *w, const float *X, int nb, fl
      * separate C-scaling pass (beta = 0 would zero C first). */
     nn_fill_rows(h, m->layer[l].b, nb, nout);
     nn_sgemm(0, 1, nb, nout, nin, 1.0f, in, nin, m->layer[l].W, nin, 1.0f, h, nout);
-    if (hidden) act_forward(h, w->z[l + 1], (size_t)nb * (size_t)nout, a->act);
+    if (hidden) nn_act_forward(h, w->z[l + 1], (size_t)nb * (size_t)nout, a->act);
     in = h;
     if (hidden && w->dropout_active) {
       /* inverted dropout as torch.nn.Dropout: keep with 1-p, scale 1/(1-p) */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "nn/act.h"
 #include "util/rng.h"
 
 const char *const TRAIN_STATUS_NAMES[TRAIN_STATUS_COUNT] = {"ok", "diverged", "timeout",
@@ -139,55 +140,6 @@ const float *mlp_trainer_grads(const mlp_trainer *t) { return t->grads; }
 optim_state *mlp_trainer_optim(mlp_trainer *t) { return &t->opt; }
 const mlp_fwd_ws *mlp_trainer_workspace(const mlp_trainer *t) { return &t->fw; }
 
-#define SELU_ALPHA 1.6732632423543772848170429916717f
-#define SELU_SCALE 1.0507009873554804934193349852946f
-
-/* d *= act'(.) (and the dropout mask), in place, for nb rows of n units.
- * The derivative comes from the output h where it can (relu, leaky, elu,
- * selu, sigmoid, tanh) and from the pre-activation z otherwise. */
-static void act_backward(float *restrict d, const float *restrict h, const float *restrict z,
-                         const float *restrict mask, size_t n, nn_activation a) {
-  switch (a) {
-    case ACT_RELU:
-      for (size_t i = 0; i < n; i++) d[i] = h[i] > 0.0f ? d[i] : 0.0f;
-      break;
-    case ACT_LEAKY_RELU:
-      for (size_t i = 0; i < n; i++) d[i] = h[i] > 0.0f ? d[i] : 0.01f * d[i];
-      break;
-    case ACT_ELU:
-      for (size_t i = 0; i < n; i++) d[i] *= h[i] > 0.0f ? 1.0f : h[i] + 1.0f;
-      break;
-    case ACT_SELU:
-      for (size_t i = 0; i < n; i++) d[i] *= h[i] > 0.0f ? SELU_SCALE : h[i] + SELU_SCALE * SELU_ALPHA;
-      break;
-    case ACT_SIGMOID:
-      for (size_t i = 0; i < n; i++) d[i] *= h[i] * (1.0f - h[i]);
-      break;
-    case ACT_TANH:
-      for (size_t i = 0; i < n; i++) d[i] *= 1.0f - h[i] * h[i];
-      break;
-    case ACT_GELU:
-      for (size_t i = 0; i < n; i++) {
-        float x = z[i];
-        float cdf = 0.5f * (1.0f + erff(x * 0.70710678118654752f));
-        float pdf = 0.39894228040143268f * expf(-0.5f * x * x);
-        d[i] *= cdf + x * pdf;
-      }
-      break;
-    case ACT_SWISH:
-      for (size_t i = 0; i < n; i++) {
-        float x = z[i];
-        float s = x >= 0.0f ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x));
-        d[i] *= s * (1.0f + x * (1.0f - s));
-      }
-      break;
-    default:
-      break;
-  }
-  if (mask)
-    for (size_t i = 0; i < n; i++) d[i] *= mask[i];
-}
-
 /* Loss over n outputs (double) and its gradient dY (mean reduction). The
  * sums use 8 independent double accumulators: one running double sum would
  * be a latency chain of n additions, slower than the rest of the loop. */
@@ -283,7 +235,7 @@ double mlp_trainer_grad(mlp_trainer *t, const float *X, const float *Y, const si
   for (int l = L - 1; l >= 0; l--) {
     int nin = a->sizes[l], nout = a->sizes[l + 1];
     if (l < L - 1)
-      act_backward(d, t->fw.h[l + 1], t->fw.z[l + 1],
+      nn_act_backward(d, t->fw.h[l + 1], t->fw.z[l + 1],
                    t->fw.dropout_active ? t->fw.mask[l + 1] : NULL, (size_t)nb * (size_t)nout,
                    a->act);
     const float *in = mlp_fwd_input(&t->fw, X, l);

@@ -69,12 +69,13 @@ void progress_update(progress *p, const trial_table *tt, const search_space *s, 
   }
   char line[640];
   snprintf(line, sizeof line,
-           "sweep: tasks %d/%d (%.1f%%) | trials %d ok, %d failed | best %s %s | %.1f tasks/min "
-           "| ETA %s",
+           "sweep: tasks %d/%d (%.1f%%) | trials %d ok, %d failed | %.1f tasks/min | ETA %s "
+           "| best %s %s",
            tasks_done, p->total_tasks, p->total_tasks ? 100.0 * tasks_done / p->total_tasks : 0.0,
-           ok, failed, SWEEP_METRIC_NAMES[tt->metric], best, 60 * rate, eta);
+           ok, failed, 60 * rate, eta, SWEEP_METRIC_NAMES[tt->metric], best);
   if (p->tty) {
-    /* Keep the live line within a typical terminal so \r redraws cleanly. */
+    /* Keep the live line within a typical terminal so \r redraws cleanly
+     * (the best trial's parameters come last and are what gets cut). */
     line[150] = '\0';
     fprintf(p->f, "\r\033[K%s", line);
     p->line_active = 1;

@@ -37,12 +37,18 @@ const char *const PROTO_TAG_NAMES[TAG_END_] = {"?", "work_request", "task", "epo
  * core) this long: the next task usually comes within tens of
  * microseconds. */
 #define SPIN_NS 100000L
-#define DRAIN_MAX 512      /* messages handled before committing a batch */
+#define DRAIN_MAX 512      /* messages handled per loop iteration */
+/* Under load (messages keep coming) the journal is fsync'd at most this
+ * often, so the fsync's latency does not stall the loop once per message;
+ * when a poll comes back empty the batch is committed at once. */
+#define COMMIT_EVERY_S 0.005
+#define COMMIT_MAX_BATCH 4096
 #define EPOCH_SLOTS 64     /* in-flight epoch sends per worker */
 
 /* ---- stop flag and signals ------------------------------------------ */
 
-static volatile sig_atomic_t g_stop = 0;    /* a stop was requested */
+static volatile sig_atomic_t g_stop = 0;    /* a signal asked to stop */
+static int g_stop_msg = 0; /* the coordinator sent STOP (this sweep only) */
 static volatile sig_atomic_t g_signal = 0;  /* which signal, for the message */
 static MPI_Comm g_worker_comm = MPI_COMM_NULL; /* set while a worker runs a task */
 static double g_last_probe = 0;
@@ -62,10 +68,11 @@ static void on_signal(int sig) {
 void sweep_stop_reset(void) {
   g_stop = 0;
   g_signal = 0;
+  g_stop_msg = 0;
 }
 
 int sweep_stop_requested(void) {
-  if (g_stop) return 1;
+  if (g_stop || g_stop_msg) return 1;
   if (g_worker_comm != MPI_COMM_NULL) {
     double now = progress_now();
     if (now - g_last_probe >= 1e-3) {
@@ -76,11 +83,11 @@ int sweep_stop_requested(void) {
       if (flag) {
         msg_stop m;
         MPI_Recv(&m, sizeof m, MPI_BYTE, 0, TAG_STOP, g_worker_comm, MPI_STATUS_IGNORE);
-        g_stop = 1;
+        g_stop_msg = 1;
       }
     }
   }
-  return g_stop != 0;
+  return g_stop || g_stop_msg;
 }
 
 typedef struct {
@@ -451,8 +458,9 @@ static void coord_loop_mpi(coord *c) {
    * (epoch reports included) for little gain once workers answer fast. */
   idle_wait iw = {0, 0, 0, 0};
   idle_reset(&iw);
+  double last_commit = progress_now();
   while (!all_done(c)) {
-    int got = 0;
+    int got = 0, urgent = 0;
     for (; got < DRAIN_MAX; got++) {
       int flag = 0;
       MPI_Message msg;
@@ -461,6 +469,7 @@ static void coord_loop_mpi(coord *c) {
       if (!flag) break;
       c->st.n_messages++;
       int tag = st.MPI_TAG;
+      urgent += tag != TAG_EPOCH;
       coord_handler h = tag > 0 && tag < TAG_END_ ? COORD_HANDLERS[tag] : NULL;
       if (!h) {
         char junk;
@@ -477,7 +486,11 @@ static void coord_loop_mpi(coord *c) {
      * the sampler sees the finished tasks of this batch. */
     if (g_stop && !c->stopping) enter_stopping(c, SWEEP_EXIT_STOPPED);
     int sent = schedule(c, 1);
-    commit_batch(c);
+    if (c->n_batch && (got == 0 || c->stopping || c->n_batch >= COMMIT_MAX_BATCH ||
+                       progress_now() - last_commit >= COMMIT_EVERY_S)) {
+      commit_batch(c);
+      last_commit = progress_now();
+    }
     if (g_stop && !c->stopping) enter_stopping(c, SWEEP_EXIT_STOPPED);
     sent += schedule(c, 0);
     if (c->stopping && c->in_flight > 0 && progress_now() - c->stop_t0 > c->o->stop_grace) {
@@ -487,9 +500,13 @@ static void coord_loop_mpi(coord *c) {
                        c->in_flight, c->o->stop_grace, c->journal_path);
       MPI_Abort(c->comm, c->rc ? c->rc : SWEEP_EXIT_STOPPED);
     }
-    if (got || sent) idle_reset(&iw);
-    else idle_pause(&iw);
+    /* Epoch reports need no answer: they do not reset the back-off, or a
+     * stream of them would keep the coordinator polling at 50 us. */
+    if (urgent || sent) idle_reset(&iw);
+    else if (!got) idle_pause(&iw);
+    else sleep_ns(iw.backoff);
   }
+  commit_batch(c); /* results that came with the last workers' shutdown */
   for (int r = 1; r < c->size; r++) MPI_Waitall(SLOT_COUNT, c->w[r].req, MPI_STATUSES_IGNORE);
 }
 
@@ -715,7 +732,7 @@ static void on_task(worker *w, MPI_Message *msg) {
   msg_task t;
   MPI_Mrecv(&t, sizeof t, MPI_BYTE, msg, MPI_STATUS_IGNORE);
   task_result r;
-  if (g_stop) { /* stopping: give it back unrun */
+  if (g_stop || g_stop_msg) { /* stopping: give it back unrun */
     memset(&r, 0, sizeof r);
     r.trial = t.trial;
     r.fold = t.fold;
@@ -739,7 +756,7 @@ static void on_stop(worker *w, MPI_Message *msg) {
   msg_stop m;
   MPI_Mrecv(&m, sizeof m, MPI_BYTE, msg, MPI_STATUS_IGNORE);
   (void)w;
-  g_stop = 1;
+  g_stop_msg = 1;
 }
 
 static void on_shutdown(worker *w, MPI_Message *msg) {
@@ -903,6 +920,7 @@ int sweep_run(const sweep_opts *o, sweep_result **out, mlps_err *err) {
   if (!err) err = &local;
   if (out) *out = NULL;
   mlps_err_clear(err);
+  g_stop_msg = 0;
   MPI_Comm comm;
   MPI_Comm_dup(o->comm, &comm);
   int rank, size;

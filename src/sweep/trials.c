@@ -186,8 +186,10 @@ const char *trials_params_line(const search_space *s, const double *x, char *buf
   buf[0] = '\0';
   for (int i = 0; i < s->n && off < n; i++) {
     char v[64];
-    int w = snprintf(buf + off, n - off, "%s%s=%s", i ? " " : "", s->p[i].name,
-                     trials_param_text(s, i, x[i], v, sizeof v));
+    const space_param *p = &s->p[i];
+    if (!choice(p, x[i]) && !p->is_int) snprintf(v, sizeof v, "%.4g", x[i]); /* for reading */
+    else trials_param_text(s, i, x[i], v, sizeof v);
+    int w = snprintf(buf + off, n - off, "%s%s=%s", i ? " " : "", p->name, v);
     if (w < 0) break;
     off += (size_t)w;
   }

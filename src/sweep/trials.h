@@ -38,7 +38,7 @@ void trials_free_one(sweep_trial *t, int n_folds);
  * and constant parameters, an integer for integer domains, else the
  * shortest round-trip double. */
 const char *trials_param_text(const search_space *s, int i, double xi, char *buf, size_t n);
-/* "name=value name=value ..." for progress lines. */
+/* "name=value name=value ..." for progress lines (floats to 4 digits). */
 const char *trials_params_line(const search_space *s, const double *x, char *buf, size_t n);
 /* {"name": value, ...} with strings for string choices, numbers otherwise. */
 void trials_params_json(json_writer *w, const search_space *s, const double *x);

@@ -160,6 +160,19 @@ static void selections_and_groups(void) {
   CHECK(ds.x_names && strcmp(ds.x_names[0], "eps") == 0 && strcmp(ds.x_names[1], "alpha") == 0 &&
         strcmp(ds.x_names[3], "delta") == 0);
   CHECK(ds.y_names == NULL);
+  /* provenance for model.h5: the stored selections reload the same columns */
+  char meta[1024];
+  snprintf(meta, sizeof meta, "%s/data_load_meta.h5", tmpdir);
+  hid_t mf = H5Fcreate(meta, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  CHECK(data_write_meta(mf, "/data", &ds, &e) == MLPS_OK);
+  char sel[64];
+  CHECK(h5_read_attr_str(mf, "data", "input_columns", sel, sizeof sel, &e) == MLPS_OK && strcmp(sel, "4,0,2:4") == 0);
+  CHECK(h5_read_attr_str(mf, "data", "target_columns", sel, sizeof sel, &e) == MLPS_OK && strcmp(sel, "0:3,10:12") == 0);
+  char **nm = NULL;
+  size_t nn = 0;
+  CHECK(h5_read_attr_strs(mf, "data", "input_names", &nm, &nn, &e) == MLPS_OK && nn == 4 && strcmp(nm[0], "eps") == 0);
+  h5_free_strings(nm, nn);
+  H5Fclose(mf);
   data_free(&ds);
 
   /* inputs only */
@@ -295,6 +308,11 @@ static void colspec(void) {
   CHECK(colspec_parse("-1", 8, "t", &c, &n, &e) == MLPS_EINPUT);
   CHECK(colspec_parse("1-3", 8, "t", &c, &n, &e) == MLPS_EINPUT && strstr(e.msg, "\"1-3\""));
   CHECK(colspec_parse("8", 8, "t", &c, &n, &e) == MLPS_EINPUT && strstr(e.msg, "out of range"));
+  char buf[64];
+  int64_t f1[] = {0, 1, 2, 3}, f2[] = {4, 0, 2, 3, 9}, f3[] = {0, 1, 2};
+  CHECK(strcmp(colspec_format(f1, 4, 4, buf, sizeof buf), "all") == 0);
+  CHECK(strcmp(colspec_format(f2, 5, 10, buf, sizeof buf), "4,0,2:4,9") == 0);
+  CHECK(strcmp(colspec_format(f3, 3, 10, buf, sizeof buf), "0:3") == 0);
   /* syntax only */
   CHECK(colspec_parse("0:50,60:", -1, "t", NULL, &n, &e) == MLPS_OK);
   CHECK(colspec_parse("0:50;60", -1, "t", NULL, &n, &e) == MLPS_EINPUT);

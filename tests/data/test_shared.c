@@ -1,7 +1,10 @@
 /* Node-shared loading (run with 3 ranks and with 1): every rank sees the
  * same data, equal to the file; the data exist once per node (the summed
  * proportional set size, Pss, of the ranks grows by about one copy, not one
- * per rank); errors are agreed on by every rank with the same message. */
+ * per rank); errors are agreed on by every rank with the same message.
+ * With 3 ranks, two "nodes" are also emulated on this machine ({0, 2} and
+ * {1}, via data_load_shared_nodes): two readers, two copies, and a problem
+ * seen only by the second node's reader reaches every rank. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,7 +118,7 @@ int main(int argc, char **argv) {
     CHECK(sum > 0.8 * copy);
     CHECK(sum < 1.4 * copy);
   }
-  // data_free(&ds);
+  data_free(&ds);
 
   /* Errors: the reader (rank 0) finds the problem; all ranks agree on it. */
   data_spec bad = {.path = path, .targets = "nope"};
@@ -136,6 +139,53 @@ int main(int argc, char **argv) {
   data_spec small = {.path = path, .mem_limit = 1 << 20};
   rc = data_load_shared(MPI_COMM_WORLD, &small, &ds, &e2);
   CHECK(rc == MLPS_EINPUT && strstr(e2.msg, "need 22.9 MiB as float32"));
+
+  if (size >= 2) {
+    MPI_Comm node;
+    MPI_Comm_split(MPI_COMM_WORLD, rank % 2, rank, &node);
+    before = pss_bytes("Pss");
+    rc = data_load_shared_nodes(MPI_COMM_WORLD, node, &spec, &ds, &e);
+    CHECK(rc == MLPS_OK);
+    if (!rc) {
+      ok = 1;
+      for (size_t i = 0; i < N; i++) {
+        for (size_t j = 0; j < D; j++) ok &= ds.X[i * D + j] == xv(i, j);
+        for (size_t j = 0; j < M; j++) ok &= ds.Y[i * M + j] == yv(i, j);
+      }
+      CHECK(ok);
+      MPI_Barrier(MPI_COMM_WORLD);
+      d = pss_bytes("Pss") - before;
+      MPI_Allreduce(&d, &sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+      if (rank == 0) printf("  2 emulated nodes: summed Pss grew by %.2f copies (one per node)\n", sum / copy);
+      if (before >= 0) CHECK(sum > 1.6 * copy && sum < 2.4 * copy);
+      data_free(&ds);
+    }
+    /* only the second node's reader (rank 1) gets a missing file */
+    char other[1100];
+    snprintf(other, sizeof other, "%s.missing", path);
+    data_spec per = {.path = rank == 1 ? other : path};
+    rc = data_load_shared_nodes(MPI_COMM_WORLD, node, &per, &ds, &e2);
+    CHECK(rc == MLPS_EINPUT && strstr(e2.msg, ".missing: file not found"));
+    if (rank == 0) printf("  node 1's error on every rank: %s\n", e2.msg);
+    /* the nodes see files of different shapes */
+    char smallp[1100];
+    snprintf(smallp, sizeof smallp, "%s/data_shared_small_%d.h5", tmp && tmp[0] ? tmp : "/tmp", size);
+    if (rank == 0) {
+      float z[10 * (D > M ? D : M)];
+      memset(z, 0, sizeof z);
+      hid_t f;
+      CHECK(h5_create(smallp, &f, &e) == MLPS_OK);
+      h5_write_f32(f, "X", z, 10, D, 0, &e);
+      h5_write_f32(f, "Y", z, 10, M, 0, &e);
+      H5Fclose(f);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    data_spec diff = {.path = rank == 1 ? smallp : path};
+    rc = data_load_shared_nodes(MPI_COMM_WORLD, node, &diff, &ds, &e2);
+    CHECK(rc == MLPS_EINPUT && strstr(e2.msg, "nodes of this job see different data (rows 10..150000"));
+    if (rank == 0) printf("  %s\n", e2.msg);
+    MPI_Comm_free(&node);
+  }
 
   /* Leak check of our own code now, while Open MPI's plug-ins are still
    * loaded (their one-off allocations are reachable or suppressed); the

@@ -85,7 +85,7 @@ int main(int argc, char **argv) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define NEXT()                                            \
   do {                                                    \
-    if (!v) return MPI_Finalize(), usage("missing value"); \
+    if (!v) return LSAN_OFF(), MPI_Finalize(), usage("missing value"); \
     i++;                                                  \
   } while (0)
     if (!strcmp(a, "--out")) { NEXT(); o.out_dir = v; }

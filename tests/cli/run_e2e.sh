@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# End-to-end tests of `mlpsweep run` with real training under real mpirun:
+# a small sweep on a generated broken power law with np 1, 2 and 3 gives the
+# same trials.csv (timing columns aside); predict reproduces the run's test
+# predictions bit for bit; kill -9 mid-sweep then --resume loses and
+# duplicates nothing and ends with the uninterrupted run's trials; SIGTERM
+# stops with exit 3 and resumes; a diverging trial is recorded and the sweep
+# completes; an existing output directory is not overwritten; a bad config
+# under np 3 exits 2 on every rank without hanging.
+set -uo pipefail
+: "${MLPS_BIN:?}" "${MLPS_MPIEXEC:?}" "${MLPS_TMP:?}"
+W=$MLPS_TMP/run_e2e
+rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
+fail=0
+check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
+run() { local np=$1; shift; timeout --preserve-status 300 $MLPS_MPIEXEC -n "$np" "$MLPS_BIN" run "$@"; }
+# signal_ranks SIG PID: signals the ranks started by `run ... &` (PID is
+# timeout's; its child is mpiexec, whose children are the ranks), and only
+# them, so other tests running at the same time are not touched.
+signal_ranks() { local m; for m in $(pgrep -P "$2"); do pkill "-$1" -P "$m"; done; }
+
+"$MLPS_BIN" gen brokenpowerlaw --n 1200 --seed 5 -o bpl.h5 >/dev/null || exit 1
+cat > sweep.yaml <<'YAML'
+name: e2e
+seed: 11
+data: {path: bpl.h5, target_transform: [log, standard]}
+split: {test_fraction: 0.1, kfold: 3}
+search: {method: random, trials: 6, metric: {name: val_median_frac_err, goal: minimize}}
+parameters:
+  layers: {values: [1, 2]}
+  width: {values: [16, 32]}
+  lr: {distribution: log_uniform_values, min: 1.0e-3, max: 1.0e-2}
+  batch: {values: [32, 64]}
+  activation: {values: [relu, tanh]}
+train: {max_epochs: 15, patience: 5}
+output: {dir: out}
+YAML
+# the trials.csv columns up to (not including) the timing columns
+strip() { cut -d, -f1-$(( $(head -1 "$1" | tr ',' '\n' | grep -n '^seconds_sum$' | cut -d: -f1) - 1 )) "$1"; }
+
+for np in 1 2 3; do
+  run $np sweep.yaml -q --set output.dir=np$np >np$np.log 2>&1
+  check "np $np sweep exits 0" "[ $? -eq 0 ]"
+  check "np $np writes all outputs" "[ -s np$np/model.h5 ] && [ -s np$np/summary.json ] && [ -s np$np/trials.csv ] && [ -s np$np/history.h5 ]"
+done
+check "np 1 and np 2 give identical trials.csv" "diff <(strip np1/trials.csv) <(strip np2/trials.csv) >/dev/null"
+check "np 2 and np 3 give identical trials.csv" "diff <(strip np2/trials.csv) <(strip np3/trials.csv) >/dev/null"
+check "np 1 and np 3 give the same final test metrics" \
+  "[ \"\$(grep -o '\"test\":{[^}]*}' np1/summary.json | head -1)\" = \"\$(grep -o '\"test\":{[^}]*}' np3/summary.json | head -1)\" ]"
+check "journal has a header and 18 task lines" "[ \$(wc -l < np2/trials.jsonl) -eq 19 ]"
+
+OPENBLAS_NUM_THREADS=1 "$MLPS_BIN" predict np2/model.h5 np2/test_predictions.h5 pred.h5 >/dev/null 2>&1
+check "predict reproduces the run's test predictions exactly" \
+  "/usr/bin/python3 -c 'import h5py,numpy as np,sys; a=h5py.File(\"np2/test_predictions.h5\")[\"Y_pred\"][:]; b=h5py.File(\"pred.h5\")[\"Y\"][:]; sys.exit(0 if a.shape==b.shape and np.array_equal(a,b) else 1)'"
+
+# refusal to overwrite a finished sweep
+run 2 sweep.yaml -q --set output.dir=np2 >ow.log 2>&1; rc=$?
+check "existing output dir refused with exit 2" "[ $rc -eq 2 ] && grep -q -- '--resume' ow.log"
+
+# kill -9 in the middle, then --resume
+cat > slow.yaml <<'YAML'
+name: e2e-kill
+seed: 11
+data: {path: bpl.h5, target_transform: [log, standard]}
+split: {test_fraction: 0.1, kfold: 3}
+search: {method: lhs, trials: 8, metric: {name: val_mse, goal: minimize}}
+parameters:
+  layers: {values: [1, 2]}
+  width: {values: [16, 32]}
+  lr: {distribution: log_uniform_values, min: 1.0e-3, max: 1.0e-2}
+  batch: {value: 32}
+train: {max_epochs: 120, patience: 120}
+output: {dir: killed}
+YAML
+run 2 slow.yaml -q --set output.dir=ref >ref.log 2>&1
+check "uninterrupted reference sweep exits 0" "[ $? -eq 0 ]"
+timeout --preserve-status 300 $MLPS_MPIEXEC -n 3 "$MLPS_BIN" run slow.yaml -q >kill.log 2>&1 &
+lp=$!
+for _ in $(seq 1 600); do
+  [ -f killed/trials.jsonl ] && [ "$(wc -l < killed/trials.jsonl)" -ge 6 ] && break
+  sleep 0.1
+done
+signal_ranks KILL $lp; wait $lp 2>/dev/null
+n_before=$(( $(wc -l < killed/trials.jsonl) - 1 ))
+check "kill -9 left a partial journal ($n_before of 24 tasks)" "[ $n_before -ge 5 ] && [ $n_before -lt 24 ]"
+run 2 slow.yaml -q --resume >resume.log 2>&1
+check "resume after kill -9 exits 0" "[ $? -eq 0 ]"
+check "no task lost or duplicated after resume" \
+  "[ \$(tail -n +2 killed/trials.jsonl | grep -o '\"trial\":[0-9]*,\"fold\":[0-9]*' | sort | uniq | wc -l) -eq 24 ] && [ \$(tail -n +2 killed/trials.jsonl | wc -l) -eq 24 ]"
+check "resumed sweep equals the uninterrupted one" "diff <(strip ref/trials.csv) <(strip killed/trials.csv) >/dev/null"
+
+# SIGTERM: stop cleanly with exit 3, then resume
+timeout --preserve-status 300 $MLPS_MPIEXEC -n 2 "$MLPS_BIN" run slow.yaml -q --set output.dir=term >term.log 2>&1 &
+lp=$!
+for _ in $(seq 1 600); do
+  [ -f term/trials.jsonl ] && [ "$(wc -l < term/trials.jsonl)" -ge 4 ] && break
+  sleep 0.1
+done
+# SIGTERM to the ranks, as srun and SLURM deliver it. (mpirun itself, when it
+# gets SIGTERM, forwards it but exits 1 whatever the ranks return.)
+signal_ranks TERM $lp; wait $lp; rc=$?
+check "SIGTERM stops with exit 3 and says how to resume" "[ $rc -eq 3 ] && grep -q -- '--resume' term.log"
+run 2 slow.yaml -q --set output.dir=term --resume >term2.log 2>&1
+check "resume after SIGTERM exits 0" "[ $? -eq 0 ]"
+check "SIGTERM-resumed sweep equals the uninterrupted one" "diff <(strip ref/trials.csv) <(strip term/trials.csv) >/dev/null"
+
+# a diverging trial is recorded and the sweep completes
+cat > diverge.yaml <<'YAML'
+name: e2e-diverge
+seed: 2
+data: {path: bpl.h5, target_transform: [log, standard]}
+split: {test_fraction: 0.1, kfold: 2}
+search: {method: grid, metric: {name: val_mse, goal: minimize}}
+parameters:
+  lr: {values: [10, 1.0e-2]}
+  optimizer: {value: sgd}
+  activation: {value: selu}
+  layers: {value: 2}
+  width: {value: 16}
+train: {max_epochs: 10, patience: 5}
+output: {dir: diverge}
+YAML
+run 2 diverge.yaml -q >div.log 2>&1
+check "sweep with a diverging trial completes" "[ $? -eq 0 ] && [ -s diverge/model.h5 ]"
+check "diverged tasks are journaled as diverged" "grep -q '\"status\":\"diverged\"' diverge/trials.jsonl"
+check "the best trial is the sane one" "grep -q '\"best_trial\":1' diverge/summary.json"
+
+# a bad config under np 3: every rank exits 2, errors printed once
+printf 'name: bad\ndata: {path: bpl.h5}\nsearch: {method: bayes}\n' > bad.yaml
+run 3 bad.yaml >bad.log 2>&1; rc=$?
+check "bad config under np 3 exits 2" "[ $rc -eq 2 ]"
+check "its error is printed once" "[ \$(grep -c 'search.method' bad.log) -eq 1 ]"
+# bad data: a missing dataset is named, exit 2
+run 2 sweep.yaml --set data.targets=/nope --set output.dir=nodata >nodata.log 2>&1; rc=$?
+check "missing dataset exits 2 and lists the datasets" "[ $rc -eq 2 ] && grep -q 'nope' nodata.log"
+
+[ $fail -eq 0 ] && echo "run_e2e: all checks passed"
+exit $fail
