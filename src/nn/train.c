@@ -84,9 +84,10 @@ int train_config_check(const train_config *c, mlps_err *e) {
   }
   if (c->schedule == SCHED_COSINE && !(c->cosine_eta_min >= 0.0))
     return mlps_errorf(e, MLPS_EINPUT, "cosine eta_min must be >= 0");
-  if (c->schedule == SCHED_COSINE && (c->cosine_start < 0 || c->cosine_start >= c->max_epochs))
-    return mlps_errorf(e, MLPS_EINPUT, "cosine_start must be in [0, max_epochs), got %d",
-                       c->cosine_start);
+  /* cosine_start >= max_epochs is allowed and means no annealing at all (a
+   * short retrain whose anneal fraction rounds to zero epochs) */
+  if (c->schedule == SCHED_COSINE && c->cosine_start < 0)
+    return mlps_errorf(e, MLPS_EINPUT, "cosine_start must be >= 0, got %d", c->cosine_start);
   return MLPS_OK;
 }
 

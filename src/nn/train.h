@@ -73,7 +73,8 @@ typedef struct {
   double cosine_eta_min;    /* default 0 */
   int cosine_start;         /* cosine: lr stays at base until this epoch, then decays to
                                eta_min over the remaining max_epochs - cosine_start epochs
-                               (e.g. a final retrain that anneals its last 20%); default 0 */
+                               (e.g. a final retrain that anneals its last 20%); >= max_epochs:
+                               no annealing; default 0 */
   int n_stages;
   train_stage stages[TRAIN_MAX_STAGES];
   double max_seconds; /* wall-clock limit of the run; 0 = none */

@@ -26,7 +26,7 @@ typedef struct {
   space_value_type type;
   long i;
   double f;
-  char s[32];
+  char s[128]; /* widths lists like "1024,1024,512,256" fit */
 } space_value;
 
 #define SPACE_MAX_PARAMS 32

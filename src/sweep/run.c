@@ -426,6 +426,13 @@ static int final_outputs(const mlps_config *cfg, const char *cfg_text, const dat
     json_arr_end(w);
     json_metrics(w, "test", &fin);
     json_obj_end(w);
+    if (isnan(fin.median_frac))
+      fprintf(stderr, "mlpsweep: final model on %zu test rows: RMSE %.4g (data units), scaled MSE %.4g\n", nte,
+              fin.rmse, fin.mse);
+    else
+      fprintf(stderr,
+              "mlpsweep: final model on %zu test rows: median |fractional error| %.4f%%, 95th percentile %.4f%%\n",
+              nte, 100 * fin.median_frac, 100 * fin.p95_frac);
     /* Diagnostic: each of the best trial's fold models on the same test rows. */
     json_key(w, "diagnostic_fold_models_test");
     json_arr_begin(w);

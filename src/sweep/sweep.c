@@ -438,6 +438,9 @@ static int schedule(coord *c, int queue_only) {
     /* Nothing to give: shut the worker down if nothing can come later. */
     int finished = c->stopping || (c->propose_done && c->q_len == 0);
     if (finished) {
+      /* Make pending results durable first, so that a journal error still
+       * reaches this worker as its return code. */
+      if (c->n_batch) commit_batch(c);
       msg_shutdown m = {c->rc};
       post(c, r, SLOT_SHUTDOWN, TAG_SHUTDOWN, &m, sizeof m);
       w->state = W_DONE;
@@ -838,8 +841,7 @@ static int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_resul
   c->w = mlps_xcalloc((size_t)size, sizeof *c->w);
   for (int r = 0; r < size; r++)
     for (int k = 0; k < SLOT_COUNT; k++) c->w[r].req[k] = MPI_REQUEST_NULL;
-  progress_init(&c->pg, o->log, o->verbosity, o->progress_interval,
-                o->max_trials * o->n_folds, 0);
+  progress_init(&c->pg, o->log, o->verbosity, o->progress_interval, 0, 0); /* setup messages */
   int rc = coord_setup(c);
   /* Tell the workers whether to start (with the message, so that every
    * rank returns the same code and text). */
