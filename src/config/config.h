@@ -1,6 +1,6 @@
 /* The sweep configuration: YAML file (+ --set overrides) -> one typed,
  * validated, fully defaulted struct. Every key, its type, default and
- * meaning is documented in config/REFERENCE.md.
+ * meaning is documented in README.md (Config reference).
  *
  * mlps_config is flat (fixed-size arrays, no pointers), so it can be copied
  * with memcpy and broadcast as bytes; cfg_free exists for symmetry and

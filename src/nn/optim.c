@@ -72,14 +72,8 @@ __attribute__((target("avx"))) static size_t radam_avx(float *restrict p, const 
   return i;
 }
 
-static int have_avx(void) {
-  static int cached = -1; /* a benign race: every thread computes the same value */
-  if (cached < 0) {
-    __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx") ? 1 : 0;
-  }
-  return cached;
-}
+/* libgcc fills the CPU model at start-up; the query is a load and a test. */
+static int have_avx(void) { return __builtin_cpu_supports("avx"); }
 #endif
 
 void optim_config_default(optim_config *c, nn_optimizer kind) {

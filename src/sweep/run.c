@@ -252,7 +252,7 @@ static int final_job(const mlps_config *cfg, const data_set *ds, const data_spli
                      int j, float *params, int *epochs, mlps_err *e) {
   fit_plan p;
   MLPS_TRY(fit_plan_make(cfg, fp->x, ds->d, ds->m, &p, e));
-  int ens = cfg->final.ensemble;
+  int ens = cfg->final.retrain ? cfg->final.ensemble : 0;
   size_t *tr = NULL, *va = NULL, ntr, nva = 0;
   uint64_t seed;
   if (j < ens) {
@@ -349,7 +349,7 @@ static int final_outputs(const mlps_config *cfg, const char *cfg_text, const dat
                          const final_plan *fp, float **params, const int *epochs, json_writer *w, mlps_err *e) {
   fit_plan p;
   MLPS_TRY(fit_plan_make(cfg, fp->x, ds->d, ds->m, &p, e));
-  int ens = cfg->final.ensemble, k = fp->n_folds;
+  int ens = cfg->final.retrain ? cfg->final.ensemble : 0, k = fp->n_folds;
   size_t nte = split_count(sp, 0, SPLIT_TEST), m = ds->m;
   size_t npool = split_count(sp, 0, SPLIT_POOL);
   size_t *te = mlps_xmalloc(sizeof(size_t) * (nte + npool + 1));
@@ -361,7 +361,7 @@ static int final_outputs(const mlps_config *cfg, const char *cfg_text, const dat
   double *col_rmse = mlps_xmalloc(sizeof(double) * m), *col_med = mlps_xmalloc(sizeof(double) * m);
   fit_model fm = {0};
   fit_metrics fin, fold_m;
-  int rc = fit_transforms(cfg, ds, pool, npool, &fm, NULL, 0, e);
+  int rc = ens ? fit_transforms(cfg, ds, pool, npool, &fm, NULL, 0, e) : MLPS_OK;
   for (int j = 0; !rc && j < ens; j++) {
     mlp *net = mlp_create(&p.arch, e);
     if (!net) {
@@ -371,14 +371,14 @@ static int final_outputs(const mlps_config *cfg, const char *cfg_text, const dat
     mlp_set_params(net, params[j]);
     fm.member[fm.n_members++] = net;
   }
-  if (!rc) rc = fit_predict_rows(&fm, ds->X, ds->d, te, nte, scaled, natural, e);
-  if (!rc) rc = fit_metrics_rows(&fm, ds, te, nte, scaled, natural, &fin, col_rmse, col_med, e);
+  if (!rc && ens) rc = fit_predict_rows(&fm, ds->X, ds->d, te, nte, scaled, natural, e);
+  if (!rc && ens) rc = fit_metrics_rows(&fm, ds, te, nte, scaled, natural, &fin, col_rmse, col_med, e);
   char path[4200];
-  if (!rc) {
+  if (!rc && ens) {
     snprintf(path, sizeof path, "%s/model.h5", cfg->output.dir);
     rc = model_write(path, &fm, cfg_text, e);
   }
-  if (!rc) {
+  if (!rc && ens) {
     /* metrics inside the model file too */
     hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     if (fid >= 0) {
@@ -391,7 +391,7 @@ static int final_outputs(const mlps_config *cfg, const char *cfg_text, const dat
       H5Fclose(fid);
     }
   }
-  if (!rc) {
+  if (!rc && ens) {
     /* The test rows with their predictions: `mlpsweep predict model.h5
      * test_predictions.h5 out.h5` reproduces Y_pred exactly. */
     snprintf(path, sizeof path, "%s/test_predictions.h5", cfg->output.dir);
@@ -415,7 +415,7 @@ static int final_outputs(const mlps_config *cfg, const char *cfg_text, const dat
       H5Fclose(fid);
     }
   }
-  if (!rc) {
+  if (!rc && ens) {
     json_key(w, "final");
     json_obj_begin(w);
     json_key(w, "ensemble"), json_int(w, ens);
@@ -433,6 +433,8 @@ static int final_outputs(const mlps_config *cfg, const char *cfg_text, const dat
       fprintf(stderr,
               "mlpsweep: final model on %zu test rows: median |fractional error| %.4f%%, 95th percentile %.4f%%\n",
               nte, 100 * fin.median_frac, 100 * fin.p95_frac);
+  }
+  if (!rc) {
     /* Diagnostic: each of the best trial's fold models on the same test rows. */
     json_key(w, "diagnostic_fold_models_test");
     json_arr_begin(w);
@@ -478,17 +480,19 @@ static int run_final(MPI_Comm comm, const mlps_config *cfg, const char *cfg_text
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   MPI_Bcast(fp, (int)sizeof *fp, MPI_BYTE, 0, comm);
-  if (fp->best < 0 || !cfg->final.retrain) return MLPS_OK;
+  if (fp->best < 0) return MLPS_OK;
   fit_plan p;
   MLPS_TRY(fit_plan_make(cfg, fp->x, ds->d, ds->m, &p, e));
   size_t np = mlp_arch_num_params(&p.arch);
-  int njobs = cfg->final.ensemble + fp->n_folds;
+  int ens = cfg->final.retrain ? cfg->final.ensemble : 0;
+  int njobs = ens + fp->n_folds;
   float **params = rank == 0 ? mlps_xcalloc((size_t)njobs, sizeof(float *)) : NULL;
   int *epochs = rank == 0 ? mlps_xcalloc((size_t)njobs, sizeof(int)) : NULL;
   float *buf = mlps_xmalloc(sizeof(float) * np + sizeof(float));
   int rc = MLPS_OK;
-  if (rank == 0 && cfg_text) fprintf(stderr, "mlpsweep: retraining trial %d (%d network(s)) and its %d fold models for the test diagnostic\n",
-                                     fp->best, cfg->final.ensemble, fp->n_folds);
+  if (rank == 0)
+    fprintf(stderr, "mlpsweep: retraining trial %d: %d network(s) on train+validation, %d fold model(s) for the test diagnostic\n",
+            fp->best, ens, fp->n_folds);
   for (int j = rank; j < njobs; j += size) {
     int ep = 0;
     int st = final_job(cfg, ds, sp, fp, j, buf, &ep, e);

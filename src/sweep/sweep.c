@@ -38,10 +38,13 @@ const char *const PROTO_TAG_NAMES[TAG_END_] = {"?", "work_request", "task", "epo
  * microseconds. */
 #define SPIN_NS 100000L
 #define DRAIN_MAX 512      /* messages handled per loop iteration */
-/* Under load (messages keep coming) the journal is fsync'd at most this
- * often, so the fsync's latency does not stall the loop once per message;
- * when a poll comes back empty the batch is committed at once. */
-#define COMMIT_EVERY_S 0.005
+/* Under load (messages keep coming) the journal is fsync'd at most every
+ * COMMIT_EVERY_S, so the fsync's latency does not stall the loop once per
+ * message; when a poll comes back empty the batch is committed as soon as
+ * COMMIT_IDLE_S has passed since the last fsync (at once when load is light,
+ * since the last one is then long past). */
+#define COMMIT_EVERY_S 0.02
+#define COMMIT_IDLE_S 0.002
 #define COMMIT_MAX_BATCH 4096
 #define EPOCH_SLOTS 64     /* in-flight epoch sends per worker */
 
@@ -489,8 +492,9 @@ static void coord_loop_mpi(coord *c) {
      * the sampler sees the finished tasks of this batch. */
     if (g_stop && !c->stopping) enter_stopping(c, SWEEP_EXIT_STOPPED);
     int sent = schedule(c, 1);
-    if (c->n_batch && (got == 0 || c->stopping || c->n_batch >= COMMIT_MAX_BATCH ||
-                       progress_now() - last_commit >= COMMIT_EVERY_S)) {
+    double since = progress_now() - last_commit;
+    if (c->n_batch && (c->stopping || c->n_batch >= COMMIT_MAX_BATCH || since >= COMMIT_EVERY_S ||
+                       (got == 0 && since >= COMMIT_IDLE_S))) {
       commit_batch(c);
       last_commit = progress_now();
     }
