@@ -1,2 +1,0 @@
-# Empty dependencies file for mlps_data.
-# This may be replaced when dependencies are built.

@@ -1,2 +1,0 @@
-# Empty dependencies file for test_util_rng.
-# This may be replaced when dependencies are built.
