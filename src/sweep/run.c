@@ -475,7 +475,7 @@ static int final_outputs(const mlps_config *cfg, const char *cfg_text, const dat
 /* Collective: retrain the best configuration (ensemble members and fold
  * diagnostics spread over the ranks), then rank 0 writes the outputs. */
 static int run_final(MPI_Comm comm, const mlps_config *cfg, const char *cfg_text, const data_set *ds,
-                     const data_split *sp, final_plan *fp, json_writer *w, mlps_err *e) {
+                     const data_split *sp, final_plan *fp, int verbosity, json_writer *w, mlps_err *e) {
   int rank, size;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -490,7 +490,7 @@ static int run_final(MPI_Comm comm, const mlps_config *cfg, const char *cfg_text
   int *epochs = rank == 0 ? mlps_xcalloc((size_t)njobs, sizeof(int)) : NULL;
   float *buf = mlps_xmalloc(sizeof(float) * np + sizeof(float));
   int rc = MLPS_OK;
-  if (rank == 0)
+  if (rank == 0 && verbosity > 0)
     fprintf(stderr, "mlpsweep: retraining trial %d: %d network(s) on train+validation, %d fold model(s) for the test diagnostic\n",
             fp->best, ens, fp->n_folds);
   for (int j = rank; j < njobs; j += size) {
@@ -672,7 +672,7 @@ int run_workflow(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro, mlps
       json_key(&w, "ranks"), json_int(&w, size);
       json_key(&w, "sweep_seconds"), json_num(&w, res->stats.wall_seconds);
     }
-    if (!rc) rc = run_final(comm, cfg, cfg_text, &ds, &sp, &fp, &w, e);
+    if (!rc) rc = run_final(comm, cfg, cfg_text, &ds, &sp, &fp, ro->verbosity, &w, e);
     if (rank == 0 && res && !rc) {
       json_key(&w, "wall_seconds"), json_num(&w, MPI_Wtime() - t0);
       json_key(&w, "config"), json_str(&w, cfg_text);
@@ -681,7 +681,7 @@ int run_workflow(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro, mlps
       char path[4200];
       snprintf(path, sizeof path, "%s/summary.json", cfg->output.dir);
       rc = write_text_file(path, w.s, e);
-      if (!rc && fp.best >= 0) {
+      if (!rc && fp.best >= 0 && ro->verbosity > 0) {
         fprintf(stderr, "mlpsweep: done in %.0f s; outputs in %s/ (model.h5, summary.json, trials.csv, trials.jsonl, history.h5)\n",
                 MPI_Wtime() - t0, cfg->output.dir);
       }
