@@ -628,6 +628,7 @@ int run_workflow(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro, mlps
     final_plan fp;
     memset(&fp, 0, sizeof fp);
     fp.best = -1;
+    fp.cv_mean = fp.cv_std = NAN; /* written as null when no trial succeeded */
     json_writer w;
     json_init(&w);
     if (!rc && rank == 0 && res) {

@@ -1,0 +1,285 @@
+"""Read the outputs of one `mlpsweep run` (an output directory) for the plots
+and the report: trials.jsonl, trials.csv, summary.json, history.h5,
+test_predictions.h5, and the data file named in the config (for /grid and
+the input parameter names). Everything but the journal or trials.csv is
+optional, so a sweep still running, one without a final model
+(final.retrain: false) or one whose data file moved can still be shown.
+numpy and h5py only.
+"""
+import csv
+import json
+import math
+import os
+
+import h5py
+import numpy as np
+
+LOG_DISTS = ("log_uniform_values", "q_log_uniform_values")
+
+
+def _s(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def parse_config(text):
+    """The resolved config YAML (flat, 2-space indented, as mlpsweep writes
+    it) -> {"name": "x", "data.path": "...", "search.method": "tpe", ...}.
+    Only scalar and flow values: enough for the keys the analysis needs."""
+    out, section = {}, None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#") or ":" not in line:
+            continue
+        indent = len(line) - len(line.lstrip())
+        key, _, val = line.strip().partition(":")
+        val = val.strip()
+        if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'":
+            val = val[1:-1]
+        if indent == 0:
+            section = key if not val else None
+            if val:
+                out[key] = val
+        elif indent == 2 and section:
+            out[f"{section}.{key}"] = val
+    return out
+
+
+def parse_columns(spec, n):
+    """data.input_columns / target_columns ("all", "0,2,5:9", "[0, 1, 7]") -> indices."""
+    spec = str(spec).strip().strip("[]")
+    if spec in ("", "all"):
+        return list(range(n))
+    idx = []
+    for part in spec.split(","):
+        part = part.strip()
+        if ":" in part:
+            a, b = part.split(":", 1)
+            idx.extend(range(int(a) if a.strip() else 0, int(b) if b.strip() else n))
+        elif part:
+            idx.append(int(part))
+    return idx
+
+
+def _num(v):
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+    return x
+
+
+class Run:
+    """One output directory. Attributes (None when the file is absent):
+    header (journal line 1), tasks (list of journal task dicts), trials (list of
+    dicts, one per trial: 'trial', 'params', 'status', 'reason', 'metric_mean',
+    'metric_std', 'n_folds_ok', ...), summary, config (parse_config), params
+    (searched: [(name, dist)]), all_params, metric, label."""
+
+    def __init__(self, out, data_path=None):
+        self.dir = os.path.abspath(out)
+        self.header, self.tasks = None, []
+        jpath = os.path.join(self.dir, "trials.jsonl")
+        if os.path.exists(jpath):
+            with open(jpath) as f:
+                for i, line in enumerate(f):
+                    line = line.strip()
+                    if not line:
+                        continue
+                    try:
+                        obj = json.loads(line)
+                    except json.JSONDecodeError:
+                        continue  # a line cut short by a kill: the journal's reader ignores it too
+                    if i == 0 and obj.get("format") == "mlpsweep-journal":
+                        self.header = obj
+                    else:
+                        self.tasks.append(obj)
+        self.summary = None
+        spath = os.path.join(self.dir, "summary.json")
+        if os.path.exists(spath):
+            with open(spath) as f:
+                self.summary = json.load(f)
+        cfg_text = (self.summary or {}).get("config") or (self.header or {}).get("config") or ""
+        self.config_text = cfg_text
+        self.config = parse_config(cfg_text)
+        self.metric = (self.summary or {}).get("metric") or (self.header or {}).get("metric") or "metric"
+        self.name = self.config.get("name") or os.path.basename(self.dir)
+        self.method = self.config.get("search.method", "")
+        self.label = self.name + (f" ({self.method})" if self.method else "")
+        hp = (self.header or {}).get("params")
+        self.all_params = [(p["name"], p.get("dist", "")) for p in hp] if hp else []
+        self.trials = self._read_csv() or self._aggregate_journal()
+        if not self.trials:
+            raise ValueError(f"{self.dir}: no trials.csv and no finished task in trials.jsonl; "
+                             "is this the output.dir of an mlpsweep run?")
+        if not self.all_params:
+            self.all_params = [(k, "") for k in self.trials[0]["params"]]
+        # searched parameters: not constant, and taking more than one value
+        self.params = [(n, d) for n, d in self.all_params
+                       if d != "constant" and len({str(t["params"].get(n)) for t in self.trials}) > 1]
+        self._data_path_arg = data_path
+
+    # --- trials ---------------------------------------------------------
+    def _read_csv(self):
+        path = os.path.join(self.dir, "trials.csv")
+        if not os.path.exists(path):
+            return None
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+        if not rows:
+            return None
+        cols = list(rows[0].keys())
+        try:
+            stop = cols.index("status")
+        except ValueError:
+            return None
+        pnames = cols[1:stop]
+        trials = []
+        for r in rows:
+            t = {k: r[k] for k in cols if k not in pnames}
+            t["trial"] = int(r["trial"])
+            t["params"] = {p: r[p] for p in pnames}
+            for k in cols[stop + 1:]:
+                if k not in ("reason",):
+                    t[k] = _num(r[k])
+            trials.append(t)
+        return sorted(trials, key=lambda t: t["trial"])
+
+    def _aggregate_journal(self):
+        by = {}
+        for t in self.tasks:
+            by.setdefault(t["trial"], []).append(t)
+        trials = []
+        for k in sorted(by):
+            ts = by[k]
+            ok = [t for t in ts if t.get("status") == "ok" and t.get("metric") is not None]
+            bad = [t for t in ts if t.get("status") != "ok"]
+            m = np.array([t["metric"] for t in ok], dtype=float)
+            trials.append({
+                "trial": k, "params": {p: _s(v) for p, v in ts[0]["params"].items()},
+                "status": "ok" if not bad else "failed",
+                "reason": "; ".join(f"fold {t['fold']} {t['status']}: {t.get('reason', '')}" for t in bad),
+                "n_folds_ok": float(len(ok)),
+                "metric_mean": float(m.mean()) if len(m) and not bad else float("nan"),
+                "metric_std": float(m.std()) if len(m) and not bad else float("nan"),
+                "best_epoch_mean": float(np.mean([t["best_epoch"] for t in ok])) if ok else float("nan"),
+                "seconds_sum": float(sum(t.get("seconds", 0) for t in ts)),
+            })
+        return trials
+
+    def metric_values(self):
+        """(trial numbers, metric_mean) arrays, NaN for failed trials."""
+        tr = np.array([t["trial"] for t in self.trials])
+        m = np.array([t["metric_mean"] if t["status"] == "ok" else np.nan for t in self.trials], dtype=float)
+        return tr, m
+
+    def ranked(self):
+        """ok trials, best first."""
+        ok = [t for t in self.trials if t["status"] == "ok" and np.isfinite(t["metric_mean"])]
+        return sorted(ok, key=lambda t: t["metric_mean"])
+
+    def status_counts(self):
+        """{'trials': {status: n}, 'tasks': {status: n}}"""
+        tr, ta = {}, {}
+        for t in self.trials:
+            tr[t["status"]] = tr.get(t["status"], 0) + 1
+        for t in self.tasks:
+            ta[t.get("status", "?")] = ta.get(t.get("status", "?"), 0) + 1
+        return {"trials": tr, "tasks": ta}
+
+    # --- files ----------------------------------------------------------
+    def history(self, trial):
+        """{fold: array (epochs, 4): epoch, train_loss, val_loss, lr}"""
+        path = os.path.join(self.dir, "history.h5")
+        if not os.path.exists(path):
+            return {}
+        out = {}
+        with h5py.File(path, "r") as h:
+            g = h.get(f"trial_{trial:06d}")
+            if g is None:
+                return {}
+            for k in g:
+                if k.startswith("fold_"):
+                    out[int(k[5:])] = g[k][()]
+        return dict(sorted(out.items()))
+
+    def test_predictions(self):
+        """(X, Y, Y_pred) of the test rows, or None without a final model."""
+        path = os.path.join(self.dir, "test_predictions.h5")
+        if not os.path.exists(path):
+            return None
+        with h5py.File(path, "r") as h:
+            return (h["X"][()].astype(np.float64), h["Y"][()].astype(np.float64),
+                    h["Y_pred"][()].astype(np.float64))
+
+    def data_path(self):
+        """The data file of the config, looked for where the run most likely
+        ran: relative paths in the config are relative to the directory
+        mlpsweep ran in, which is OUT minus output.dir when that matches."""
+        if self._data_path_arg:
+            return self._data_path_arg if os.path.exists(self._data_path_arg) else None
+        p = self.config.get("data.path")
+        if not p:
+            return None
+        cands = [p] if os.path.isabs(p) else []
+        od = self.config.get("output.dir", "")
+        if od and not os.path.isabs(od):
+            parts = os.path.normpath(od).split(os.sep)
+            base = self.dir
+            if os.path.normpath(base).split(os.sep)[-len(parts):] == parts:
+                for _ in parts:
+                    base = os.path.dirname(base)
+                cands.append(os.path.join(base, p))
+        cands += [os.path.join(os.getcwd(), p), os.path.join(os.path.dirname(self.dir), p),
+                  os.path.join(self.dir, os.path.basename(p))]
+        for c in cands:
+            if os.path.isfile(c):
+                return c
+        return None
+
+    def data_info(self, d, m):
+        """{'input_names': [d names], 'grid': (m,) or None, 'grid_label': str,
+        'data_path': str or None} for d inputs and m outputs."""
+        info = {"input_names": [f"x{j}" for j in range(d)], "grid": None, "grid_label": "output bin",
+                "data_path": None}
+        path = self.data_path()
+        if not path:
+            return info
+        info["data_path"] = path
+        try:
+            with h5py.File(path, "r") as h:
+                xs = h.get(self.config.get("data.inputs", "X"))
+                names = None
+                if xs is not None and "names" in xs.attrs:
+                    names = [_s(v) for v in xs.attrs["names"]]
+                elif "param_names" in h.attrs:
+                    names = [_s(v) for v in h.attrs["param_names"]]
+                if names:
+                    cols = parse_columns(self.config.get("data.input_columns", "all"), len(names))
+                    if len(cols) == d and max(cols) < len(names):
+                        units = [_s(v) for v in xs.attrs["units"]] if xs is not None and "units" in xs.attrs else []
+                        info["input_names"] = [names[c] + (f" [{units[c]}]" if c < len(units) and units[c] else "")
+                                               for c in cols]
+                g = h.get("grid")
+                if isinstance(g, h5py.Dataset) and g.ndim == 1:
+                    grid = g[()].astype(np.float64)
+                    cols = parse_columns(self.config.get("data.target_columns", "all"), len(grid))
+                    if len(cols) == m and max(cols) < len(grid):
+                        info["grid"] = grid[cols]
+                        nm = _s(g.attrs.get("name", "grid"))
+                        un = _s(g.attrs.get("units", ""))
+                        info["grid_label"] = nm + (f" [{un}]" if un else "")
+        except (OSError, KeyError, ValueError):
+            pass
+        return info
+
+
+def fmt(v, digits=4):
+    """Short text for a table cell."""
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
+            return f"{v:.{digits - 1}e}"
+        return f"{v:.{digits}g}"
+    return str(v)

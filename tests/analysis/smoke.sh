@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Smoke test of analysis/ on three tiny sweeps of a generated broken power law:
+#   A: grid with diverging trials (sgd at lr 10), kfold 2, a final ensemble of 2;
+#   B: lhs, kfold 1, gelu, a single final network;
+#   C: random, final.retrain false (no model.h5, no test predictions).
+# report.py writes report.html (and with --png the plots) for A and C;
+# best_so_far.py plots the three runs; load_model (numpy, float64) matches
+# `mlpsweep predict` (float32) on A's and B's models.
+# Needs /usr/bin/python3 with numpy, h5py and matplotlib (Debian's python3-*).
+set -uo pipefail
+: "${MLPS_BIN:?}" "${MLPS_MPIEXEC:?}" "${MLPS_TMP:?}" "${MLPS_SRC:?}"
+PY=/usr/bin/python3
+AN=$MLPS_SRC/analysis
+W=$MLPS_TMP/analysis_smoke
+rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
+fail=0
+check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
+
+if ! $PY -c 'import numpy, h5py, matplotlib' 2>py.err; then
+  echo "FAIL: $PY cannot import numpy, h5py and matplotlib ($(tail -1 py.err));"
+  echo "      install them with: apt-get install -y python3-numpy python3-h5py python3-matplotlib"
+  exit 1
+fi
+
+"$MLPS_BIN" gen brokenpowerlaw --n 1000 --seed 3 -o bpl.h5 >/dev/null || exit 1
+cat > a.yaml <<'YAML'
+name: smoke-a
+seed: 5
+data: {path: bpl.h5, target_transform: [log, standard]}
+split: {test_fraction: 0.1, kfold: 2}
+search: {method: grid, metric: {name: val_median_frac_err, goal: minimize}}
+parameters:
+  lr: {values: [10, 1.0e-2]}
+  layers: {values: [1, 2]}
+  width: {value: 16}
+  optimizer: {value: sgd}
+  activation: {value: selu}
+train: {max_epochs: 10, patience: 5}
+final: {ensemble: 2}
+output: {dir: runs/a}
+YAML
+cat > b.yaml <<'YAML'
+name: smoke-b
+seed: 6
+data: {path: bpl.h5, target_transform: [log10, minmax], input_transform: [minmax]}
+split: {test_fraction: 0.1, kfold: 1}
+search: {method: lhs, trials: 4, metric: {name: val_median_frac_err, goal: minimize}}
+parameters:
+  lr: {distribution: log_uniform_values, min: 1.0e-3, max: 1.0e-2}
+  width: {distribution: log_uniform_values, min: 8, max: 32}
+  activation: {value: gelu}
+train: {max_epochs: 10, patience: 5}
+output: {dir: runs/b}
+YAML
+cat > c.yaml <<'YAML'
+name: smoke-c
+seed: 7
+data: {path: bpl.h5, target_transform: [log, standard]}
+split: {test_fraction: 0.1, kfold: 2}
+search: {method: random, trials: 4, metric: {name: val_median_frac_err, goal: minimize}}
+parameters:
+  lr: {distribution: log_uniform_values, min: 1.0e-3, max: 1.0e-2}
+  batch: {values: [32, 64]}
+  activation: {values: [relu, tanh]}
+train: {max_epochs: 10, patience: 5}
+final: {retrain: false}
+output: {dir: runs/c}
+YAML
+for r in a b c; do
+  timeout 120 $MLPS_MPIEXEC -n 3 "$MLPS_BIN" run $r.yaml -q >$r.log 2>&1
+  check "sweep $r exits 0" "[ $? -eq 0 ] && [ -s runs/$r/summary.json ]"
+done
+check "sweep a has diverged tasks" "grep -q '\"status\":\"diverged\"' runs/a/trials.jsonl"
+check "sweep c has no final model" "[ ! -e runs/c/model.h5 ]"
+
+# report.py and best_so_far.py, run from another directory: the data file
+# (for /grid and the parameter names) is found from the config's paths.
+(cd / && $PY "$AN/report.py" "$W/runs/a" --png) >rep_a.log 2>&1
+check "report.py on a (failed trials, ensemble) exits 0" "[ $? -eq 0 ] && [ -s runs/a/report.html ]"
+check "report a embeds all 7 plots" "[ \$(grep -o 'data:image/png;base64' runs/a/report.html | wc -l) -eq 7 ]"
+check "report a lists the failed trials and the fold-model diagnostic" \
+  "grep -q 'Failed trials (2)' runs/a/report.html && grep -q 'fold 1 model (diagnostic)' runs/a/report.html"
+check "report a found the data file's grid" "grep -q 'from the data file: $W/bpl.h5' runs/a/report.html"
+check "report.py --png wrote the plots" \
+  "[ \$(ls runs/a/plots/*.png 2>/dev/null | wc -l) -eq 7 ] && [ -s runs/a/plots/test_error_heatmaps.png ]"
+(cd / && $PY "$AN/report.py" "$W/runs/c" -o "$W/c.html") >rep_c.log 2>&1
+check "report.py without a final model exits 0" "[ $? -eq 0 ] && [ -s c.html ] && grep -q 'No final model' c.html"
+$PY "$AN/best_so_far.py" runs/a runs/b runs/c -o bsf.png --labels grid lhs random >bsf.log 2>&1
+check "best_so_far.py with three runs exits 0 and writes the figure" "[ $? -eq 0 ] && [ -s bsf.png ]"
+$PY "$AN/report.py" runs/nope >nope.log 2>&1
+check "report.py on a missing directory exits 2 with a message" "[ $? -eq 2 ] && grep -q 'not a directory' nope.log"
+
+# load_model against `mlpsweep predict` on all 1000 rows. mlpsweep computes
+# in float32, load_model in float64 from the same float32 weights: the
+# scaled outputs differ by float32 rounding (~1e-7 relative per operation,
+# ~1e-6 after a few layers), which the inverse target transform (exp /
+# 10^x times the scale) turns into a relative error of a few 1e-6 (measured:
+# < 3e-6 for all eight activations). rtol 1e-4 leaves a margin of >30x and
+# still catches any real mistake (a wrong activation, transform or member
+# average is off by 1e-2 or more).
+for r in a b; do
+  OPENBLAS_NUM_THREADS=1 "$MLPS_BIN" predict runs/$r/model.h5 bpl.h5 pred_$r.h5 >/dev/null 2>&1
+  check "mlpsweep predict on model $r" "[ -s pred_$r.h5 ]"
+  $PY "$AN/mlpsweep_model.py" runs/$r/model.h5 bpl.h5 np_$r.h5 >/dev/null 2>&1
+  check "mlpsweep_model.py writes predictions for model $r" "[ -s np_$r.h5 ]"
+  $PY - "$AN" runs/$r pred_$r.h5 np_$r.h5 <<'PYEOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+import h5py
+import numpy as np
+from mlpsweep_model import load_model
+out, pred, cli = sys.argv[2:5]
+RTOL = 1e-4
+f = load_model(out + "/model.h5")
+with h5py.File("bpl.h5", "r") as h:
+    X = h["X"][()]
+with h5py.File(pred, "r") as h:
+    ref = h["Y"][()].astype(np.float64)
+with h5py.File(cli, "r") as h:
+    viacli = h["Y"][()]
+with h5py.File(out + "/test_predictions.h5", "r") as h:
+    Xt, Pt = h["X"][()], h["Y_pred"][()].astype(np.float64)
+Y = f(X)
+rel = np.abs(Y - ref) / np.abs(ref)
+relt = np.abs(f(Xt) - Pt) / np.abs(Pt)
+one = f(X[0])
+ok = (Y.shape == ref.shape and rel.max() < RTOL and relt.max() < RTOL and np.array_equal(viacli, Y)
+      and one.shape == (ref.shape[1],) and np.allclose(one, Y[0], rtol=1e-12, atol=0))
+print(f"{out}: {f.activation}, {len(f.members)} member(s): max |load_model/predict - 1| = {rel.max():.2e} "
+      f"(test rows {relt.max():.2e}), tolerance {RTOL:g}")
+sys.exit(0 if ok else 1)
+PYEOF
+  check "load_model reproduces mlpsweep predict for model $r (rtol 1e-4)" "[ $? -eq 0 ]"
+done
+
+if [ $fail -ne 0 ]; then
+  for l in rep_a.log rep_c.log bsf.log; do echo "--- $l"; tail -20 $l; done
+fi
+[ $fail -eq 0 ] && echo "analysis_smoke: all checks passed"
+exit $fail
