@@ -583,16 +583,7 @@ int data_load_shared_nodes(MPI_Comm comm, MPI_Comm node_in, const data_spec *spe
 }
 
 int data_write_meta(hid_t loc, const char *group, const data_set *ds, mlps_err *e) {
-  h5_quiet();
-  hid_t g;
-  if (h5_exists(loc, group)) {
-    g = H5Gopen2(loc, group, H5P_DEFAULT);
-  } else {
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
-    g = H5Gcreate2(loc, group, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    H5Pclose(lcpl);
-  }
+  hid_t g = h5_group_open_or_create(loc, group);
   if (g < 0) return mlps_errorf(e, MLPS_ERUNTIME, "cannot create group '%s'", group);
   char *xs = mlps_xmalloc(ds->d * 24 + 8), *ys = mlps_xmalloc(ds->m * 24 + 8);
   colspec_format(ds->x_cols, (int64_t)ds->d, (int64_t)ds->d_file, xs, ds->d * 24 + 8);

@@ -126,6 +126,15 @@ static hid_t lcpl_parents(void) {
   return p;
 }
 
+hid_t h5_group_open_or_create(hid_t loc, const char *group) {
+  h5_quiet();
+  if (h5_exists(loc, group)) return H5Gopen2(loc, group, H5P_DEFAULT);
+  hid_t lcpl = lcpl_parents();
+  hid_t g = H5Gcreate2(loc, group, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  H5Pclose(lcpl);
+  return g;
+}
+
 static int write_any(hid_t loc, const char *name, hid_t ftype, hid_t mtype, size_t esize, const void *a, size_t rows,
                      size_t cols, int gzip, mlps_err *e) {
   h5_quiet();

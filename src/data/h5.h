@@ -64,6 +64,10 @@ int h5_read_f64(hid_t loc, const char *name, double **a, size_t dims[2], int *ra
 int h5_read_strings(hid_t loc, const char *name, char ***out, size_t *n, mlps_err *e);
 void h5_free_strings(char **s, size_t n);
 
+/* Opens group `group` of loc, creating it and missing parents when absent.
+ * Returns the group id, or a negative value on failure. */
+hid_t h5_group_open_or_create(hid_t loc, const char *group);
+
 /* True when loc has a link `name` (each path component checked). */
 int h5_exists(hid_t loc, const char *name);
 

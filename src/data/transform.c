@@ -285,16 +285,7 @@ int xf_equal(const xf_set *a, const xf_set *b) {
 }
 
 int xf_write_h5(hid_t loc, const char *group, const xf_set *t, mlps_err *e) {
-  h5_quiet();
-  hid_t g;
-  if (h5_exists(loc, group)) {
-    g = H5Gopen2(loc, group, H5P_DEFAULT);
-  } else {
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
-    g = H5Gcreate2(loc, group, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    H5Pclose(lcpl);
-  }
+  hid_t g = h5_group_open_or_create(loc, group);
   if (g < 0) return mlps_errorf(e, MLPS_ERUNTIME, "cannot create group '%s' for a transform", group);
   size_t nc = t->ncols;
   char **chains = mlps_xcalloc(nc ? nc : 1, sizeof *chains);

@@ -20,25 +20,12 @@
 
 #include "nn/mlp.h"
 #include "nn/train.h"
+#include "ref_act.h"
 #include "test_util.h"
 #include "util/rng.h"
 
 #define B 6
 
-static double act_d(nn_activation a, double z) {
-  const double al = 1.6732632423543772848170429916717, sc = 1.0507009873554804934193349852946;
-  switch (a) {
-    case ACT_RELU: return z > 0 ? z : 0;
-    case ACT_LEAKY_RELU: return z > 0 ? z : 0.01 * z;
-    case ACT_ELU: return z > 0 ? z : expm1(z);
-    case ACT_SELU: return sc * (z > 0 ? z : al * expm1(z));
-    case ACT_GELU: return 0.5 * z * (1 + erf(z / sqrt(2.0)));
-    case ACT_SWISH: return z / (1 + exp(-z));
-    case ACT_SIGMOID: return 1 / (1 + exp(-z));
-    case ACT_TANH: return tanh(z);
-    default: return z;
-  }
-}
 
 /* Double forward of the whole batch with parameters p (engine layout). */
 /* masks[l][r * width + k]: dropout scale of hidden layer l (1-based as in
@@ -59,7 +46,7 @@ static double ref_loss(const mlp_arch *a, const double *p, const float *X, const
       for (int k = 0; k < o; k++) {
         double z = p[bo + k];
         for (int j = 0; j < in; j++) z += p[wo + (size_t)k * in + j] * h[j];
-        hn[k] = l < L - 1 ? act_d(a->act, z) : z;
+        hn[k] = l < L - 1 ? ref_act(a->act, z) : z;
         if (l < L - 1 && g_masks) hn[k] *= g_masks[l + 1][r * o + k];
       }
       memcpy(h, hn, sizeof(double) * o);
