@@ -13,7 +13,7 @@ MLPS_BUILD=${MLPS_BUILD:-$MLPS_ROOT/build}
 
 mlps_packages=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin
   libopenblas-dev libhdf5-dev libyaml-dev
-  python3 python3-numpy python3-h5py python3-matplotlib)
+  python3 python3-numpy python3-h5py python3-matplotlib python3-yaml)
 
 mlps_install_missing() {
   local missing=() p
