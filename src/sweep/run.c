@@ -245,34 +245,53 @@ static int final_epochs(const mlps_config *cfg, const final_plan *fp) {
   return n < 1 ? 1 : n;
 }
 
+/* Fits transforms on fit_rows (ascending, as final_outputs fits them again,
+ * so the sums run in the same order and give the same bits), trains one
+ * network on tr with early stopping on va (n_va may be 0) and copies its
+ * parameters out. */
+static int train_params(const mlps_config *cfg, const data_set *ds, const fit_plan *p, const size_t *fit_rows,
+                        size_t n_fit, const size_t *tr, size_t n_tr, const size_t *va, size_t n_va, uint64_t seed,
+                        float *params, int *epochs, mlps_err *e) {
+  fit_model fm = {0};
+  train_result r;
+  int rc = fit_transforms(cfg, ds, fit_rows, n_fit, &fm, NULL, 0, e);
+  if (!rc) rc = fit_train_member(p, ds, &fm, tr, n_tr, va, n_va, seed, NULL, NULL, &r, e);
+  if (!rc) {
+    mlp_get_params(fm.member[0], params);
+    *epochs = r.epochs_run;
+    train_result_free(&r);
+  }
+  fit_model_free(&fm);
+  return rc;
+}
+
 /* One job of the final stage: ensemble member j < ensemble (train+val), or
  * the fold model f = j - ensemble of the best trial (a diagnostic: exactly
- * the model the sweep trained for that fold). Fills params (n_params). */
+ * the model the sweep trained for that fold, same rows and seed). Fills
+ * params (n_params). */
 static int final_job(const mlps_config *cfg, const data_set *ds, const data_split *sp, const final_plan *fp,
                      int j, float *params, int *epochs, mlps_err *e) {
   fit_plan p;
   MLPS_TRY(fit_plan_make(cfg, fp->x, ds->d, ds->m, &p, e));
   int ens = cfg->final.retrain ? cfg->final.ensemble : 0;
-  size_t *tr = NULL, *va = NULL, ntr, nva = 0;
-  uint64_t seed;
+  int rc;
   if (j < ens) {
     size_t npool = split_count(sp, 0, SPLIT_POOL);
-    size_t *pool = mlps_xmalloc(sizeof(size_t) * npool);
+    size_t *pool = mlps_xmalloc(sizeof(size_t) * 2 * (npool + 1));
+    size_t *shuffled = pool + npool + 1;
     split_rows(sp, 0, SPLIT_POOL, pool);
-    seed = rng_derive(cfg->seed, RUN_FINAL_PURPOSE, (uint64_t)j, 0);
+    uint64_t seed = rng_derive(cfg->seed, RUN_FINAL_PURPOSE, (uint64_t)j, 0);
     if (cfg->final.epochs == FINAL_EPOCHS_HOLDOUT) {
       /* Early stopping on a seeded inner holdout of the pool. */
+      memcpy(shuffled, pool, sizeof(size_t) * npool);
       mlps_rng r;
       rng_seed(&r, rng_derive(cfg->seed, RUN_HOLDOUT_PURPOSE, (uint64_t)j, 0));
-      rng_shuffle_size(&r, pool, npool);
-      nva = (size_t)ceil(cfg->final.holdout_fraction * (double)npool);
+      rng_shuffle_size(&r, shuffled, npool);
+      size_t nva = (size_t)ceil(cfg->final.holdout_fraction * (double)npool);
       if (nva < 1) nva = 1;
-      va = pool;
-      tr = pool + nva;
-      ntr = npool - nva;
+      rc = train_params(cfg, ds, &p, pool, npool, shuffled + nva, npool - nva, shuffled, nva, seed, params,
+                        epochs, e);
     } else {
-      tr = pool;
-      ntr = npool;
       int ne = final_epochs(cfg, fp);
       /* A fixed number of epochs at the trial's learning rate, the last
        * anneal_fraction of them decaying it to 0 (cosine), so the run ends
@@ -280,42 +299,21 @@ static int final_job(const mlps_config *cfg, const data_set *ds, const data_spli
       p.tc.max_epochs = ne;
       p.tc.patience = 0;
       p.tc.n_stages = 0;
-      p.tc.schedule = SCHED_COSINE;
+      p.tc.schedule = cfg->final.anneal_fraction > 0 ? SCHED_COSINE : SCHED_CONSTANT;
       p.tc.cosine_eta_min = 0;
       p.tc.cosine_start = (int)lround((1.0 - cfg->final.anneal_fraction) * ne);
-      if (cfg->final.anneal_fraction <= 0) p.tc.schedule = SCHED_CONSTANT;
+      rc = train_params(cfg, ds, &p, pool, npool, pool, npool, NULL, 0, seed, params, epochs, e);
     }
-    fit_model fm = {0};
-    train_result r;
-    int rc = fit_transforms(cfg, ds, va ? pool : tr, npool, &fm, NULL, 0, e);
-    if (!rc) rc = fit_train_member(&p, ds, &fm, tr, ntr, va, nva, seed, NULL, NULL, &r, e);
-    if (!rc) {
-      mlp_get_params(fm.member[0], params);
-      *epochs = r.epochs_run;
-      train_result_free(&r);
-    }
-    fit_model_free(&fm);
     free(pool);
     return rc;
   }
   int f = j - ens;
-  ntr = split_count(sp, f, SPLIT_TRAIN);
-  nva = split_count(sp, f, SPLIT_VAL);
-  tr = mlps_xmalloc(sizeof(size_t) * (ntr + nva + 1));
-  va = tr + ntr;
+  size_t ntr = split_count(sp, f, SPLIT_TRAIN), nva = split_count(sp, f, SPLIT_VAL);
+  size_t *tr = mlps_xmalloc(sizeof(size_t) * (ntr + nva + 1)), *va = tr + ntr;
   split_rows(sp, f, SPLIT_TRAIN, tr);
   split_rows(sp, f, SPLIT_VAL, va);
-  seed = rng_derive(cfg->seed, (uint64_t)fp->best, (uint64_t)f, 0); /* as sweep.c seeds the task */
-  fit_model fm = {0};
-  train_result r;
-  int rc = fit_transforms(cfg, ds, tr, ntr, &fm, NULL, 0, e);
-  if (!rc) rc = fit_train_member(&p, ds, &fm, tr, ntr, va, nva, seed, NULL, NULL, &r, e);
-  if (!rc) {
-    mlp_get_params(fm.member[0], params);
-    *epochs = r.epochs_run;
-    train_result_free(&r);
-  }
-  fit_model_free(&fm);
+  uint64_t seed = rng_derive(cfg->seed, (uint64_t)fp->best, (uint64_t)f, 0); /* as sweep.c seeds the task */
+  rc = train_params(cfg, ds, &p, tr, ntr, tr, ntr, va, nva, seed, params, epochs, e);
   free(tr);
   return rc;
 }
