@@ -13,6 +13,9 @@ int cmd_info(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
+/* When set, cli_usage_error prints nothing (ranks other than the first
+ * under a launcher, so a usage error appears once). */
+extern int cli_silent;
 /* Prints "mlpsweep SUBCMD: message" to stderr and returns 2 (usage error). */
 int cli_usage_error(const char *subcmd, const char *fmt, ...) MLPS_PRINTF(2, 3);
 /* Prints an mlps_err to stderr as "mlpsweep SUBCMD: error: ..." and returns

@@ -32,12 +32,26 @@ static void run_help(void) {
       "            3 stopped by SIGTERM/SIGINT (resumable with --resume)\n");
 }
 
+/* This process's rank as the launcher announced it (before MPI_Init), or 0
+ * when not launched by mpirun/srun. */
+static int launcher_rank(void) {
+  const char *vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+    const char *v = getenv(vars[i]);
+    if (v && *v) return atoi(v);
+  }
+  return 0;
+}
+
 int cmd_run(int argc, char **argv) {
   const char *config = NULL;
   const char **sets = calloc((size_t)argc + 1, sizeof(char *));
   int nsets = 0, rc = 0;
   run_opts ro = {0};
   ro.verbosity = 1;
+  /* Usage errors are found alike on every rank, before MPI starts: only the
+   * first rank prints them. */
+  cli_silent = launcher_rank() != 0;
   for (int i = 1; i < argc && !rc; i++) {
     const char *a = argv[i];
     if (cli_is_help(a)) {
@@ -73,6 +87,7 @@ int cmd_run(int argc, char **argv) {
     return rc;
   }
   ro.config_path = config;
+  cli_silent = 0;
 
   /* One BLAS thread per rank: ranks use the cores, and a task's result is
    * bit-identical whichever rank runs it (OpenBLAS's blocking, and so its

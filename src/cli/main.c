@@ -55,7 +55,10 @@ int main(int argc, char **argv) {
   return 2;
 }
 
+int cli_silent = 0;
+
 int cli_usage_error(const char *subcmd, const char *fmt, ...) {
+  if (cli_silent) return 2;
   va_list ap;
   va_start(ap, fmt);
   fprintf(stderr, "mlpsweep %s: ", subcmd);
