@@ -25,6 +25,8 @@ static void run_help(void) {
       "  --resume              continue an interrupted sweep from output.dir/trials.jsonl:\n"
       "                        finished tasks are kept, in-flight ones redone\n"
       "  --dry-run             validate, load and check the data, print the plan; no training\n"
+      "  --write-split FILE.h5 also write the train/validation/test rows of every fold\n"
+      "                        (row indices, 0-based) to FILE.h5; with --dry-run, only that\n"
       "  -q, --quiet           no progress output\n"
       "  -v, --verbose         a line per finished task\n"
       "  -h, --help            this help\n\n"
@@ -67,6 +69,9 @@ int cmd_run(int argc, char **argv) {
       ro.resume = 1;
     } else if (strcmp(a, "--dry-run") == 0) {
       ro.dry_run = 1;
+    } else if (strcmp(a, "--write-split") == 0) {
+      if (i + 1 >= argc) rc = cli_usage_error("run", "--write-split needs FILE.h5");
+      else ro.split_out = argv[++i];
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
       ro.verbosity = 0;
     } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {

@@ -67,7 +67,11 @@ typedef struct {
   long test_count;      /* > 0: hold out exactly this many rows instead */
   int kfold;            /* >= 1; default 5; 1 = one train/validation split */
   double val_fraction;  /* in (0, 1), used when kfold is 1; default 0.1 */
+  long seed;            /* seed of the split; -1 (default): the master seed */
 } cfg_split;
+
+/* The seed the split is drawn with: split.seed if set, else the master seed. */
+#define CFG_SPLIT_SEED(cfg) ((cfg)->split.seed >= 0 ? (uint64_t)(cfg)->split.seed : (cfg)->seed)
 
 typedef struct {
   cfg_pruner_kind kind;  /* default none */

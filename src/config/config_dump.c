@@ -168,6 +168,7 @@ char *cfg_dump(const mlps_config *cfg) {
   }
   sb_printf(&b, "  kfold: %d\n  val_fraction: ", sp->kfold);
   put_num(&b, sp->val_fraction);
+  if (sp->seed >= 0) sb_printf(&b, "\n  seed: %ld", sp->seed);
 
   const cfg_search *s = &cfg->search;
   sb_printf(&b, "\nsearch:\n  method: %s\n  trials: %ld\n  metric: {name: %s, goal: %s}\n",

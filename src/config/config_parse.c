@@ -404,7 +404,7 @@ static const char *const TOP_KEYS[] = {"name", "description", "seed", "data", "s
                                        "parameters", "train", "final", "output"};
 static const char *const DATA_KEYS[] = {"path", "inputs", "targets", "input_columns", "target_columns",
                                         "max_rows", "input_transform", "target_transform"};
-static const char *const SPLIT_KEYS[] = {"test_fraction", "test_count", "kfold", "val_fraction"};
+static const char *const SPLIT_KEYS[] = {"test_fraction", "test_count", "kfold", "val_fraction", "seed"};
 static const char *const SEARCH_KEYS[] = {"method",        "trials",        "metric",       "startup_trials",
                                           "gamma",         "gamma_max",     "ei_candidates", "prior_weight",
                                           "multivariate",  "batch",         "constant_liar", "consider_endpoints",
@@ -536,6 +536,7 @@ static void parse_split(pctx *c, const ynode *root, cfg_split *s) {
          "test_fraction and test_count both given; keep one of them");
   get_i(c, m, path, "kfold", (range){1, 1000, 0, 0}, &s->kfold);
   int vf = get_num(c, m, path, "val_fraction", frac, &s->val_fraction);
+  get_int(c, m, path, "seed", (range){0, 9007199254740992.0, 0, 0}, &s->seed);
   if (tf >= 0 && vf >= 0 && s->kfold == 1 && s->test_count == 0 && s->test_fraction + s->val_fraction >= 1) {
     int on_val = vf == 1;
     perr(c, ytree_map_get(m, on_val ? "val_fraction" : "test_fraction"),
@@ -1067,6 +1068,7 @@ static void set_defaults(mlps_config *cfg, const char *origin) {
   cfg->split.test_fraction = 0.1;
   cfg->split.kfold = 5;
   cfg->split.val_fraction = 0.1;
+  cfg->split.seed = -1;
   cfg_search *s = &cfg->search;
   s->method = SAMPLER_RANDOM;
   s->trials = 20;

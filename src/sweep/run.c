@@ -541,6 +541,33 @@ static int agree(MPI_Comm comm, int rc, mlps_err *e) {
   return all;
 }
 
+int run_write_split(const char *path, const data_split *sp, mlps_err *e) {
+  hid_t fid;
+  MLPS_TRY(h5_create(path, &fid, e));
+  int64_t *fold = mlps_xmalloc(sizeof(int64_t) * (sp->n + 1));
+  size_t *rows = mlps_xmalloc(sizeof(size_t) * (sp->n + 1));
+  int64_t *rows64 = mlps_xmalloc(sizeof(int64_t) * (sp->n + 1));
+  for (size_t i = 0; i < sp->n; i++) fold[i] = sp->fold_of[i];
+  int rc = h5_write_i64(fid, "fold", fold, sp->n, 0, e);
+  /* The test rows, then each fold's training and validation rows. */
+  for (int j = -1; !rc && j < 2 * sp->k; j++) {
+    int f = j < 0 ? 0 : j / 2;
+    split_part part = j < 0 ? SPLIT_TEST : j % 2 == 0 ? SPLIT_TRAIN : SPLIT_VAL;
+    size_t n = split_rows(sp, f, part, rows);
+    for (size_t i = 0; i < n; i++) rows64[i] = (int64_t)rows[i];
+    char name[32];
+    if (j < 0) snprintf(name, sizeof name, "test");
+    else snprintf(name, sizeof name, "%s_%d", part == SPLIT_TRAIN ? "train" : "val", f);
+    rc = h5_write_i64(fid, name, rows64, n, 0, e);
+  }
+  int64_t k = sp->k;
+  if (!rc) rc = h5_attr_str(fid, ".", "format", "mlpsweep-split", e);
+  if (!rc) rc = h5_attr_i64(fid, ".", "kfold", &k, 1, e);
+  free(fold), free(rows), free(rows64);
+  H5Fclose(fid);
+  return rc;
+}
+
 int run_workflow(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro, mlps_err *e) {
   int rank, size;
   MPI_Comm_rank(comm, &rank);
@@ -557,7 +584,7 @@ int run_workflow(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro, mlps
   MLPS_TRY(data_load_shared(comm, &spec, &ds, e));
 
   data_split sp = {0};
-  int rc = split_make(ds.n, cfg->seed, cfg->split.test_count > 0 ? 0 : cfg->split.test_fraction,
+  int rc = split_make(ds.n, CFG_SPLIT_SEED(cfg), cfg->split.test_count > 0 ? 0 : cfg->split.test_fraction,
                       (size_t)(cfg->split.test_count > 0 ? cfg->split.test_count : 0), cfg->split.kfold,
                       cfg->split.val_fraction, &sp, e);
   /* Transforms must be fittable on every training fold before any rank
@@ -575,6 +602,7 @@ int run_workflow(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro, mlps
       free(tr);
     }
   }
+  if (!rc && rank == 0 && ro->split_out) rc = run_write_split(ro->split_out, &sp, e);
   run_ctx ctx = {0};
   ctx.cfg = cfg;
   ctx.ds = &ds;

@@ -4,7 +4,8 @@
 #   B: lhs, kfold 1, gelu, a single final network;
 #   C: random, final.retrain false (no model.h5, no test predictions).
 # report.py writes report.html (and with --png the plots) for A and C;
-# best_so_far.py plots the three runs; load_model (numpy, float64) matches
+# best_so_far.py plots the three runs; compare_samplers.py tabulates them;
+# run --write-split names the rows run A used; load_model (numpy, float64) matches
 # `mlpsweep predict` (float32) on A's and B's models.
 # Needs /usr/bin/python3 with numpy, h5py and matplotlib (Debian's python3-*).
 set -uo pipefail
@@ -133,8 +134,33 @@ PYEOF
   check "load_model reproduces mlpsweep predict for model $r (rtol 1e-4)" "[ $? -eq 0 ]"
 done
 
+# compare_samplers.py on mlpsweep runs (the benchmark's table; Optuna's
+# side needs torch, which CI does not install).
+$PY "$AN/compare_samplers.py" --run grid runs/a --run random runs/c --run lhs runs/b \
+  --reference random --target lhs --at 1,2,4 -o cmp.png >cmp.log 2>&1
+check "compare_samplers.py prints the table and writes the plot" \
+  "[ $? -eq 0 ] && grep -q '^| random | 1 |' cmp.log && grep -q 'reaches random' cmp.log && [ -s cmp.png ]"
+$PY "$AN/compare_samplers.py" --run x runs/nope >cmp_bad.log 2>&1
+check "compare_samplers.py on a missing run exits 2" "[ $? -eq 2 ]"
+
+# --write-split: the rows match the ones the run used (its test set).
+"$MLPS_BIN" run a.yaml --dry-run --write-split split_a.h5 >/dev/null 2>&1
+$PY - <<'PYEOF'
+import sys
+import h5py
+import numpy as np
+with h5py.File("split_a.h5", "r") as s, h5py.File("runs/a/test_predictions.h5", "r") as t:
+    fold, k = s["fold"][()], int(s.attrs["kfold"])
+    ok = (np.array_equal(np.sort(t["rows"][()]), s["test"][()]) and np.array_equal(np.where(fold == -1)[0], s["test"][()])
+          and all(np.array_equal(np.where(fold == f)[0], s[f"val_{f}"][()]) for f in range(k))
+          and all(np.array_equal(np.where((fold >= 0) & (fold != f))[0], s[f"train_{f}"][()]) for f in range(k))
+          and len(fold) == 1000)
+sys.exit(0 if ok else 1)
+PYEOF
+check "run --write-split writes the rows the run used" "[ $? -eq 0 ]"
+
 if [ $fail -ne 0 ]; then
-  for l in rep_a.log rep_c.log bsf.log; do echo "--- $l"; tail -20 $l; done
+  for l in rep_a.log rep_c.log bsf.log cmp.log; do echo "--- $l"; tail -20 $l; done
 fi
 [ $fail -eq 0 ] && echo "analysis_smoke: all checks passed"
 exit $fail

@@ -59,6 +59,7 @@ static void test_defaults(void) {
   CHECK(c->data.n_input_transform == 1 && c->data.input_transform[0] == XF_STANDARD);
   CHECK(c->split.kfold == 5);
   CHECK_CLOSE(c->split.test_fraction, 0.1, 0, 0);
+  CHECK(c->split.seed == -1 && CFG_SPLIT_SEED(c) == 1);
   CHECK(c->search.method == SAMPLER_RANDOM && c->search.trials == 20);
   CHECK(c->search.metric == METRIC_VAL_MSE && c->search.goal == GOAL_MINIMIZE);
   CHECK(c->search.startup_trials == 10 && c->search.ei_candidates == 24 && c->search.gamma_max == 25);
@@ -164,6 +165,11 @@ static void test_overrides(void) {
         c->train.schedule.patience == 10);
   CHECK(c->data.target_transform[0] == XF_LOG10 && c->data.target_transform[1] == XF_STANDARD);
   CHECK(c->seed == 99 && c->final.ensemble == 3);
+  CHECK(CFG_SPLIT_SEED(c) == 99); /* the split follows the master seed unless split.seed is set */
+  const char *split_seed[] = {"seed=99", "split.seed=7"};
+  rc = load(t, split_seed, 2, c, &e);
+  CHECK(rc == 0 && c->seed == 99 && c->split.seed == 7 && CFG_SPLIT_SEED(c) == 7);
+  cfg_errors_free(&e);
 
   /* A bad override is reported against the override, after file problems. */
   const char *bad[] = {"search.trials=x", "split.kfold=0"};
@@ -184,7 +190,7 @@ static void test_round_trips(void) {
       "seed: 123456789012\n"
       "data:\n  path: \"yes\"\n  inputs: '123'\n  input_columns: \"0,2,5:9\"\n  target_columns: [0, 1, 7]\n"
       "  max_rows: 5000\n  input_transform: none\n  target_transform: [log10, minmax]\n"
-      "split: {test_count: 500, kfold: 1, val_fraction: 0.15}\n"
+      "split: {test_count: 500, kfold: 1, val_fraction: 0.15, seed: 42}\n"
       "search:\n  method: tpe\n  trials: 60\n  metric: val_median_frac_err\n  multivariate: true\n  batch: 4\n"
       "  gamma: 0.15\n  prior_weight: 0.5\n  pruner: {name: median, warmup_epochs: 20}\n"
       "parameters:\n"

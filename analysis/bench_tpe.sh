@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# TPE benchmark on real training (not a test): configs/bench-tpe.yaml
+# searched by mlpsweep's TPE and by random search, and the same space and
+# budget by Optuna's TPE with a PyTorch objective (analysis/optuna_tpe.py),
+# each for several seeds, all on the same k-fold rows. Each run uses one
+# core (mlpsweep with one rank, Optuna and torch with one thread); JOBS runs
+# go at once. Ends with the comparison table (analysis/compare_samplers.py)
+# and a best-so-far plot in OUT.
+#
+#   MLPS_BIN=build/src/mlpsweep bash analysis/bench_tpe.sh
+#
+# Settings (environment): SEEDS ("1 2 3"), TRIALS (60), EPOCHS (200),
+# PATIENCE (20), SAMPLES (10000), JOBS (2), OUT (runs/bench-tpe),
+# SAMPLERS ("optuna tpe random"). A run whose output exists is skipped, so
+# an interrupted benchmark continues where it stopped.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+B=$(realpath "${MLPS_BIN:-build/src/mlpsweep}")
+PY=/usr/bin/python3
+SEEDS=${SEEDS:-1 2 3}
+TRIALS=${TRIALS:-60}
+EPOCHS=${EPOCHS:-200}
+PATIENCE=${PATIENCE:-20}
+SAMPLES=${SAMPLES:-10000}
+JOBS=${JOBS:-2}
+OUT=${OUT:-runs/bench-tpe}
+SAMPLERS=${SAMPLERS:-optuna tpe random}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+if [[ " $SAMPLERS " == *" optuna "* ]] && ! $PY -c "import optuna, torch" 2>/dev/null; then
+  echo "bench_tpe.sh: $PY lacks optuna or torch (Debian: apt-get install python3-optuna python3-torch)" >&2
+  exit 2
+fi
+mkdir -p "$OUT"
+OUT=$(realpath "$OUT")
+data="$OUT/brokenpowerlaw-$SAMPLES.h5"
+[[ -f $data ]] || "$B" gen brokenpowerlaw --n "$SAMPLES" --seed 1 --sampling lhs -o "$data" >/dev/null
+# Every run (and Optuna) trains on the same rows: the config fixes
+# split.seed, while the master seed (sampler and task seeds) varies.
+sets=(--set data.path="$data" --set search.trials="$TRIALS" --set train.max_epochs="$EPOCHS"
+      --set train.patience="$PATIENCE" --set final.retrain=false)
+"$B" run "$here/../configs/bench-tpe.yaml" "${sets[@]}" --dry-run --write-split "$OUT/split.h5" >/dev/null
+
+# One line per run: "sampler seed"; each run on one core.
+one_run() {
+  local s=$1 seed=$2
+  case $s in
+    optuna)
+      [[ -s $OUT/optuna-$seed.jsonl && $(wc -l <"$OUT/optuna-$seed.jsonl") -ge $TRIALS ]] && return 0
+      $PY "$here/optuna_tpe.py" "$data" "$OUT/split.h5" --trials "$TRIALS" --seed "$seed" \
+        --max-epochs "$EPOCHS" --patience "$PATIENCE" -o "$OUT/optuna-$seed.jsonl" >"$OUT/optuna-$seed.log" ;;
+    *)
+      [[ -f $OUT/$s-$seed/summary.json ]] && return 0
+      local resume=()
+      [[ -f $OUT/$s-$seed/trials.jsonl ]] && resume=(--resume)
+      mpirun -np 1 "$B" run "$here/../configs/bench-tpe.yaml" "${sets[@]}" --set search.method="$s" \
+        --set seed="$seed" --set output.dir="$OUT/$s-$seed" -q "${resume[@]}" >"$OUT/$s-$seed.log" 2>&1 ;;
+  esac
+  echo "bench_tpe.sh: $s seed $seed done" >&2
+}
+export -f one_run
+export OUT TRIALS EPOCHS PATIENCE B PY here data
+export SETS_STR="${sets[*]}"
+# Samplers in the given order, seeds inner: list the slowest (optuna) first
+# so that the JOBS slots finish together.
+for s in $SAMPLERS; do for seed in $SEEDS; do echo "$s $seed"; done; done |
+  xargs -P "$JOBS" -L 1 bash -c 'sets=($SETS_STR); one_run "$0" "$1"'
+
+args=()
+for s in $SAMPLERS; do
+  paths=()
+  for seed in $SEEDS; do
+    if [[ $s == optuna ]]; then paths+=("$OUT/optuna-$seed.jsonl"); else paths+=("$OUT/$s-$seed"); fi
+  done
+  args+=(--run "$s" "${paths[@]}")
+done
+extra=()
+[[ " $SAMPLERS " == *" random "* && " $SAMPLERS " == *" tpe "* ]] && extra=(--reference random --target tpe)
+$PY "$here/compare_samplers.py" "${args[@]}" "${extra[@]}" --at "10,20,30,$TRIALS" -o "$OUT/best_so_far.png"

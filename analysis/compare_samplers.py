@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""Compares samplers run on the same problem with several seeds: mlpsweep
+output directories and Optuna runs (JSON lines from analysis/optuna_tpe.py).
+
+    /usr/bin/python3 analysis/compare_samplers.py \\
+        --run tpe runs/b/tpe-1 runs/b/tpe-2 runs/b/tpe-3 \\
+        --run random runs/b/random-1 runs/b/random-2 runs/b/random-3 \\
+        --run optuna runs/b/optuna-1.jsonl runs/b/optuna-2.jsonl runs/b/optuna-3.jsonl \\
+        [--reference random --target tpe] [--at 10,20,30,60] [-o best_so_far.png]
+
+Prints a Markdown table: per sampler, the median over seeds of the best
+metric after N trials, the median wall time, and (with --reference and
+--target) the trial at which the target reaches the reference's final best,
+per seed and as the median. Failed or diverged trials count as bad, not as
+missing. Exit code 2 on unreadable input.
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mlpsweep_results import Run  # noqa: E402
+
+
+def read_run(path):
+    """(values in trial order, inf for a failed trial; wall seconds or None)."""
+    if os.path.isdir(path):
+        r = Run(path)
+        vals = [t["metric_mean"] if t["status"] == "ok" and t["metric_mean"] is not None else math.inf
+                for t in sorted(r.trials, key=lambda t: t["trial"])]
+        wall = (r.summary or {}).get("sweep_seconds")
+        return vals, wall
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                rows.append(json.loads(line))
+    rows.sort(key=lambda o: o["trial"])
+    vals = [o["value"] if o["value"] is not None else math.inf for o in rows]
+    return vals, (rows[-1]["elapsed"] if rows else None)
+
+
+def best_so_far(vals):
+    out, b = [], math.inf
+    for v in vals:
+        b = min(b, v)
+        out.append(b)
+    return out
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if math.isinf(v):
+        return "inf"
+    return f"{100 * v:.3f}%" if v < 1 else f"{v:.4g}"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--run", nargs="+", action="append", required=True, metavar=("LABEL", "PATH"),
+                    help="a label, then one mlpsweep output directory or Optuna .jsonl per seed")
+    ap.add_argument("--at", default="10,20,30,60", help="trial counts for the table")
+    ap.add_argument("--reference", help="label whose final best is the bar (e.g. random)")
+    ap.add_argument("--target", help="label that should reach it (e.g. tpe)")
+    ap.add_argument("-o", "--output", help="also plot best-so-far (median over seeds) to this image")
+    a = ap.parse_args(argv)
+    groups = {}
+    for spec in a.run:
+        if len(spec) < 2:
+            ap.error("--run needs a label and at least one path")
+        try:
+            groups[spec[0]] = [read_run(p) for p in spec[1:]]
+        except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
+            print(f"compare_samplers.py: {spec[0]}: {e}", file=sys.stderr)
+            return 2
+    at = [int(s) for s in a.at.split(",")]
+    print("| sampler | seeds | " + " | ".join(f"best after {n}" for n in at) + " | wall time (median) |")
+    print("|---|---:|" + "---:|" * len(at) + "---:|")
+    curves = {}
+    for label, runs in groups.items():
+        bs = [best_so_far(v) for v, _ in runs]
+        curves[label] = bs
+        cells = [fmt(median([b[n - 1] for b in bs if len(b) >= n])) for n in at]
+        wall = median([w for _, w in runs])
+        wtxt = "-" if wall is None else f"{wall:.0f} s" if wall < 120 else f"{wall / 60:.1f} min"
+        print(f"| {label} | {len(runs)} | " + " | ".join(cells) + f" | {wtxt} |")
+    if a.reference and a.target:
+        if a.reference not in curves or a.target not in curves:
+            print(f"compare_samplers.py: --reference/--target must be labels of --run", file=sys.stderr)
+            return 2
+        ref, tgt = curves[a.reference], curves[a.target]
+        if len(ref) != len(tgt):
+            print("compare_samplers.py: warning: unequal seed counts; pairing by position", file=sys.stderr)
+        hits = []
+        for r, t in zip(ref, tgt):
+            bar = r[-1]
+            hit = next((i + 1 for i, v in enumerate(t) if v <= bar), None)
+            hits.append(hit)
+        shown = ", ".join(str(h) if h else f">{len(tgt[0])}" for h in hits)
+        miss = [h if h else math.inf for h in hits]
+        med = statistics.median(miss)
+        print(f"\n{a.target} reaches {a.reference}'s best-of-{len(ref[0])} at trial: {shown} "
+              f"(median {med if math.isfinite(med) else 'not reached'})")
+    if a.output:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for label, bs in curves.items():
+            n = min(len(b) for b in bs)
+            med = [statistics.median(b[i] for b in bs) for i in range(n)]
+            ax.plot(range(1, n + 1), med, label=f"{label} (median of {len(bs)})", lw=2)
+            for b in bs:
+                ax.plot(range(1, len(b) + 1), b, lw=0.6, alpha=0.35, color=ax.lines[-1].get_color())
+        ax.set_yscale("log")
+        ax.set_xlabel("trial")
+        ax.set_ylabel("best CV metric so far")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(a.output, dpi=120)
+        print(a.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

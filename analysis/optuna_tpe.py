@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""Optuna's TPE on the search space of configs/bench-tpe.yaml, with a PyTorch
+objective that trains the way an mlpsweep task does (analysis/torch_ref.py):
+the same k-fold rows (a split file from `mlpsweep run --write-split`), the
+same transforms, early stopping and metric (the mean over folds of the
+validation median |fractional error| in counts). It is the reference that
+mlpsweep's TPE is compared with in analysis/bench_tpe.sh.
+
+    mlpsweep run configs/bench-tpe.yaml --dry-run --write-split split.h5
+    /usr/bin/python3 analysis/optuna_tpe.py data/brokenpowerlaw-10k.h5 split.h5 \\
+        --trials 60 --seed 1 --max-epochs 200 --patience 20 -o optuna-seed1.jsonl
+
+Writes one JSON line per finished trial (trial, params, value, per-fold
+metrics, seconds) and prints a summary line. Sampler: optuna.samplers.
+TPESampler(seed=SEED) with Optuna's defaults (10 startup trials, univariate),
+trials run one after another (n_jobs=1), as mlpsweep's with one worker.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_ref  # noqa: E402
+
+ACTIVATIONS = ["relu", "tanh", "gelu", "silu", "elu"]
+BATCHES = [32, 64, 128, 256, 512]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("data")
+    ap.add_argument("split")
+    ap.add_argument("--trials", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-epochs", type=int, default=200)
+    ap.add_argument("--patience", type=int, default=20)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("-o", "--output", required=True, help="JSON lines, one per trial")
+    a = ap.parse_args()
+    torch = torch_ref.set_threads(a.threads)
+    import optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    X, Y, split = torch_ref.load(a.data, a.split)
+    k = split["kfold"]
+    out = open(a.output, "w")
+    t_start = time.perf_counter()
+
+    def objective(trial):
+        p = {"layers": trial.suggest_int("layers", 1, 6),
+             "width": trial.suggest_int("width", 16, 512, log=True),
+             "lr": trial.suggest_float("lr", 1e-5, 1e-2, log=True),
+             "batch": trial.suggest_categorical("batch", BATCHES),
+             "activation": trial.suggest_categorical("activation", ACTIVATIONS)}
+        t0 = time.perf_counter()
+        folds = []
+        for f in range(k):
+            # Seeds differ per (trial, fold) as mlpsweep's do.
+            r = torch_ref.train(torch, X, Y, split[f"train_{f}"], split[f"val_{f}"], [p["width"]] * p["layers"],
+                                p["activation"], p["lr"], p["batch"], a.max_epochs, a.patience,
+                                seed=a.seed * 1000003 + trial.number * 131 + f)
+            folds.append(r)
+        vals = [r["val_median_frac_err"] for r in folds]
+        # A diverged fold makes the trial bad, not missing (as in mlpsweep).
+        value = sum(vals) / k if all(math.isfinite(v) for v in vals) else float("inf")
+        out.write(json.dumps({"trial": trial.number, "params": p, "value": value,
+                              "folds": vals, "status": [r["status"] for r in folds],
+                              "epochs": [r["epochs"] for r in folds],
+                              "seconds": round(time.perf_counter() - t0, 3),
+                              "elapsed": round(time.perf_counter() - t_start, 3)}) + "\n")
+        out.flush()
+        return value
+
+    study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=a.seed))
+    study.optimize(objective, n_trials=a.trials, n_jobs=1)
+    out.close()
+    print(json.dumps({"sampler": "optuna-tpe", "optuna_version": optuna.__version__, "seed": a.seed,
+                      "trials": a.trials, "best_value": study.best_value, "best_params": study.best_params,
+                      "wall_seconds": round(time.perf_counter() - t_start, 2)}))
+
+
+if __name__ == "__main__":
+    main()
