@@ -4,14 +4,15 @@
 # budget by Optuna's TPE with a PyTorch objective (analysis/optuna_tpe.py),
 # each for several seeds, all on the same k-fold rows. Each run uses one
 # core (mlpsweep with one rank, Optuna and torch with one thread); JOBS runs
-# go at once. Ends with the comparison table (analysis/compare_samplers.py)
+# go at once. Sampler "optuna-mlps" is Optuna's TPE with mlpsweep training
+# each trial (the same engine as tpe and random: the samplers alone). Ends with the comparison table (analysis/compare_samplers.py)
 # and a best-so-far plot in OUT.
 #
 #   MLPS_BIN=build/src/mlpsweep bash analysis/bench_tpe.sh
 #
 # Settings (environment): SEEDS ("1 2 3"), TRIALS (60), EPOCHS (200),
 # PATIENCE (20), SAMPLES (10000), JOBS (2), OUT (runs/bench-tpe),
-# SAMPLERS ("optuna tpe random"). A run whose output exists is skipped, so
+# SAMPLERS ("optuna tpe random"; also "optuna-mlps"). A run whose output exists is skipped, so
 # an interrupted benchmark continues where it stopped.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +27,7 @@ JOBS=${JOBS:-2}
 OUT=${OUT:-runs/bench-tpe}
 SAMPLERS=${SAMPLERS:-optuna tpe random}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-if [[ " $SAMPLERS " == *" optuna "* ]] && ! $PY -c "import optuna, torch" 2>/dev/null; then
+if [[ " $SAMPLERS " == *" optuna"* ]] && ! $PY -c "import optuna, torch" 2>/dev/null; then
   echo "bench_tpe.sh: $PY lacks optuna or torch (Debian: apt-get install python3-optuna python3-torch)" >&2
   exit 2
 fi
@@ -48,6 +49,12 @@ one_run() {
       [[ -s $OUT/optuna-$seed.jsonl && $(wc -l <"$OUT/optuna-$seed.jsonl") -ge $TRIALS ]] && return 0
       $PY "$here/optuna_tpe.py" "$data" "$OUT/split.h5" --trials "$TRIALS" --seed "$seed" \
         --max-epochs "$EPOCHS" --patience "$PATIENCE" -o "$OUT/optuna-$seed.jsonl" >"$OUT/optuna-$seed.log" ;;
+    optuna-mlps)
+      # Optuna's TPE with mlpsweep training each trial: the samplers alone.
+      [[ -s $OUT/$s-$seed.jsonl && $(wc -l <"$OUT/$s-$seed.jsonl") -ge $TRIALS ]] && return 0
+      $PY "$here/optuna_tpe.py" "$data" "$OUT/split.h5" --trials "$TRIALS" --seed "$seed" \
+        --max-epochs "$EPOCHS" --patience "$PATIENCE" --engine mlpsweep --mlpsweep "$B" \
+        --config "$here/../configs/bench-tpe.yaml" -o "$OUT/$s-$seed.jsonl" >"$OUT/$s-$seed.log" ;;
     *)
       [[ -f $OUT/$s-$seed/summary.json ]] && return 0
       local resume=()
@@ -69,7 +76,7 @@ args=()
 for s in $SAMPLERS; do
   paths=()
   for seed in $SEEDS; do
-    if [[ $s == optuna ]]; then paths+=("$OUT/optuna-$seed.jsonl"); else paths+=("$OUT/$s-$seed"); fi
+    if [[ $s == optuna* ]]; then paths+=("$OUT/$s-$seed.jsonl"); else paths+=("$OUT/$s-$seed"); fi
   done
   args+=(--run "$s" "${paths[@]}")
 done

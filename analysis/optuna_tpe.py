@@ -10,6 +10,11 @@ mlpsweep's TPE is compared with in analysis/bench_tpe.sh.
     /usr/bin/python3 analysis/optuna_tpe.py data/brokenpowerlaw-10k.h5 split.h5 \\
         --trials 60 --seed 1 --max-epochs 200 --patience 20 -o optuna-seed1.jsonl
 
+With `--engine mlpsweep --config CONFIG` the objective is instead one
+`mlpsweep run` per trial (the trial's values fixed, the same folds, one
+rank): the same training engine as mlpsweep's own samplers, so that the
+comparison is of the samplers alone.
+
 Writes one JSON line per finished trial (trial, params, value, per-fold
 metrics, seconds) and prints a summary line. Sampler: optuna.samplers.
 TPESampler(seed=SEED) with Optuna's defaults (10 startup trials, univariate),
@@ -17,9 +22,12 @@ trials run one after another (n_jobs=1), as mlpsweep's with one worker.
 """
 import argparse
 import json
+import csv
 import math
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -27,6 +35,28 @@ import torch_ref  # noqa: E402
 
 ACTIVATIONS = ["relu", "tanh", "gelu", "silu", "elu"]
 BATCHES = [32, 64, 128, 256, 512]
+
+
+def mlpsweep_trial(a, number, p):
+    """One trial as a one-point grid sweep of mlpsweep; per-fold metrics from its journal."""
+    with tempfile.TemporaryDirectory() as tmp:
+        sets = {"search.method": "grid", "search.trials": 1, "final.retrain": "false",
+                "train.max_epochs": a.max_epochs, "train.patience": a.patience,
+                "seed": a.seed * 1000003 + number, "output.dir": tmp + "/out",
+                "data.path": os.path.abspath(a.data)}
+        for key in ("layers", "width", "lr", "batch", "activation"):
+            sets[f"parameters.{key}"] = "{value: %s}" % p[key]
+        cmd = [a.mlpsweep, "run", a.config, "-q"]
+        for key, v in sets.items():
+            cmd += ["--set", f"{key}={v}"]
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"optuna_tpe.py: mlpsweep failed ({r.returncode}): {r.stderr.strip()}")
+        tasks = [json.loads(ln) for ln in open(tmp + "/out/trials.jsonl").read().splitlines()[1:] if ln.strip()]
+        tasks.sort(key=lambda t: t["fold"])
+        vals = [t["metric"] if t["status"] == "ok" else math.inf for t in tasks]
+        return vals, [t["status"] for t in tasks], [t["epochs"] for t in tasks]
 
 
 def main():
@@ -38,8 +68,13 @@ def main():
     ap.add_argument("--max-epochs", type=int, default=200)
     ap.add_argument("--patience", type=int, default=20)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--engine", choices=["torch", "mlpsweep"], default="torch", help="what trains a trial")
+    ap.add_argument("--config", help="with --engine mlpsweep: the sweep config (its data, split, train keys)")
+    ap.add_argument("--mlpsweep", default=os.environ.get("MLPS_BIN", "mlpsweep"), help="the mlpsweep executable")
     ap.add_argument("-o", "--output", required=True, help="JSON lines, one per trial")
     a = ap.parse_args()
+    if a.engine == "mlpsweep" and not a.config:
+        ap.error("--engine mlpsweep needs --config")
     torch = torch_ref.set_threads(a.threads)
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -55,28 +90,33 @@ def main():
              "batch": trial.suggest_categorical("batch", BATCHES),
              "activation": trial.suggest_categorical("activation", ACTIVATIONS)}
         t0 = time.perf_counter()
-        folds = []
-        for f in range(k):
-            # Seeds differ per (trial, fold) as mlpsweep's do.
-            r = torch_ref.train(torch, X, Y, split[f"train_{f}"], split[f"val_{f}"], [p["width"]] * p["layers"],
-                                p["activation"], p["lr"], p["batch"], a.max_epochs, a.patience,
-                                seed=a.seed * 1000003 + trial.number * 131 + f)
-            folds.append(r)
-        vals = [r["val_median_frac_err"] for r in folds]
-        # A diverged fold makes the trial bad, not missing (as in mlpsweep).
-        value = sum(vals) / k if all(math.isfinite(v) for v in vals) else float("inf")
-        out.write(json.dumps({"trial": trial.number, "params": p, "value": value,
-                              "folds": vals, "status": [r["status"] for r in folds],
-                              "epochs": [r["epochs"] for r in folds],
+        if a.engine == "mlpsweep":
+            vals, status, epochs = mlpsweep_trial(a, trial.number, p)
+        else:
+            vals, status, epochs = torch_trial(trial.number, p)
+        # A diverged or failed fold makes the trial bad, not missing (as in mlpsweep).
+        value = sum(vals) / k if len(vals) == k and all(math.isfinite(v) for v in vals) else float("inf")
+        out.write(json.dumps({"trial": trial.number, "params": p, "value": value, "folds": vals,
+                              "status": status, "epochs": epochs,
                               "seconds": round(time.perf_counter() - t0, 3),
                               "elapsed": round(time.perf_counter() - t_start, 3)}) + "\n")
         out.flush()
         return value
 
+    def torch_trial(number, p):
+        folds = []
+        for f in range(k):
+            # Seeds differ per (trial, fold) as mlpsweep's do.
+            r = torch_ref.train(torch, X, Y, split[f"train_{f}"], split[f"val_{f}"], [p["width"]] * p["layers"],
+                                p["activation"], p["lr"], p["batch"], a.max_epochs, a.patience,
+                                seed=a.seed * 1000003 + number * 131 + f)
+            folds.append(r)
+        return [r["val_median_frac_err"] for r in folds], [r["status"] for r in folds], [r["epochs"] for r in folds]
+
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=a.seed))
     study.optimize(objective, n_trials=a.trials, n_jobs=1)
     out.close()
-    print(json.dumps({"sampler": "optuna-tpe", "optuna_version": optuna.__version__, "seed": a.seed,
+    print(json.dumps({"sampler": "optuna-tpe", "engine": a.engine, "optuna_version": optuna.__version__, "seed": a.seed,
                       "trials": a.trials, "best_value": study.best_value, "best_params": study.best_params,
                       "wall_seconds": round(time.perf_counter() - t_start, 2)}))
 
