@@ -201,6 +201,11 @@ static int run_config_cmp(void *user, const char *journal_cfg, const char *curre
   if (rc || rc2)
     return mlps_errorf(err, MLPS_EINPUT, "cannot read the config stored in the journal header; "
                                          "start a new output directory instead of --resume");
+  /* The final section does not change any trial: a finished sweep can be
+   * resumed with other final settings to redo only the final stage. The
+   * output directory may have been moved or copied. */
+  a.final = b.final;
+  memcpy(a.output.dir, b.output.dir, sizeof a.output.dir);
   char diff[1024];
   int nd = cfg_diff(&a, &b, diff, sizeof diff);
   if (nd)

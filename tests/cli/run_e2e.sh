@@ -5,7 +5,8 @@
 # predictions bit for bit; kill -9 mid-sweep then --resume loses and
 # duplicates nothing and ends with the uninterrupted run's trials; SIGTERM
 # stops with exit 3 and resumes; a diverging trial is recorded and the sweep
-# completes; an existing output directory is not overwritten; a bad config
+# completes; an existing output directory is not overwritten; a finished
+# sweep resumed with another final section redoes only the final stage; a bad config
 # under np 3 exits 2 on every rank without hanging.
 set -uo pipefail
 : "${MLPS_BIN:?}" "${MLPS_MPIEXEC:?}" "${MLPS_TMP:?}"
@@ -56,6 +57,15 @@ check "predict reproduces the run's test predictions exactly" \
 # refusal to overwrite a finished sweep
 run 2 sweep.yaml -q --set output.dir=np2 >ow.log 2>&1; rc=$?
 check "existing output dir refused with exit 2" "[ $rc -eq 2 ] && grep -q -- '--resume' ow.log"
+
+# A finished sweep resumed with another final section, from a copied output
+# dir, redoes only the final stage; another train section is refused.
+cp -r np2 np2copy && rm np2copy/summary.json
+run 2 sweep.yaml -q --set output.dir=np2copy --set final.ensemble=2 --resume >fin.log 2>&1
+check "resume with another final section exits 0, trains no task, writes a 2-network model" \
+  "[ $? -eq 0 ] && [ \$(wc -l < np2copy/trials.jsonl) -eq 19 ] && diff <(strip np2/trials.csv) <(strip np2copy/trials.csv) >/dev/null && grep -q '\"ensemble\":2' np2copy/summary.json"
+run 2 sweep.yaml -q --set output.dir=np2copy --set train.max_epochs=16 --resume >fin2.log 2>&1; rc=$?
+check "resume with another train section is refused, naming the key" "[ $rc -eq 2 ] && grep -q 'train.max_epochs' fin2.log"
 
 # kill -9 in the middle, then --resume
 cat > slow.yaml <<'YAML'
