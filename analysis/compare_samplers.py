@@ -22,33 +22,31 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np  # noqa: E402
+
 from mlpsweep_results import Run  # noqa: E402
+from plots import best_so_far as running_min  # noqa: E402
 
 
 def read_run(path):
-    """(values in trial order, inf for a failed trial; wall seconds or None)."""
+    """(values in trial order, NaN for a failed trial; wall seconds or None)."""
     if os.path.isdir(path):
         r = Run(path)
-        vals = [t["metric_mean"] if t["status"] == "ok" and t["metric_mean"] is not None else math.inf
-                for t in sorted(r.trials, key=lambda t: t["trial"])]
-        wall = (r.summary or {}).get("sweep_seconds")
-        return vals, wall
+        tr, m = r.metric_values()
+        return list(m[np.argsort(tr)]), (r.summary or {}).get("sweep_seconds")
     rows = []
     with open(path) as f:
         for line in f:
             if line.strip():
                 rows.append(json.loads(line))
     rows.sort(key=lambda o: o["trial"])
-    vals = [o["value"] if o["value"] is not None else math.inf for o in rows]
+    vals = [o["value"] if o["value"] is not None else math.nan for o in rows]
     return vals, (rows[-1]["elapsed"] if rows else None)
 
 
 def best_so_far(vals):
-    out, b = [], math.inf
-    for v in vals:
-        b = min(b, v)
-        out.append(b)
-    return out
+    """Running minimum; before the first successful trial, inf (not a value)."""
+    return [math.inf if math.isnan(b) else float(b) for b in running_min(np.asarray(vals, dtype=float))]
 
 
 def median(xs):
