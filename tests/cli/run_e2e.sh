@@ -143,6 +143,8 @@ check "its error is printed once" "[ \$(grep -c 'search.method' bad.log) -eq 1 ]
 # a command-line error under np 3: exit 2, printed once
 run 3 sweep.yaml --bogus >usage.log 2>&1; rc=$?
 check "unknown option under np 3 exits 2, printed once" "[ $rc -eq 2 ] && [ \$(grep -c 'unknown option' usage.log) -eq 1 ]"
+run 1 sweep.yaml --write-split >usage2.log 2>&1; rc=$?
+check "--write-split without a file exits 2 and says what it needs" "[ $rc -eq 2 ] && grep -q -- '--write-split needs FILE.h5' usage2.log"
 # bad data: a missing dataset is named, exit 2
 run 2 sweep.yaml --set data.targets=/nope --set output.dir=nodata >nodata.log 2>&1; rc=$?
 check "missing dataset exits 2 and lists the datasets" "[ $rc -eq 2 ] && grep -q 'nope' nodata.log"
