@@ -41,7 +41,7 @@ def read_run(path):
                 rows.append(json.loads(line))
     rows.sort(key=lambda o: o["trial"])
     vals = [o["value"] if o["value"] is not None else math.nan for o in rows]
-    return vals, (rows[-1]["elapsed"] if rows else None)
+    return vals, (rows[-1].get("elapsed") if rows else None)
 
 
 def best_so_far(vals):
