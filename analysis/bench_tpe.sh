@@ -4,7 +4,9 @@
 # budget by Optuna's TPE with a PyTorch objective (analysis/optuna_tpe.py),
 # each for several seeds, all on the same k-fold rows. Each run uses one
 # core (mlpsweep with one rank, Optuna and torch with one thread); JOBS runs
-# go at once. Sampler "optuna-mlps" is Optuna's TPE with mlpsweep training
+# go at once. Sampler "tpe" is TPE as configs/bench-tpe.yaml sets it
+# (multivariate, 5 startup trials, gamma 0.15); "tpe-univariate" is TPE
+# with the sampler's defaults (univariate, 10 startup trials, gamma 0.1). Sampler "optuna-mlps" is Optuna's TPE with mlpsweep training
 # each trial (the same engine as tpe and random: the samplers alone). Ends with the comparison table (analysis/compare_samplers.py)
 # and a best-so-far plot in OUT.
 #
@@ -12,7 +14,7 @@
 #
 # Settings (environment): SEEDS ("1 2 3"), TRIALS (60), EPOCHS (200),
 # PATIENCE (20), SAMPLES (10000), JOBS (2), OUT (runs/bench-tpe),
-# SAMPLERS ("optuna tpe random"; also "optuna-mlps"). A run whose output exists is skipped, so
+# SAMPLERS ("optuna tpe random"; also "tpe-univariate", "optuna-mlps"). A run whose output exists is skipped, so
 # an interrupted benchmark continues where it stopped.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,9 +59,12 @@ one_run() {
         --config "$here/../configs/bench-tpe.yaml" -o "$OUT/$s-$seed.jsonl" >"$OUT/$s-$seed.log" ;;
     *)
       [[ -f $OUT/$s-$seed/summary.json ]] && return 0
-      local resume=()
+      local resume=() method=$s extra=()
       [[ -f $OUT/$s-$seed/trials.jsonl ]] && resume=(--resume)
-      mpirun -np 1 "$B" run "$here/../configs/bench-tpe.yaml" "${sets[@]}" --set search.method="$s" \
+      # tpe-univariate: TPE with the sampler's defaults instead of the
+      # config's multivariate setting.
+      [[ $s == tpe-univariate ]] && method=tpe && extra=(--set search.multivariate=false --set search.startup_trials=10 --set search.gamma=0.1)
+      mpirun -np 1 "$B" run "$here/../configs/bench-tpe.yaml" "${sets[@]}" "${extra[@]}" --set search.method="$method" \
         --set seed="$seed" --set output.dir="$OUT/$s-$seed" -q "${resume[@]}" >"$OUT/$s-$seed.log" 2>&1 ;;
   esac
   echo "bench_tpe.sh: $s seed $seed done" >&2
