@@ -6,16 +6,18 @@
 # core (mlpsweep with one rank, Optuna and torch with one thread); JOBS runs
 # go at once. Sampler "tpe" is TPE as configs/bench-tpe.yaml sets it
 # (multivariate, 5 startup trials, gamma 0.15); "tpe-univariate" is TPE
-# with the sampler's defaults (univariate, 10 startup trials, gamma 0.1). Sampler "optuna-mlps" is Optuna's TPE with mlpsweep training
-# each trial (the same engine as tpe and random: the samplers alone). Ends with the comparison table (analysis/compare_samplers.py)
-# and a best-so-far plot in OUT.
+# with the sampler's defaults (univariate, 10 startup trials, gamma 0.1);
+# "optuna-mlps" is Optuna's TPE with mlpsweep training each trial (the same
+# engine as tpe and random: the samplers alone). Ends with the comparison
+# table (analysis/compare_samplers.py) and a best-so-far plot in OUT.
 #
 #   MLPS_BIN=build/src/mlpsweep bash analysis/bench_tpe.sh
 #
 # Settings (environment): SEEDS ("1 2 3"), TRIALS (60), EPOCHS (200),
 # PATIENCE (20), SAMPLES (10000), JOBS (2), OUT (runs/bench-tpe),
-# SAMPLERS ("optuna tpe random"; also "tpe-univariate", "optuna-mlps"). A run whose output exists is skipped, so
-# an interrupted benchmark continues where it stopped.
+# SAMPLERS ("optuna tpe random"; also "tpe-univariate", "optuna-mlps"). A
+# run whose output exists is skipped, so an interrupted benchmark continues
+# where it stopped.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 B=$(realpath "${MLPS_BIN:-build/src/mlpsweep}")

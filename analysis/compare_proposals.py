@@ -27,19 +27,6 @@ from mlpsweep_results import Run  # noqa: E402
 from sampler_surrogate import Space, canon  # noqa: E402
 
 
-def optuna_distributions(space):
-    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
-    d = {}
-    for q in space.params:
-        if q["kind"] == "cat":
-            d[q["name"]] = CategoricalDistribution(q["values"])
-        elif q["kind"] == "int":
-            d[q["name"]] = IntDistribution(q["lo"], q["hi"], log=q["log"])
-        else:
-            d[q["name"]] = FloatDistribution(q["lo"], q["hi"], log=q["log"])
-    return d
-
-
 def typed(space, params):
     out = {}
     for q in space.params:
@@ -67,7 +54,7 @@ def main(argv=None):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = Space(a.config)
     trials = [t for t in Run(a.run).trials if t["status"] == "ok"][: a.history]
-    hist = [(t["trial"], typed(space, t["params"]), t["metric_mean"]) for t in trials]
+    hist = [(typed(space, t["params"]), t["metric_mean"]) for t in trials]
     if len(hist) < a.history:
         print(f"compare_proposals.py: {a.run} has {len(hist)} finished trials, fewer than --history", file=sys.stderr)
         return 2
@@ -77,16 +64,8 @@ def main(argv=None):
     # mlpsweep: tell the history, then ask ids past it (each its own stream).
     proc = subprocess.Popen([a.pipe, a.config] + sets, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     names = proc.stdout.readline().split()[1:]
-    byname = {q["name"]: q for q in space.params}
-
-    def coord(name, p):  # constants (not searched) are index 0
-        q = byname.get(name)
-        if q is None:
-            return 0.0
-        return float(q["values"].index(p[name])) if q["kind"] == "cat" else float(p[name])
-
-    cmds = "".join(f"tell {i} ok {v!r} " + " ".join(repr(coord(n, p)) for n in names) + "\n"
-                   for i, (_, p, v) in enumerate(hist))
+    cmds = "".join(f"tell {i} ok {v!r} " + " ".join(repr(c) for c in space.to_pipe(names, p)) + "\n"
+                   for i, (p, v) in enumerate(hist))
     cmds += "".join(f"ask {len(hist) + k}\n" for k in range(a.asks))
     out, _ = proc.communicate(cmds)
     ours = []
@@ -95,12 +74,11 @@ def main(argv=None):
         if not f or f[0] != "x":
             print(f"compare_proposals.py: sampler_pipe: {ln}", file=sys.stderr)
             return 2
-        x = dict(zip(names, (float(v) for v in f[2:])))
-        ours.append({n: (q["values"][int(x[n])] if q["kind"] == "cat" else x[n]) for n, q in byname.items()})
+        ours.append(space.from_pipe(names, f[2:]))
 
-    dists = optuna_distributions(space)
+    dists = space.optuna_distributions()
     study = optuna.create_study()
-    for _, p, v in hist:
+    for p, v in hist:
         study.add_trial(optuna.trial.create_trial(params=p, distributions=dists, value=v))
     n_startup = int(opts.get("startup_trials", 10))
     g = float(opts.get("gamma", 0.1))

@@ -22,7 +22,6 @@ trials run one after another (n_jobs=1), as mlpsweep's with one worker.
 """
 import argparse
 import json
-import csv
 import math
 import os
 import subprocess

@@ -89,6 +89,31 @@ class Space:
                 out.append((f(float(v)) - f(q["lo"])) / (f(q["hi"]) - f(q["lo"])))
         return out
 
+    def from_pipe(self, names, coords):
+        """Point from sampler_pipe coordinates (one per name; categorical = index)."""
+        x = dict(zip(names, (float(v) for v in coords)))
+        return {q["name"]: q["values"][int(x[q["name"]])] if q["kind"] == "cat"
+                else int(x[q["name"]]) if q["kind"] == "int" else x[q["name"]] for q in self.params}
+
+    def to_pipe(self, names, p):
+        """sampler_pipe coordinates of point p, in the pipe's parameter order;
+        parameters not searched (constants) are index 0."""
+        byname = {q["name"]: q for q in self.params}
+        return [0.0 if n not in byname else float(byname[n]["values"].index(p[n])) if byname[n]["kind"] == "cat"
+                else float(p[n]) for n in names]
+
+    def optuna_distributions(self):
+        from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+        d = {}
+        for q in self.params:
+            if q["kind"] == "cat":
+                d[q["name"]] = CategoricalDistribution(q["values"])
+            elif q["kind"] == "int":
+                d[q["name"]] = IntDistribution(q["lo"], q["hi"], log=q["log"])
+            else:
+                d[q["name"]] = FloatDistribution(q["lo"], q["hi"], log=q["log"])
+        return d
+
     def optuna_params(self, trial):
         p = {}
         for q in self.params:
@@ -160,11 +185,7 @@ def run_pipe(pipe, cfg, space, method, extra, seed, trials, objective):
             line = proc.stdout.readline().split()
             if not line or line[0] != "x":
                 raise RuntimeError(f"sampler_pipe: {' '.join(line) or 'no reply'}")
-            x = [float(v) for v in line[2:]]
-            p = {}
-            for q in space.params:
-                v = x[names.index(q["name"])]
-                p[q["name"]] = q["values"][int(v)] if q["kind"] == "cat" else (int(v) if q["kind"] == "int" else v)
+            p = space.from_pipe(names, line[2:])
             value = objective(p)
             proc.stdin.write(f"tell {t} ok {value!r} " + " ".join(line[2:]) + "\n")
             out.append({"trial": t, "params": p, "value": value})

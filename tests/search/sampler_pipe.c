@@ -19,6 +19,8 @@
 
 #include "config/config.h"
 #include "search/sampler.h"
+#include "util/err.h"
+#include "util/names.h"
 
 static int fail(const char *what, int line) {
   fprintf(stdout, "error: line %d: %s\n", line, what);
@@ -56,7 +58,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   int n = cfg.space.n, cap = 64, nh = 0, np = 0;
-  sampler_obs *hist = malloc(sizeof *hist * (size_t)cap), *pend = malloc(sizeof *pend * (size_t)cap);
+  sampler_obs *hist = mlps_xmalloc(sizeof *hist * (size_t)cap), *pend = mlps_xmalloc(sizeof *pend * (size_t)cap);
   printf("params");
   for (int j = 0; j < n; j++) printf(" %s", cfg.space.p[j].name);
   printf("\n");
@@ -74,8 +76,8 @@ int main(int argc, char **argv) {
     }
     if (nh >= cap || np >= cap) {
       cap *= 2;
-      hist = realloc(hist, sizeof *hist * (size_t)cap);
-      pend = realloc(pend, sizeof *pend * (size_t)cap);
+      hist = mlps_xrealloc(hist, sizeof *hist * (size_t)cap);
+      pend = mlps_xrealloc(pend, sizeof *pend * (size_t)cap);
     }
     if (!strcmp(cmd, "ask")) {
       double x[SPACE_MAX_PARAMS];
@@ -104,9 +106,8 @@ int main(int argc, char **argv) {
         break;
       }
       p += k;
-      int found = -1;
-      for (int c = 0; c < SAMPLER_TRIAL_PENDING; c++)
-        if (!strcmp(st, SAMPLER_TRIAL_STATUS_NAMES[c])) found = c;
+      /* finished statuses only: the names before "pending" */
+      int found = names_find(SAMPLER_TRIAL_STATUS_NAMES, SAMPLER_TRIAL_PENDING, st);
       if (found < 0) {
         rc = fail("STATUS must be ok, failed, diverged or timeout", lineno);
         break;
