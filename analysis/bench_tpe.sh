@@ -74,9 +74,10 @@ one_run() {
 export -f one_run
 export OUT TRIALS EPOCHS PATIENCE B PY here data
 export SETS_STR="${sets[*]}"
-# Samplers in the given order, seeds inner: list the slowest (optuna) first
-# so that the JOBS slots finish together.
-for s in $SAMPLERS; do for seed in $SEEDS; do echo "$s $seed"; done; done |
+# Seeds outer, samplers inner in the given order: a benchmark stopped early
+# has (nearly) the same seeds for every sampler, and the JOBS slots stay
+# full. List the slowest sampler (optuna) first.
+for seed in $SEEDS; do for s in $SAMPLERS; do echo "$s $seed"; done; done |
   xargs -P "$JOBS" -L 1 bash -c 'sets=($SETS_STR); one_run "$0" "$1"'
 
 args=()

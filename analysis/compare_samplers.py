@@ -11,8 +11,11 @@ output directories and Optuna runs (JSON lines from analysis/optuna_tpe.py).
 Prints a Markdown table: per sampler, the median over seeds of the best
 metric after N trials, the median wall time, and (with --reference and
 --target) the trial at which the target reaches the reference's final best,
-per seed and as the median. Failed or diverged trials count as bad, not as
-missing. Exit code 2 on unreadable input.
+per seed and as the median. With --target, also one-sided Mann-Whitney
+p-values per trial count, both ways between the target and each other
+sampler (scipy; seeds are independent runs, not pairs). Failed or
+diverged trials count as bad, not as missing. Exit code 2 on unreadable
+input.
 """
 import argparse
 import json
@@ -62,6 +65,28 @@ def fmt(v):
     return f"{100 * v:.3f}%" if v < 1 else f"{v:.4g}"
 
 
+def print_tests(curves, target, at):
+    """One-sided Mann-Whitney p-values both ways: the target better than each
+    other label, and that label better than the target."""
+    try:
+        from scipy.stats import mannwhitneyu
+    except ImportError:
+        print("\n(no scipy: significance tests skipped; Debian: python3-scipy)")
+        return
+    print(f"\none-sided Mann-Whitney p after {', '.join(map(str, at))} trials:")
+    for label, bs in curves.items():
+        if label == target:
+            continue
+        for name, a, b in ((f"{target} better than {label}", curves[target], bs),
+                           (f"{label} better than {target}", bs, curves[target])):
+            ps = []
+            for n in at:
+                x = [c[n - 1] for c in a if len(c) >= n]
+                y = [c[n - 1] for c in b if len(c) >= n]
+                ps.append(f"{mannwhitneyu(x, y, alternative='less').pvalue:.3f}" if x and y else "-")
+            print(f"  {name}: " + " / ".join(ps))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--run", nargs="+", action="append", required=True, metavar=("LABEL", "PATH"),
@@ -91,6 +116,8 @@ def main(argv=None):
         wall = median([w for _, w in runs])
         wtxt = "-" if wall is None else f"{wall:.0f} s" if wall < 120 else f"{wall / 60:.1f} min"
         print(f"| {label} | {len(runs)} | " + " | ".join(cells) + f" | {wtxt} |")
+    if a.target and a.target in curves:
+        print_tests(curves, a.target, at)
     if a.reference and a.target:
         if a.reference not in curves or a.target not in curves:
             print(f"compare_samplers.py: --reference/--target must be labels of --run", file=sys.stderr)

@@ -140,6 +140,12 @@ $PY "$AN/compare_samplers.py" --run grid runs/a --run random runs/c --run lhs ru
   --reference random --target lhs --at 1,2,4 -o cmp.png >cmp.log 2>&1
 check "compare_samplers.py prints the table and writes the plot" \
   "[ $? -eq 0 ] && grep -q '^| random | 1 |' cmp.log && grep -q 'reaches random' cmp.log && [ -s cmp.png ]"
+if $PY -c "import scipy.stats" 2>/dev/null; then
+  check "compare_samplers.py tests the target against each sampler, both ways" \
+    "grep -q '^  lhs better than random: ' cmp.log && grep -q '^  grid better than lhs: ' cmp.log"
+else
+  check "compare_samplers.py says it skipped the tests without scipy" "grep -q 'no scipy' cmp.log"
+fi
 $PY "$AN/compare_samplers.py" --run x runs/nope >cmp_bad.log 2>&1
 check "compare_samplers.py on a missing run exits 2" "[ $? -eq 2 ]"
 
