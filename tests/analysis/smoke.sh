@@ -13,9 +13,8 @@ set -uo pipefail
 PY=/usr/bin/python3
 AN=$MLPS_SRC/analysis
 W=$MLPS_TMP/analysis_smoke
+. "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
 
 if ! $PY -c 'import numpy, h5py, matplotlib' 2>py.err; then
   echo "FAIL: $PY cannot import numpy, h5py and matplotlib ($(tail -1 py.err));"
@@ -168,5 +167,4 @@ check "run --write-split writes the rows the run used" "[ $? -eq 0 ]"
 if [ $fail -ne 0 ]; then
   for l in rep_a.log rep_c.log bsf.log cmp.log; do echo "--- $l"; tail -20 $l; done
 fi
-[ $fail -eq 0 ] && echo "analysis_smoke: all checks passed"
-exit $fail
+checks_done analysis_smoke

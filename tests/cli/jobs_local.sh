@@ -8,10 +8,9 @@
 set -uo pipefail
 : "${MLPS_BIN:?}" "${MLPS_SRC:?}" "${MLPS_TMP:?}"
 W=$MLPS_TMP/jobs_local
+. "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
 export MLPSWEEP=$MLPS_BIN NP=2
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
 job=$MLPS_SRC/jobs/sweep-1node.sbatch
 
 "$MLPS_BIN" gen powerlaw --n 800 --seed 3 -o pl.h5 >/dev/null || exit 1
@@ -56,5 +55,4 @@ timeout 300 bash "$job" slow.yaml out2 >job4.log 2>&1
 check "starting again completes the sweep" "[ $? -eq 0 ] && [ -s out2/summary.json ]"
 check "every task exactly once" \
   "[ \$(tail -n +2 out2/trials.jsonl | wc -l) -eq 36 ] && [ \$(tail -n +2 out2/trials.jsonl | grep -o '\"trial\":[0-9]*,\"fold\":[0-9]*' | sort -u | wc -l) -eq 36 ]"
-[ $fail -eq 0 ] && echo "jobs_local: all checks passed"
-exit $fail
+checks_done jobs_local

@@ -11,9 +11,8 @@
 set -uo pipefail
 : "${MLPS_BIN:?}" "${MLPS_MPIEXEC:?}" "${MLPS_TMP:?}"
 W=$MLPS_TMP/run_e2e
+. "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
 run() { local np=$1; shift; timeout --preserve-status 300 $MLPS_MPIEXEC -n "$np" "$MLPS_BIN" run "$@"; }
 # signal_ranks SIG PID: signals the ranks started by `run ... &` (PID is
 # timeout's; its child is mpiexec, whose children are the ranks), and only
@@ -149,5 +148,4 @@ check "--write-split without a file exits 2 and says what it needs" "[ $rc -eq 2
 run 2 sweep.yaml --set data.targets=/nope --set output.dir=nodata >nodata.log 2>&1; rc=$?
 check "missing dataset exits 2 and lists the datasets" "[ $rc -eq 2 ] && grep -q 'nope' nodata.log"
 
-[ $fail -eq 0 ] && echo "run_e2e: all checks passed"
-exit $fail
+checks_done run_e2e

@@ -9,9 +9,8 @@ set -uo pipefail
 : "${MLPS_BIN:?}" "${MLPS_TMP:?}" "${MLPS_PIPE:?}"
 PY=/usr/bin/python3
 W=$MLPS_TMP/search_pipe_replay
+. "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
 
 "$MLPS_BIN" gen powerlaw --n 300 --seed 2 -o pl.h5 >/dev/null || exit 1
 cat > s.yaml <<'YAML'
@@ -71,4 +70,4 @@ check "a bad command exits 2" '[[ $rc -eq 2 ]]'
 check "... naming its line" 'grep -q "error: line 2: unknown command" bad.txt'
 printf 'tell 0 ok 1.0 1 2\n' | "$MLPS_PIPE" s.yaml >short.txt 2>&1
 check "too few coordinates exit 2" '[[ $? -eq 2 ]] && grep -q "too few coordinates" short.txt'
-exit $fail
+checks_done search_pipe_replay
