@@ -8,7 +8,11 @@
 #   NETS="3,64,64,64,64,60 10,512,512,512,512,150" ACT=relu OPT=adam BATCH=256
 #
 # Each figure is the best of REPEATS (default 3) runs, alternating engine and
-# torch, because shared machines give noisy timings.
+# torch, because shared machines give noisy timings. The same run also times
+# OpenBLAS's own sgemm on square PEAK_N (default 2048) matrices: its best-case
+# rate on this core. For the issue's target ratios (5x on the small net, 2x on
+# the 512 net) it prints the flop rate the target needs (ratio x torch's
+# samples/s x the model's flops per sample) next to that ceiling.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -42,6 +46,9 @@ rows = [json.loads(l) for l in sys.stdin if l.strip()]
 print(json.dumps(max(rows, key=lambda r: r['samples_per_s'])))"
 }
 
+peak=$("$bin" bench --peak "${PEAK_N:-2048}" --threads "$threads")
+echo "$peak"
+declare -A target=([3,64,64,64,64,60]=5 [10,512,512,512,512,150]=2)
 summary=()
 for net in $nets; do
   steps=$(steps_for "$net")
@@ -57,10 +64,20 @@ for net in $nets; do
   echo "$tor"
   summary+=("$("$py" -c "
 import json, sys
-e, t = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print('%-26s engine %10.0f samples/s (%8.1f us/step, sgemm %4.1f%%)  torch %10.0f samples/s  ratio %.2fx'
-      % (e['net'], e['samples_per_s'], e['step_us'], 100 * e['sgemm_fraction'], t['samples_per_s'],
-         e['samples_per_s'] / t['samples_per_s']))" "$eng" "$tor")")
+e, t, p = json.loads(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
+line = ('%-26s engine %10.0f samples/s (%8.1f us/step, sgemm %4.1f%%, %.0f GFLOP/s in sgemm)  '
+        'torch %10.0f samples/s  ratio %.2fx'
+        % (e['net'], e['samples_per_s'], e['step_us'], 100 * e['sgemm_fraction'], e['sgemm_gflops'],
+           t['samples_per_s'], e['samples_per_s'] / t['samples_per_s']))
+if sys.argv[4]:
+    r = float(sys.argv[4])
+    flops_per_sample = e['gflops'] * 1e9 / e['samples_per_s']
+    need = r * t['samples_per_s'] * flops_per_sample * 1e-9
+    line += ('\\n%26s target %gx needs %.0f GFLOP/s of model flops; OpenBLAS peak here %.0f GFLOP/s: %s'
+             % ('', r, need, p['gflops'], 'reachable' if need <= p['gflops'] else
+                'out of reach for any engine on this BLAS (%.2fx the peak)' % (need / p['gflops'])))
+print(line)" "$eng" "$tor" "$peak" "${target[$net]:-}")")
 done
 echo "# batch $batch, $act, $opt, $threads thread(s), best of $repeats; $(uname -n), $(date -u +%FT%TZ)"
+echo "# OpenBLAS's own sgemm, ${PEAK_N:-2048}^3: $(field "$peak" gflops) GFLOP/s ($(field "$peak" blas))"
 printf '%s\n' "${summary[@]}"

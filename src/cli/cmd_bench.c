@@ -19,11 +19,14 @@
 static const char *USAGE =
     "usage: mlpsweep bench [--net W0,W1,...,Wn] [--batch B] [--act NAME]\n"
     "                      [--optimizer NAME] [--steps N] [--warmup N] [--threads T]\n"
-    "                      [--rows N] [--seed S]\n\n"
+    "                      [--rows N] [--seed S]\n"
+    "       mlpsweep bench --peak N [--threads T]\n\n"
     "Times MLP training steps (gather mini-batch, forward, MSE, backward,\n"
     "optimizer step) on synthetic data and prints one JSON object:\n"
     "samples_per_s, step_us, sgemm_us (time inside the engine's sgemm calls per\n"
-    "step), sgemm_fraction, gflops (model flops per second), and the settings.\n\n"
+    "step), sgemm_fraction, gflops (model flops per second), and the settings.\n"
+    "With --peak N it instead times OpenBLAS's own sgemm on N x N x N matrices\n"
+    "(best of 5) and prints its rate: the ceiling no engine on this BLAS passes.\n\n"
     "options:\n"
     "  --net W0,...,Wn   layer widths, inputs first, outputs last (default 3,64,64,64,64,60)\n"
     "  --batch B         mini-batch rows (default 256)\n"
@@ -35,6 +38,7 @@ static const char *USAGE =
     "  --threads T       OpenBLAS threads (default 1)\n"
     "  --rows N          synthetic data rows (default 8192)\n"
     "  --seed S          seed of data and initialisation (default 1)\n"
+    "  --peak N          time a square N x N x N sgemm instead (e.g. 2048)\n"
     "Compare with PyTorch: analysis/bench_engine.sh\n";
 
 static double now_s(void) {
@@ -63,10 +67,43 @@ static int parse_net(const char *s, int *w, int *n) {
   return *n >= 2 ? 0 : -1;
 }
 
+/* OpenBLAS's own rate on a large square sgemm, its best case: the reference
+ * that tells whether a speed target is within reach of any engine calling
+ * this BLAS on this core. */
+static int bench_peak(long n, long threads) {
+  size_t nn = (size_t)n * (size_t)n;
+  float *a = malloc(nn * sizeof(float)), *b = malloc(nn * sizeof(float)), *c = malloc(nn * sizeof(float));
+  if (!a || !b || !c) {
+    free(a), free(b), free(c);
+    mlps_err e = {0};
+    mlps_errorf(&e, MLPS_ERUNTIME, "out of memory for three %ld x %ld matrices", n, n);
+    return cli_report("bench", &e);
+  }
+  mlps_rng r;
+  rng_seed(&r, 1);
+  for (size_t i = 0; i < nn; i++) a[i] = (float)rng_normal(&r), b[i] = (float)rng_normal(&r), c[i] = 0.0f;
+  nn_blas_set_threads((int)threads);
+  nn_sgemm(0, 0, (int)n, (int)n, (int)n, 1.0f, a, (int)n, b, (int)n, 0.0f, c, (int)n); /* warm-up */
+  double best = 1e300;
+  for (int rep = 0; rep < 5; rep++) {
+    double t0 = now_s();
+    nn_sgemm(0, 0, (int)n, (int)n, (int)n, 1.0f, a, (int)n, b, (int)n, 0.0f, c, (int)n);
+    double d = now_s() - t0;
+    if (d < best) best = d;
+  }
+  double flops = 2.0 * (double)n * (double)n * (double)n;
+  printf("{\"engine\": \"openblas-sgemm\", \"n\": %ld, \"threads\": %ld, \"seconds\": %.6f, "
+         "\"gflops\": %.2f, \"blas\": \"%s\"}\n",
+         n, threads, best, flops / best * 1e-9, nn_blas_info());
+  int ok = isfinite(c[0]);
+  free(a), free(b), free(c);
+  return ok ? 0 : 1;
+}
+
 int cmd_bench(int argc, char **argv) {
   const char *sub = "bench";
   const char *net = "3,64,64,64,64,60";
-  long batch = 256, steps = 200, warmup = 10, threads = 1, rows = 8192, seed = 1;
+  long batch = 256, steps = 200, warmup = 10, threads = 1, rows = 8192, seed = 1, peak = 0;
   int act = ACT_RELU, opt = OPT_ADAM;
   char names[256];
   for (int i = 1; i < argc; i++) {
@@ -91,6 +128,8 @@ int cmd_bench(int argc, char **argv) {
       rc = cli_parse_long(sub, a, v, 1, 1024, &threads);
     } else if (strcmp(a, "--rows") == 0) {
       rc = cli_parse_long(sub, a, v, 1, 100000000, &rows);
+    } else if (strcmp(a, "--peak") == 0) {
+      rc = cli_parse_long(sub, a, v, 16, 16384, &peak);
     } else if (strcmp(a, "--seed") == 0) {
       rc = cli_parse_long(sub, a, v, 0, 0x7fffffffL, &seed);
     } else if (strcmp(a, "--act") == 0) {
@@ -108,6 +147,7 @@ int cmd_bench(int argc, char **argv) {
     }
     if (rc) return rc;
   }
+  if (peak) return bench_peak(peak, threads);
   int widths[MLP_MAX_LAYERS + 2], nw;
   if (parse_net(net, widths, &nw))
     return cli_usage_error(sub,

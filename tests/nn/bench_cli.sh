@@ -36,6 +36,15 @@ out=$(cat /tmp/nn_bench_out.$$)
 for k in samples_per_s step_us sgemm_us sgemm_fraction net batch threads steps; do
   printf '%s' "$out" | grep -q "\"$k\": " || { echo "FAIL: key $k missing in: $out"; fail=1; }
 done
+# --peak: OpenBLAS's own square sgemm rate, one JSON line.
+expect 2 --peak 8
+expect 2 --peak 64x
+expect 0 --peak 64
+out=$(cat /tmp/nn_bench_out.$$)
+[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || { echo "FAIL: --peak: expected one line of JSON"; fail=1; }
+for k in '"engine": "openblas-sgemm"' '"n": 64' '"gflops": ' '"seconds": '; do
+  printf '%s' "$out" | grep -qF "$k" || { echo "FAIL: --peak: '$k' missing in: $out"; fail=1; }
+done
 rm -f /tmp/nn_bench_out.$$ /tmp/nn_bench_err.$$
 [ $fail = 0 ] && echo "nn_bench_cli: all checks passed"
 exit $fail
