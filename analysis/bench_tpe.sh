@@ -66,7 +66,9 @@ one_run() {
       # tpe-univariate: TPE with the sampler's defaults instead of the
       # config's multivariate setting.
       [[ $s == tpe-univariate ]] && method=tpe && extra=(--set search.multivariate=false --set search.startup_trials=10 --set search.gamma=0.1)
-      mpirun -np 1 "$B" run "$here/../configs/bench-tpe.yaml" "${sets[@]}" "${extra[@]}" --set search.method="$method" \
+      # --bind-to none: each mpirun binds its rank to core 0 by default, so
+      # JOBS runs at once would share one core.
+      mpirun --bind-to none -np 1 "$B" run "$here/../configs/bench-tpe.yaml" "${sets[@]}" "${extra[@]}" --set search.method="$method" \
         --set seed="$seed" --set output.dir="$OUT/$s-$seed" -q "${resume[@]}" >"$OUT/$s-$seed.log" 2>&1 ;;
   esac
   echo "bench_tpe.sh: $s seed $seed done" >&2

@@ -34,7 +34,8 @@ cfg=$here/../configs/brokenpowerlaw-tutorial.yaml
 "$B" run "$cfg" "${sets[@]}" --dry-run --write-split "$OUT/split.h5" >/dev/null
 
 t0=$(date +%s.%N)
-( mpirun -np 1 "$B" run "$cfg" "${sets[@]}" -q; date +%s.%N >"$OUT/mlpsweep.end" ) >"$OUT/mlpsweep.log" 2>&1 &
+# --bind-to none: mpirun would pin its rank to core 0, where torch may run too.
+( mpirun --bind-to none -np 1 "$B" run "$cfg" "${sets[@]}" -q; date +%s.%N >"$OUT/mlpsweep.end" ) >"$OUT/mlpsweep.log" 2>&1 &
 mlps_pid=$!
 $PY "$here/torch_tutorial.py" "$data" "$OUT/split.h5" --max-epochs "$MAX_EPOCHS" >"$OUT/torch.json"
 wait $mlps_pid
