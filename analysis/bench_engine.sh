@@ -46,7 +46,8 @@ rows = [json.loads(l) for l in sys.stdin if l.strip()]
 print(json.dumps(max(rows, key=lambda r: r['samples_per_s'])))"
 }
 
-peak=$("$bin" bench --peak "${PEAK_N:-2048}" --threads "$threads")
+peak_n=${PEAK_N:-2048}
+peak=$("$bin" bench --peak "$peak_n" --threads "$threads")
 echo "$peak"
 declare -A target=([3,64,64,64,64,60]=5 [10,512,512,512,512,150]=2)
 summary=()
@@ -79,5 +80,5 @@ if sys.argv[4]:
 print(line)" "$eng" "$tor" "$peak" "${target[$net]:-}")")
 done
 echo "# batch $batch, $act, $opt, $threads thread(s), best of $repeats; $(uname -n), $(date -u +%FT%TZ)"
-echo "# OpenBLAS's own sgemm, ${PEAK_N:-2048}^3: $(field "$peak" gflops) GFLOP/s ($(field "$peak" blas))"
+echo "# OpenBLAS's own sgemm, ${peak_n}^3: $(field "$peak" gflops) GFLOP/s ($(field "$peak" blas))"
 printf '%s\n' "${summary[@]}"

@@ -6,14 +6,15 @@ output directories and Optuna runs (JSON lines from analysis/optuna_tpe.py).
         --run tpe runs/b/tpe-1 runs/b/tpe-2 runs/b/tpe-3 \\
         --run random runs/b/random-1 runs/b/random-2 runs/b/random-3 \\
         --run optuna runs/b/optuna-1.jsonl runs/b/optuna-2.jsonl runs/b/optuna-3.jsonl \\
-        [--reference random --target tpe] [--at 10,20,30,60] [-o best_so_far.png]
+        [--reference random --target tpe] [--at 10,20,30,60] [--within 30] [-o best_so_far.png]
 
 Prints a Markdown table: per sampler, the median over seeds of the best
 metric after N trials, the median wall time, and (with --reference and
 --target) the trial at which the target reaches the reference's final best,
-per seed and as the median, and the median over all pairs of seeds. With --target, also one-sided Mann-Whitney
-p-values per trial count, both ways between the target and each other
-sampler (scipy; seeds are independent runs, not pairs). Failed or
+per seed and as the median, and over all pairs of seeds (median, and how
+many pairs reach it within --within trials). With --target, also one-sided
+Mann-Whitney p-values per trial count, both ways between the target and
+each other sampler (scipy; seeds are independent runs, not pairs). Failed or
 diverged trials count as bad, not as missing. Exit code 2 on unreadable
 input.
 """
@@ -94,6 +95,8 @@ def main(argv=None):
     ap.add_argument("--at", default="10,20,30,60", help="trial counts for the table")
     ap.add_argument("--reference", help="label whose final best is the bar (e.g. random)")
     ap.add_argument("--target", help="label that should reach it (e.g. tpe)")
+    ap.add_argument("--within", type=int, default=30,
+                    help="trial budget the target should reach it in (default 30)")
     ap.add_argument("-o", "--output", help="also plot best-so-far (median over seeds) to this image")
     a = ap.parse_args(argv)
     groups = {}
@@ -139,7 +142,7 @@ def main(argv=None):
         # the same quantity with less variance.
         allp = [hit(r, t) for r in ref for t in tgt]
         print(f"over all {len(ref)} x {len(tgt)} pairs of seeds: median {show(statistics.median(allp))}, "
-              f"reached within 30 trials in {sum(h <= 30 for h in allp)} of {len(allp)}")
+              f"reached within {a.within} trials in {sum(h <= a.within for h in allp)} of {len(allp)}")
     if a.output:
         import matplotlib
         matplotlib.use("Agg")
