@@ -106,6 +106,9 @@ int cmd_bench(int argc, char **argv) {
   long batch = 256, steps = 200, warmup = 10, threads = 1, rows = 8192, seed = 1, peak = 0;
   int act = ACT_RELU, opt = OPT_ADAM;
   char names[256];
+  /* The last training option seen: --peak times sgemm alone, so such an
+   * option with it would be silently ignored; it is refused instead. */
+  const char *train_opt = NULL;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (cli_is_help(a)) {
@@ -116,6 +119,7 @@ int cmd_bench(int argc, char **argv) {
     if (i + 1 >= argc) return cli_usage_error(sub, "%s needs a value", a);
     const char *v = argv[++i];
     int rc = 0;
+    if (strcmp(a, "--peak") != 0 && strcmp(a, "--threads") != 0) train_opt = a;
     if (strcmp(a, "--net") == 0) {
       net = v;
     } else if (strcmp(a, "--batch") == 0) {
@@ -147,6 +151,11 @@ int cmd_bench(int argc, char **argv) {
     }
     if (rc) return rc;
   }
+  if (peak && train_opt)
+    return cli_usage_error(sub,
+                           "%s does not apply with --peak, which times a square sgemm alone "
+                           "(only --threads does); drop one of them",
+                           train_opt);
   if (peak) return bench_peak(peak, threads);
   int widths[MLP_MAX_LAYERS + 2], nw;
   if (parse_net(net, widths, &nw))

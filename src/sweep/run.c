@@ -206,6 +206,10 @@ static int run_config_cmp(void *user, const char *journal_cfg, const char *curre
    * output directory may have been moved or copied. */
   a.final = b.final;
   memcpy(a.output.dir, b.output.dir, sizeof a.output.dir);
+  /* The budget may change too, to extend a sweep (or cut it short): trial k
+   * of grid, random, Sobol and TPE does not depend on it. An LHS design is
+   * built for exactly search.trials rows, so there it stays fixed. */
+  if (a.search.method == b.search.method && a.search.method != SAMPLER_LHS) a.search.trials = b.search.trials;
   char diff[1024];
   int nd = cfg_diff(&a, &b, diff, sizeof diff);
   if (nd)

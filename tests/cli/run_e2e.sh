@@ -6,7 +6,8 @@
 # duplicates nothing and ends with the uninterrupted run's trials; SIGTERM
 # stops with exit 3 and resumes; a diverging trial is recorded and the sweep
 # completes; an existing output directory is not overwritten; a finished
-# sweep resumed with another final section redoes only the final stage; a bad config
+# sweep resumed with another final section redoes only the final stage, and
+# one resumed with a larger budget runs only the new trials; a bad config
 # under np 3 exits 2 on every rank without hanging.
 set -uo pipefail
 : "${MLPS_BIN:?}" "${MLPS_MPIEXEC:?}" "${MLPS_TMP:?}"
@@ -65,6 +66,19 @@ check "resume with another final section exits 0, trains no task, writes a 2-net
   "[ $? -eq 0 ] && [ \$(wc -l < np2copy/trials.jsonl) -eq 19 ] && diff <(strip np2/trials.csv) <(strip np2copy/trials.csv) >/dev/null && grep -q '\"ensemble\":2' np2copy/summary.json"
 run 2 sweep.yaml -q --set output.dir=np2copy --set train.max_epochs=16 --resume >fin2.log 2>&1; rc=$?
 check "resume with another train section is refused, naming the key" "[ $rc -eq 2 ] && grep -q 'train.max_epochs' fin2.log"
+
+# A finished random sweep resumed with a larger search.trials runs only the
+# new trials and ends where a sweep started with that budget ends; an LHS
+# design is built for its budget, so there a new budget is refused.
+cp -r np2 np2more
+run 2 sweep.yaml -q --set output.dir=np2more --set search.trials=8 --resume >more.log 2>&1
+check "resume with search.trials 6 -> 8 exits 0 and adds exactly 6 tasks" \
+  "[ $? -eq 0 ] && [ \$(wc -l < np2more/trials.jsonl) -eq 25 ] && cmp -s <(head -19 np2more/trials.jsonl) np2/trials.jsonl"
+run 2 sweep.yaml -q --set output.dir=np2t8 --set search.trials=8 >t8.log 2>&1
+check "the extended sweep equals one started with 8 trials" "diff <(strip np2more/trials.csv) <(strip np2t8/trials.csv) >/dev/null"
+run 1 sweep.yaml -q --set output.dir=lhs2 --set search.method=lhs --set search.trials=2 --set train.max_epochs=2 >lhs.log 2>&1
+run 1 sweep.yaml -q --set output.dir=lhs2 --set search.method=lhs --set search.trials=3 --set train.max_epochs=2 --resume >lhs3.log 2>&1; rc=$?
+check "LHS: resume with another search.trials is refused, naming the key" "[ $rc -eq 2 ] && grep -q 'search.trials' lhs3.log"
 
 # kill -9 in the middle, then --resume
 cat > slow.yaml <<'YAML'

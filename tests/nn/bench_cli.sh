@@ -39,6 +39,9 @@ done
 # --peak: OpenBLAS's own square sgemm rate, one JSON line.
 expect 2 --peak 8
 expect 2 --peak 64x
+expect 2 --peak 64 --net 3,16,5
+grep -q -- "--net does not apply with --peak" /tmp/nn_bench_err.$$ || { echo "FAIL: --peak with --net: no clear message"; fail=1; }
+expect 2 --batch 32 --peak 64
 expect 0 --peak 64
 out=$(cat /tmp/nn_bench_out.$$)
 [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || { echo "FAIL: --peak: expected one line of JSON"; fail=1; }
