@@ -15,9 +15,11 @@
 #
 # Settings (environment): SEEDS ("1 2 3"), TRIALS (60), EPOCHS (200),
 # PATIENCE (20), SAMPLES (10000), JOBS (2), OUT (runs/bench-tpe),
-# SAMPLERS ("optuna tpe random"; also "tpe-univariate", "optuna-mlps"). A
-# run whose output exists is skipped, so an interrupted benchmark continues
-# where it stopped.
+# SAMPLERS ("optuna tpe random"; also "tpe-univariate", "optuna-mlps"; a
+# sampler written NAME:N runs N trials instead of TRIALS, e.g. "tpe:30
+# random:60"). A run that has its trials is skipped and a partial one is
+# continued (--resume), so an interrupted benchmark goes on where it
+# stopped, and a run can be extended by raising its trial count.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 B=$(realpath "${MLPS_BIN:-build/src/mlpsweep}")
@@ -45,31 +47,32 @@ sets=(--set data.path="$data" --set search.trials="$TRIALS" --set train.max_epoc
       --set train.patience="$PATIENCE" --set final.retrain=false)
 "$B" run "$here/../configs/bench-tpe.yaml" "${sets[@]}" --dry-run --write-split "$OUT/split.h5" >/dev/null
 
-# One line per run: "sampler seed"; each run on one core.
+# One line per run: "sampler seed trials"; each run on one core.
 one_run() {
-  local s=$1 seed=$2
+  local s=$1 seed=$2 n=$3 lines=0
   case $s in
-    optuna)
-      [[ -s $OUT/optuna-$seed.jsonl && $(wc -l <"$OUT/optuna-$seed.jsonl") -ge $TRIALS ]] && return 0
-      $PY "$here/optuna_tpe.py" "$data" "$OUT/split.h5" --trials "$TRIALS" --seed "$seed" \
-        --max-epochs "$EPOCHS" --patience "$PATIENCE" -o "$OUT/optuna-$seed.jsonl" >"$OUT/optuna-$seed.log" ;;
-    optuna-mlps)
-      # Optuna's TPE with mlpsweep training each trial: the samplers alone.
-      [[ -s $OUT/$s-$seed.jsonl && $(wc -l <"$OUT/$s-$seed.jsonl") -ge $TRIALS ]] && return 0
-      $PY "$here/optuna_tpe.py" "$data" "$OUT/split.h5" --trials "$TRIALS" --seed "$seed" \
-        --max-epochs "$EPOCHS" --patience "$PATIENCE" --engine mlpsweep --mlpsweep "$B" \
-        --config "$here/../configs/bench-tpe.yaml" -o "$OUT/$s-$seed.jsonl" >"$OUT/$s-$seed.log" ;;
+    optuna*)
+      local f=$OUT/$s-$seed.jsonl engine=()
+      [[ -s $f ]] && lines=$(wc -l <"$f")
+      ((lines >= n)) && return 0
+      # optuna-mlps: Optuna's TPE with mlpsweep training each trial (the
+      # samplers alone).
+      [[ $s == optuna-mlps ]] && engine=(--engine mlpsweep --mlpsweep "$B" --config "$here/../configs/bench-tpe.yaml")
+      $PY "$here/optuna_tpe.py" "$data" "$OUT/split.h5" --trials "$n" --seed "$seed" --resume \
+        --max-epochs "$EPOCHS" --patience "$PATIENCE" "${engine[@]}" -o "$f" >>"$OUT/$s-$seed.log" ;;
     *)
-      [[ -f $OUT/$s-$seed/summary.json ]] && return 0
+      local j=$OUT/$s-$seed/trials.jsonl
+      [[ -f $j ]] && lines=$(($(wc -l <"$j") - 1))
+      [[ -f $OUT/$s-$seed/summary.json ]] && ((lines >= n * $(grep -o '"n_folds":[0-9]*' "$j" | cut -d: -f2))) && return 0
       local resume=() method=$s extra=()
-      [[ -f $OUT/$s-$seed/trials.jsonl ]] && resume=(--resume)
+      [[ -f $j ]] && resume=(--resume)
       # tpe-univariate: TPE with the sampler's defaults instead of the
       # config's multivariate setting.
       [[ $s == tpe-univariate ]] && method=tpe && extra=(--set search.multivariate=false --set search.startup_trials=10 --set search.gamma=0.1)
       # --bind-to none: each mpirun binds its rank to core 0 by default, so
       # JOBS runs at once would share one core.
       mpirun --bind-to none -np 1 "$B" run "$here/../configs/bench-tpe.yaml" "${sets[@]}" "${extra[@]}" --set search.method="$method" \
-        --set seed="$seed" --set output.dir="$OUT/$s-$seed" -q "${resume[@]}" >"$OUT/$s-$seed.log" 2>&1 ;;
+        --set search.trials="$n" --set seed="$seed" --set output.dir="$OUT/$s-$seed" -q "${resume[@]}" >>"$OUT/$s-$seed.log" 2>&1 ;;
   esac
   echo "bench_tpe.sh: $s seed $seed done" >&2
 }
@@ -79,17 +82,19 @@ export SETS_STR="${sets[*]}"
 # Seeds outer, samplers inner in the given order: a benchmark stopped early
 # has (nearly) the same seeds for every sampler, and the JOBS slots stay
 # full. List the slowest sampler (optuna) first.
-for seed in $SEEDS; do for s in $SAMPLERS; do echo "$s $seed"; done; done |
-  xargs -P "$JOBS" -L 1 bash -c 'sets=($SETS_STR); one_run "$0" "$1"'
+for seed in $SEEDS; do for s in $SAMPLERS; do
+  [[ $s == *:* ]] && echo "${s%%:*} $seed ${s#*:}" || echo "$s $seed $TRIALS"
+done; done | xargs -P "$JOBS" -L 1 bash -c 'sets=($SETS_STR); one_run "$0" "$1" "$2"'
 
 args=()
 for s in $SAMPLERS; do
-  paths=()
+  s=${s%%:*} paths=()
   for seed in $SEEDS; do
     if [[ $s == optuna* ]]; then paths+=("$OUT/$s-$seed.jsonl"); else paths+=("$OUT/$s-$seed"); fi
   done
   args+=(--run "$s" "${paths[@]}")
 done
 extra=()
-[[ " $SAMPLERS " == *" random "* && " $SAMPLERS " == *" tpe "* ]] && extra=(--reference random --target tpe)
+labels=" $(for s in $SAMPLERS; do printf '%s ' "${s%%:*}"; done)"
+[[ $labels == *" random "* && $labels == *" tpe "* ]] && extra=(--reference random --target tpe)
 $PY "$here/compare_samplers.py" "${args[@]}" "${extra[@]}" --at "10,20,30,$TRIALS" -o "$OUT/best_so_far.png"

@@ -16,7 +16,12 @@ rank): the same training engine as mlpsweep's own samplers, so that the
 comparison is of the samplers alone.
 
 Writes one JSON line per finished trial (trial, params, value, per-fold
-metrics, seconds) and prints a summary line. Sampler: optuna.samplers.
+metrics, seconds) and prints a summary line. With --resume an existing
+output is continued up to --trials: its trials are given to the study as
+finished (a trial with an infinite value as failed) and only the rest run.
+The sampler's random state is not in the file, so the continued run is
+reseeded from (seed, trials done): it is not trial-for-trial the
+uninterrupted run, only another draw from the same process. Sampler: optuna.samplers.
 TPESampler(seed=SEED) with Optuna's defaults (10 startup trials, univariate),
 trials run one after another (n_jobs=1), as mlpsweep's with one worker.
 """
@@ -71,6 +76,7 @@ def main():
     ap.add_argument("--config", help="with --engine mlpsweep: the sweep config (its data, split, train keys)")
     ap.add_argument("--mlpsweep", default=os.environ.get("MLPS_BIN", "mlpsweep"), help="the mlpsweep executable")
     ap.add_argument("-o", "--output", required=True, help="JSON lines, one per trial")
+    ap.add_argument("--resume", action="store_true", help="continue the trials already in --output")
     a = ap.parse_args()
     if a.engine == "mlpsweep" and not a.config:
         ap.error("--engine mlpsweep needs --config")
@@ -79,8 +85,20 @@ def main():
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     X, Y, split = torch_ref.load(a.data, a.split)
     k = split["kfold"]
-    out = open(a.output, "w")
-    t_start = time.perf_counter()
+    done = []
+    if a.resume and os.path.exists(a.output):
+        with open(a.output) as f:
+            done = [json.loads(ln) for ln in f if ln.strip()]
+        if len(done) > a.trials:
+            print(f"optuna_tpe.py: {a.output} already has {len(done)} trials, more than --trials {a.trials}",
+                  file=sys.stderr)
+            sys.exit(2)
+    elif os.path.exists(a.output) and os.path.getsize(a.output) > 0:
+        print(f"optuna_tpe.py: {a.output} exists; add --resume to continue it, or remove it", file=sys.stderr)
+        sys.exit(2)
+    out = open(a.output, "a")
+    # elapsed continues from the last finished trial's.
+    t_start = time.perf_counter() - (done[-1]["elapsed"] if done else 0.0)
 
     def objective(trial):
         p = {"layers": trial.suggest_int("layers", 1, 6),
@@ -112,8 +130,21 @@ def main():
             folds.append(r)
         return [r["val_median_frac_err"] for r in folds], [r["status"] for r in folds], [r["epochs"] for r in folds]
 
-    study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=a.seed))
-    study.optimize(objective, n_trials=a.trials, n_jobs=1)
+    # A fresh sampler with the run's own seed would redraw the random
+    # start-up points it drew before, so a continued run seeds it from
+    # (seed, trials done).
+    seed = a.seed if not done else (a.seed * 1000003 + len(done)) % 2**31
+    study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
+    dists = {"layers": optuna.distributions.IntDistribution(1, 6),
+             "width": optuna.distributions.IntDistribution(16, 512, log=True),
+             "lr": optuna.distributions.FloatDistribution(1e-5, 1e-2, log=True),
+             "batch": optuna.distributions.CategoricalDistribution(BATCHES),
+             "activation": optuna.distributions.CategoricalDistribution(ACTIVATIONS)}
+    for o in done:
+        # objective() returns inf for a failed trial; Optuna records that as
+        # a finished trial with value inf, so the replay does the same.
+        study.add_trial(optuna.trial.create_trial(params=o["params"], distributions=dists, value=o["value"]))
+    study.optimize(objective, n_trials=a.trials - len(done), n_jobs=1)
     out.close()
     print(json.dumps({"sampler": "optuna-tpe", "engine": a.engine, "optuna_version": optuna.__version__, "seed": a.seed,
                       "trials": a.trials, "best_value": study.best_value, "best_params": study.best_params,

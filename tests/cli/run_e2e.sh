@@ -73,7 +73,7 @@ check "resume with another train section is refused, naming the key" "[ $rc -eq 
 cp -r np2 np2more
 run 2 sweep.yaml -q --set output.dir=np2more --set search.trials=8 --resume >more.log 2>&1
 check "resume with search.trials 6 -> 8 exits 0 and adds exactly 6 tasks" \
-  "[ $? -eq 0 ] && [ \$(wc -l < np2more/trials.jsonl) -eq 25 ] && cmp -s <(head -19 np2more/trials.jsonl) np2/trials.jsonl"
+  "[ $? -eq 0 ] && [ \$(wc -l < np2more/trials.jsonl) -eq 25 ] && cmp -s <(head -19 np2more/trials.jsonl) np2/trials.jsonl && grep -q '\"trials_ok\":8' np2more/summary.json"
 run 2 sweep.yaml -q --set output.dir=np2t8 --set search.trials=8 >t8.log 2>&1
 check "the extended sweep equals one started with 8 trials" "diff <(strip np2more/trials.csv) <(strip np2t8/trials.csv) >/dev/null"
 run 1 sweep.yaml -q --set output.dir=lhs2 --set search.method=lhs --set search.trials=2 --set train.max_epochs=2 >lhs.log 2>&1
