@@ -59,11 +59,12 @@ one_run() {
       # samplers alone).
       [[ $s == optuna-mlps ]] && engine=(--engine mlpsweep --mlpsweep "$B" --config "$here/../configs/bench-tpe.yaml")
       $PY "$here/optuna_tpe.py" "$data" "$OUT/split.h5" --trials "$n" --seed "$seed" --resume \
-        --max-epochs "$EPOCHS" --patience "$PATIENCE" "${engine[@]}" -o "$f" >>"$OUT/$s-$seed.log" ;;
+        --max-epochs "$EPOCHS" --patience "$PATIENCE" "${engine[@]}" -o "$f" >>"$OUT/$s-$seed.log" 2>&1 ||
+        { echo "bench_tpe.sh: $s seed $seed FAILED: see $OUT/$s-$seed.log" >&2; return 1; } ;;
     *)
       local j=$OUT/$s-$seed/trials.jsonl
       [[ -f $j ]] && lines=$(($(wc -l <"$j") - 1))
-      [[ -f $OUT/$s-$seed/summary.json ]] && ((lines >= n * $(grep -o '"n_folds":[0-9]*' "$j" | cut -d: -f2))) && return 0
+      [[ -f $OUT/$s-$seed/summary.json ]] && ((lines >= n * $(head -1 "$j" | grep -o '"n_folds":[0-9]*' | cut -d: -f2))) && return 0
       local resume=() method=$s extra=()
       [[ -f $j ]] && resume=(--resume)
       # tpe-univariate: TPE with the sampler's defaults instead of the
@@ -72,7 +73,8 @@ one_run() {
       # --bind-to none: each mpirun binds its rank to core 0 by default, so
       # JOBS runs at once would share one core.
       mpirun --bind-to none -np 1 "$B" run "$here/../configs/bench-tpe.yaml" "${sets[@]}" "${extra[@]}" --set search.method="$method" \
-        --set search.trials="$n" --set seed="$seed" --set output.dir="$OUT/$s-$seed" -q "${resume[@]}" >>"$OUT/$s-$seed.log" 2>&1 ;;
+        --set search.trials="$n" --set seed="$seed" --set output.dir="$OUT/$s-$seed" -q "${resume[@]}" >>"$OUT/$s-$seed.log" 2>&1 ||
+        { echo "bench_tpe.sh: $s seed $seed FAILED: see $OUT/$s-$seed.log" >&2; return 1; } ;;
   esac
   echo "bench_tpe.sh: $s seed $seed done" >&2
 }
@@ -82,9 +84,17 @@ export SETS_STR="${sets[*]}"
 # Seeds outer, samplers inner in the given order: a benchmark stopped early
 # has (nearly) the same seeds for every sampler, and the JOBS slots stay
 # full. List the slowest sampler (optuna) first.
+most=0
+for s in $SAMPLERS; do
+  n=$TRIALS
+  [[ $s == *:* ]] && n=${s#*:}
+  [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench_tpe.sh: SAMPLERS: '$s': the trial count after ':' must be a positive integer" >&2; exit 2; }
+  ((n > most)) && most=$n
+done
 for seed in $SEEDS; do for s in $SAMPLERS; do
   [[ $s == *:* ]] && echo "${s%%:*} $seed ${s#*:}" || echo "$s $seed $TRIALS"
-done; done | xargs -P "$JOBS" -L 1 bash -c 'sets=($SETS_STR); one_run "$0" "$1" "$2"'
+done; done | xargs -P "$JOBS" -L 1 bash -c 'sets=($SETS_STR); one_run "$0" "$1" "$2"' ||
+  echo "bench_tpe.sh: some runs failed (above); the table covers what finished" >&2
 
 args=()
 for s in $SAMPLERS; do
@@ -97,4 +107,4 @@ done
 extra=()
 labels=" $(for s in $SAMPLERS; do printf '%s ' "${s%%:*}"; done)"
 [[ $labels == *" random "* && $labels == *" tpe "* ]] && extra=(--reference random --target tpe)
-$PY "$here/compare_samplers.py" "${args[@]}" "${extra[@]}" --at "10,20,30,$TRIALS" -o "$OUT/best_so_far.png"
+$PY "$here/compare_samplers.py" "${args[@]}" "${extra[@]}" --at "10,20,30,$most" -o "$OUT/best_so_far.png"

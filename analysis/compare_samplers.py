@@ -9,7 +9,8 @@ output directories and Optuna runs (JSON lines from analysis/optuna_tpe.py).
         [--reference random --target tpe] [--at 10,20,30,60] [--within 30] [-o best_so_far.png]
 
 Prints a Markdown table: per sampler, the median over seeds of the best
-metric after N trials, the median wall time, and (with --reference and
+metric after N trials, the median wall time and the median training time,
+and (with --reference and
 --target) the trial at which the target reaches the reference's final best,
 per seed and as the median, and over all pairs of seeds (median, and how
 many pairs reach it within --within trials). With --target, also one-sided
@@ -17,6 +18,12 @@ Mann-Whitney p-values per trial count, both ways between the target and
 each other sampler (scipy; seeds are independent runs, not pairs). Failed or
 diverged trials count as bad, not as missing. Exit code 2 on unreadable
 input.
+
+Wall time is an mlpsweep run's summary `sweep_seconds`, which covers only
+the last invocation, and an Optuna run's `elapsed`, which a --resume
+carries on. Training time is the sum of the tasks' (Optuna: the trials')
+own seconds, so it covers every invocation; with one worker per run it is
+the wall time less start-up and the sampler's own cost.
 """
 import argparse
 import json
@@ -33,11 +40,13 @@ from plots import best_so_far as running_min  # noqa: E402
 
 
 def read_run(path):
-    """(values in trial order, NaN for a failed trial; wall seconds or None)."""
+    """(values in trial order, NaN for a failed trial; wall seconds or None;
+    training seconds)."""
     if os.path.isdir(path):
         r = Run(path)
         tr, m = r.metric_values()
-        return list(m[np.argsort(tr)]), (r.summary or {}).get("sweep_seconds")
+        train = sum(t.get("seconds_sum") or 0.0 for t in r.trials)
+        return list(m[np.argsort(tr)]), (r.summary or {}).get("sweep_seconds"), train
     rows = []
     with open(path) as f:
         for line in f:
@@ -45,7 +54,11 @@ def read_run(path):
                 rows.append(json.loads(line))
     rows.sort(key=lambda o: o["trial"])
     vals = [o["value"] if o["value"] is not None else math.nan for o in rows]
-    return vals, (rows[-1].get("elapsed") if rows else None)
+    return vals, (rows[-1].get("elapsed") if rows else None), sum(o.get("seconds", 0.0) for o in rows)
+
+
+def fmt_seconds(t):
+    return "-" if t is None else f"{t:.0f} s" if t < 120 else f"{t / 60:.1f} min"
 
 
 def best_so_far(vals):
@@ -109,16 +122,16 @@ def main(argv=None):
             print(f"compare_samplers.py: {spec[0]}: {e}", file=sys.stderr)
             return 2
     at = [int(s) for s in a.at.split(",")]
-    print("| sampler | seeds | " + " | ".join(f"best after {n}" for n in at) + " | wall time (median) |")
-    print("|---|---:|" + "---:|" * len(at) + "---:|")
+    print("| sampler | seeds | " + " | ".join(f"best after {n}" for n in at)
+          + " | wall time (median) | training time (median) |")
+    print("|---|---:|" + "---:|" * len(at) + "---:|---:|")
     curves = {}
     for label, runs in groups.items():
-        bs = [best_so_far(v) for v, _ in runs]
+        bs = [best_so_far(v) for v, _, _ in runs]
         curves[label] = bs
         cells = [fmt(median([b[n - 1] for b in bs if len(b) >= n])) for n in at]
-        wall = median([w for _, w in runs])
-        wtxt = "-" if wall is None else f"{wall:.0f} s" if wall < 120 else f"{wall / 60:.1f} min"
-        print(f"| {label} | {len(runs)} | " + " | ".join(cells) + f" | {wtxt} |")
+        wall, train = median([w for _, w, _ in runs]), median([t for _, _, t in runs])
+        print(f"| {label} | {len(runs)} | " + " | ".join(cells) + f" | {fmt_seconds(wall)} | {fmt_seconds(train)} |")
     if a.target and a.target in curves:
         print_tests(curves, a.target, at)
     if a.reference and a.target:

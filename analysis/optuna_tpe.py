@@ -88,7 +88,18 @@ def main():
     done = []
     if a.resume and os.path.exists(a.output):
         with open(a.output) as f:
-            done = [json.loads(ln) for ln in f if ln.strip()]
+            lines = f.read().splitlines(keepends=True)
+        for i, ln in enumerate(lines):
+            try:
+                done.append(json.loads(ln))
+            except json.JSONDecodeError:
+                if i < len(lines) - 1:
+                    print(f"optuna_tpe.py: {a.output}:{i + 1}: not a JSON line; fix or remove it", file=sys.stderr)
+                    sys.exit(2)
+                # The last line, cut short by a kill: drop it, as mlpsweep's
+                # journal reader does, and rewrite the file without it.
+                with open(a.output, "w") as f:
+                    f.writelines(lines[:i])
         if len(done) > a.trials:
             print(f"optuna_tpe.py: {a.output} already has {len(done)} trials, more than --trials {a.trials}",
                   file=sys.stderr)

@@ -42,7 +42,9 @@
  *         from the seed; trial k takes row k: in each dimension every stratum
  *         [i/N, (i+1)/N) holds exactly one of the N rows (jittered inside
  *         it). Trials k >= N take row k mod N of an independent design number
- *         k / N, so a larger budget on resume still works.
+ *         k / N, so asking past the budget still works; but every row
+ *         depends on N, which is why a sweep refuses a new search.trials for
+ *         lhs on --resume (the other methods' trial k does not depend on it).
  * sobol   trial k takes point k of the Sobol sequence with Joe & Kuo's
  *         new-joe-kuo-6.21201 direction numbers (up to 32 dimensions, 32-bit
  *         resolution). With sobol_scramble (default on) each dimension is

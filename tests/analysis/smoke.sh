@@ -133,12 +133,20 @@ PYEOF
   check "load_model reproduces mlpsweep predict for model $r (rtol 1e-4)" "[ $? -eq 0 ]"
 done
 
-# compare_samplers.py on mlpsweep runs (the benchmark's table; Optuna's
-# side needs torch, which CI does not install).
-$PY "$AN/compare_samplers.py" --run grid runs/a --run random runs/c --run lhs runs/b \
+# compare_samplers.py on mlpsweep runs (the benchmark's table) and on an
+# Optuna-format file written here (analysis/optuna_tpe.py needs torch, which
+# CI does not install): a failed trial (Infinity), and training time as the
+# sum of the trials' seconds.
+printf '%s\n' '{"trial": 1, "params": {}, "value": Infinity, "seconds": 2.0, "elapsed": 3.5}' \
+  '{"trial": 0, "params": {}, "value": 0.5, "seconds": 1.5, "elapsed": 1.5}' \
+  '{"trial": 2, "params": {}, "value": 0.25, "seconds": 3.5, "elapsed": 7.0}' >opt.jsonl
+$PY "$AN/compare_samplers.py" --run grid runs/a --run random runs/c --run lhs runs/b --run opt opt.jsonl \
   --reference random --target lhs --at 1,2,4 --within 2 -o cmp.png >cmp.log 2>&1
 check "compare_samplers.py prints the table and writes the plot" \
   "[ $? -eq 0 ] && grep -q '^| random | 1 |' cmp.log && grep -q 'reaches random' cmp.log && grep -q 'over all 1 x 1 pairs of seeds: median .*within 2 trials in [01] of 1' cmp.log && [ -s cmp.png ]"
+check "compare_samplers.py reads an Optuna run: best after 1, 2 trials, wall 7 s, training 7 s" \
+  "grep -qF '| opt | 1 | 50.000% | 50.000% | - | 7 s | 7 s |' cmp.log"
+check "compare_samplers.py gives mlpsweep runs a training time" "grep -qE '^\\| random \\| 1 \\|.* s \\|$' cmp.log"
 if $PY -c "import scipy.stats" 2>/dev/null; then
   check "compare_samplers.py tests the target against each sampler, both ways" \
     "grep -q '^  lhs better than random: ' cmp.log && grep -q '^  grid better than lhs: ' cmp.log"
