@@ -32,6 +32,15 @@ SAMPLES=${SAMPLES:-10000}
 JOBS=${JOBS:-2}
 OUT=${OUT:-runs/bench-tpe}
 SAMPLERS=${SAMPLERS:-optuna tpe random}
+# SAMPLERS parsed once: names[i] runs counts[i] trials.
+names=() counts=() most=0
+for s in $SAMPLERS; do
+  n=$TRIALS
+  [[ $s == *:* ]] && n=${s#*:}
+  [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench_tpe.sh: SAMPLERS: '$s': the trial count after ':' must be a positive integer" >&2; exit 2; }
+  names+=("${s%%:*}") counts+=("$n")
+  ((n > most)) && most=$n
+done
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 if [[ " $SAMPLERS " == *" optuna"* ]] && ! $PY -c "import optuna, torch" 2>/dev/null; then
   echo "bench_tpe.sh: $PY lacks optuna or torch (Debian: apt-get install python3-optuna python3-torch)" >&2
@@ -84,27 +93,19 @@ export SETS_STR="${sets[*]}"
 # Seeds outer, samplers inner in the given order: a benchmark stopped early
 # has (nearly) the same seeds for every sampler, and the JOBS slots stay
 # full. List the slowest sampler (optuna) first.
-most=0
-for s in $SAMPLERS; do
-  n=$TRIALS
-  [[ $s == *:* ]] && n=${s#*:}
-  [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench_tpe.sh: SAMPLERS: '$s': the trial count after ':' must be a positive integer" >&2; exit 2; }
-  ((n > most)) && most=$n
-done
-for seed in $SEEDS; do for s in $SAMPLERS; do
-  [[ $s == *:* ]] && echo "${s%%:*} $seed ${s#*:}" || echo "$s $seed $TRIALS"
+for seed in $SEEDS; do for i in "${!names[@]}"; do
+  echo "${names[i]} $seed ${counts[i]}"
 done; done | xargs -P "$JOBS" -L 1 bash -c 'sets=($SETS_STR); one_run "$0" "$1" "$2"' ||
   echo "bench_tpe.sh: some runs failed (above); the table covers what finished" >&2
 
 args=()
-for s in $SAMPLERS; do
-  s=${s%%:*} paths=()
+for s in "${names[@]}"; do
+  paths=()
   for seed in $SEEDS; do
     if [[ $s == optuna* ]]; then paths+=("$OUT/$s-$seed.jsonl"); else paths+=("$OUT/$s-$seed"); fi
   done
   args+=(--run "$s" "${paths[@]}")
 done
 extra=()
-labels=" $(for s in $SAMPLERS; do printf '%s ' "${s%%:*}"; done)"
-[[ $labels == *" random "* && $labels == *" tpe "* ]] && extra=(--reference random --target tpe)
+[[ " ${names[*]} " == *" random "* && " ${names[*]} " == *" tpe "* ]] && extra=(--reference random --target tpe)
 $PY "$here/compare_samplers.py" "${args[@]}" "${extra[@]}" --at "10,20,30,$most" -o "$OUT/best_so_far.png"

@@ -63,6 +63,16 @@ def mlpsweep_trial(a, number, p):
         return vals, [t["status"] for t in tasks], [t["epochs"] for t in tasks]
 
 
+def suggest(trial, name, d):
+    """trial.suggest_* for an optuna distribution object."""
+    import optuna
+    if isinstance(d, optuna.distributions.CategoricalDistribution):
+        return trial.suggest_categorical(name, list(d.choices))
+    if isinstance(d, optuna.distributions.IntDistribution):
+        return trial.suggest_int(name, d.low, d.high, log=d.log)
+    return trial.suggest_float(name, d.low, d.high, log=d.log)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("data")
@@ -83,6 +93,14 @@ def main():
     torch = torch_ref.set_threads(a.threads)
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # configs/bench-tpe.yaml's space, once: the objective suggests from it
+    # and --resume replays finished trials against it.
+    dist = optuna.distributions
+    space = {"layers": dist.IntDistribution(1, 6),
+             "width": dist.IntDistribution(16, 512, log=True),
+             "lr": dist.FloatDistribution(1e-5, 1e-2, log=True),
+             "batch": dist.CategoricalDistribution(BATCHES),
+             "activation": dist.CategoricalDistribution(ACTIVATIONS)}
     X, Y, split = torch_ref.load(a.data, a.split)
     k = split["kfold"]
     done = []
@@ -112,11 +130,7 @@ def main():
     t_start = time.perf_counter() - (done[-1]["elapsed"] if done else 0.0)
 
     def objective(trial):
-        p = {"layers": trial.suggest_int("layers", 1, 6),
-             "width": trial.suggest_int("width", 16, 512, log=True),
-             "lr": trial.suggest_float("lr", 1e-5, 1e-2, log=True),
-             "batch": trial.suggest_categorical("batch", BATCHES),
-             "activation": trial.suggest_categorical("activation", ACTIVATIONS)}
+        p = {name: suggest(trial, name, d) for name, d in space.items()}
         t0 = time.perf_counter()
         if a.engine == "mlpsweep":
             vals, status, epochs = mlpsweep_trial(a, trial.number, p)
@@ -146,15 +160,10 @@ def main():
     # (seed, trials done).
     seed = a.seed if not done else (a.seed * 1000003 + len(done)) % 2**31
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
-    dists = {"layers": optuna.distributions.IntDistribution(1, 6),
-             "width": optuna.distributions.IntDistribution(16, 512, log=True),
-             "lr": optuna.distributions.FloatDistribution(1e-5, 1e-2, log=True),
-             "batch": optuna.distributions.CategoricalDistribution(BATCHES),
-             "activation": optuna.distributions.CategoricalDistribution(ACTIVATIONS)}
     for o in done:
         # objective() returns inf for a failed trial; Optuna records that as
         # a finished trial with value inf, so the replay does the same.
-        study.add_trial(optuna.trial.create_trial(params=o["params"], distributions=dists, value=o["value"]))
+        study.add_trial(optuna.trial.create_trial(params=o["params"], distributions=space, value=o["value"]))
     study.optimize(objective, n_trials=a.trials - len(done), n_jobs=1)
     out.close()
     print(json.dumps({"sampler": "optuna-tpe", "engine": a.engine, "optuna_version": optuna.__version__, "seed": a.seed,
