@@ -9,7 +9,8 @@ output directories and Optuna runs (JSON lines from analysis/optuna_tpe.py).
         [--reference random --target tpe] [--at 10,20,30,60] [--within 30] [-o best_so_far.png]
 
 Prints a Markdown table: per sampler, the median over seeds of the best
-metric after N trials, the median wall time and the median training time,
+metric after N trials (over the seeds that have N, saying so when some stop
+short), the median wall time and the median training time,
 and (with --reference and
 --target) the trial at which the target reaches the reference's final best,
 per seed and as the median, and over all pairs of seeds (median, and how
@@ -129,7 +130,11 @@ def main(argv=None):
     for label, runs in groups.items():
         bs = [best_so_far(v) for v, _, _ in runs]
         curves[label] = bs
-        cells = [fmt(median([b[n - 1] for b in bs if len(b) >= n])) for n in at]
+        cells = []
+        for n in at:
+            have = [b[n - 1] for b in bs if len(b) >= n]
+            # a run stopped short of n trials: the median is over fewer seeds
+            cells.append(fmt(median(have)) + (f" ({len(have)} of {len(bs)} seeds)" if 0 < len(have) < len(bs) else ""))
         wall, train = median([w for _, w, _ in runs]), median([t for _, _, t in runs])
         print(f"| {label} | {len(runs)} | " + " | ".join(cells) + f" | {fmt_seconds(wall)} | {fmt_seconds(train)} |")
     if a.target and a.target in curves:
@@ -147,8 +152,9 @@ def main(argv=None):
         def show(m):
             return str(m) if math.isfinite(m) else "not reached"
         hits = [hit(r, t) for r, t in zip(ref, tgt)]
-        shown = ", ".join(str(h) if math.isfinite(h) else f">{len(tgt[0])}" for h in hits)
-        print(f"\n{a.target} reaches {a.reference}'s best-of-{len(ref[0])} at trial: {shown} "
+        shown = ", ".join(str(h) if math.isfinite(h) else f">{len(t)}" for h, t in zip(hits, tgt))
+        sizes = sorted({len(r) for r in ref})
+        print(f"\n{a.target} reaches {a.reference}'s best-of-{'/'.join(map(str, sizes))} at trial: {shown} "
               f"(median {show(statistics.median(hits))})")
         # Seeds are independent runs, so pairing seed k with seed k is
         # arbitrary: the median over every (reference, target) pair estimates

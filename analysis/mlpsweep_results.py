@@ -106,11 +106,15 @@ class Run:
         self.label = self.name + (f" ({self.method})" if self.method else "")
         hp = (self.header or {}).get("params")
         self.all_params = [(p["name"], p.get("dist", "")) for p in hp] if hp else []
-        self.trials = self._read_csv() or self._aggregate_journal()
-        if not self.trials:
+        # trials.csv is written when a sweep ends, so a sweep resumed and
+        # still running (or killed) has finished trials that only the journal
+        # holds: take whichever knows more trials.
+        from_csv, from_journal = self._read_csv() or [], self._aggregate_journal()
+        self.trials = from_csv if len(from_csv) >= len(from_journal) else from_journal
+        if not self.trials and not self.tasks:
             raise ValueError(f"{self.dir}: no trials.csv and no finished task in trials.jsonl; "
                              "is this the output.dir of an mlpsweep run?")
-        if not self.all_params:
+        if not self.all_params and self.trials:
             self.all_params = [(k, "") for k in self.trials[0]["params"]]
         # searched parameters: not constant, and taking more than one value
         self.params = [(n, d) for n, d in self.all_params
@@ -144,12 +148,17 @@ class Run:
         return sorted(trials, key=lambda t: t["trial"])
 
     def _aggregate_journal(self):
+        """Trials whose folds are all in the journal (trials.csv's rule); a
+        trial with folds still running is left out."""
         by = {}
         for t in self.tasks:
             by.setdefault(t["trial"], []).append(t)
+        n_folds = (self.header or {}).get("n_folds")
         trials = []
         for k in sorted(by):
             ts = by[k]
+            if n_folds and len({t.get("fold") for t in ts}) < n_folds:
+                continue
             ok = [t for t in ts if t.get("status") == "ok" and t.get("metric") is not None]
             bad = [t for t in ts if t.get("status") != "ok"]
             m = np.array([t["metric"] for t in ok], dtype=float)

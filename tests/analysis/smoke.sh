@@ -153,6 +153,26 @@ if $PY -c "import scipy.stats" 2>/dev/null; then
 else
   check "compare_samplers.py says it skipped the tests without scipy" "grep -q 'no scipy' cmp.log"
 fi
+# A run cut short: the median after 3 trials is over the one seed that has 3.
+head -2 opt.jsonl >opt_short.jsonl
+$PY "$AN/compare_samplers.py" --run opt opt.jsonl opt_short.jsonl --at 2,3 >cmp_short.log 2>&1
+check "compare_samplers.py says when a count's median is over fewer seeds" \
+  "grep -qF '| opt | 2 | 50.000% | 25.000% (1 of 2 seeds) |' cmp_short.log"
+# A sweep resumed and then killed: trials.csv (written when a sweep ends)
+# knows trial 0 only, the journal trials 0 and 1 in full and one fold of
+# trial 2. The analysis takes the journal, without the unfinished trial.
+rm -rf runs/c_killed && mkdir -p runs/c_killed && head -2 runs/c/trials.csv >runs/c_killed/trials.csv
+$PY - <<'PYEOF'
+import json
+lines = open("runs/c/trials.jsonl").read().splitlines()
+tasks = [json.loads(l) for l in lines[1:]]
+keep = [t for t in tasks if t["trial"] < 2] + [t for t in tasks if t["trial"] == 2][:1]
+with open("runs/c_killed/trials.jsonl", "w") as f:
+    f.write("\n".join([lines[0]] + [json.dumps(t) for t in keep]) + "\n")
+PYEOF
+$PY "$AN/compare_samplers.py" --run killed runs/c_killed --at 1,2,3 >cmp_killed.log 2>&1
+check "compare_samplers.py reads past a stale trials.csv, not a trial with folds missing" \
+  "grep -qE '^\| killed \| 1 \| [0-9.]+% \| [0-9.]+% \| - \|' cmp_killed.log"
 $PY "$AN/compare_samplers.py" --run x runs/nope >cmp_bad.log 2>&1
 check "compare_samplers.py on a missing run exits 2" "[ $? -eq 2 ]"
 
