@@ -139,10 +139,12 @@ def main(argv=None):
         print(f"| {label} | {len(runs)} | " + " | ".join(cells) + f" | {fmt_seconds(wall)} | {fmt_seconds(train)} |")
     if a.target and a.target in curves:
         print_tests(curves, a.target, at)
-    if a.reference and a.target:
-        if a.reference not in curves or a.target not in curves:
-            print(f"compare_samplers.py: --reference/--target must be labels of --run", file=sys.stderr)
-            return 2
+    if a.reference and a.target and (a.reference not in curves or a.target not in curves):
+        print(f"compare_samplers.py: --reference/--target must be labels of --run", file=sys.stderr)
+        return 2
+    if a.reference and a.target and not all(curves[a.reference]):
+        print(f"\n{a.reference} has a seed without a finished trial: no best to reach yet")
+    elif a.reference and a.target:
         ref, tgt = curves[a.reference], curves[a.target]
         if len(ref) != len(tgt):
             print("compare_samplers.py: warning: unequal seed counts; pairing by position", file=sys.stderr)

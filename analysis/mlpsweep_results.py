@@ -106,11 +106,17 @@ class Run:
         self.label = self.name + (f" ({self.method})" if self.method else "")
         hp = (self.header or {}).get("params")
         self.all_params = [(p["name"], p.get("dist", "")) for p in hp] if hp else []
-        # trials.csv is written when a sweep ends, so a sweep resumed and
-        # still running (or killed) has finished trials that only the journal
-        # holds: take whichever knows more trials.
-        from_csv, from_journal = self._read_csv() or [], self._aggregate_journal()
-        self.trials = from_csv if len(from_csv) >= len(from_journal) else from_journal
+        self.trials = self._read_csv() or []
+        # trials.csv is written when a sweep ends, after its journal is closed.
+        # A journal written to later belongs to a resumed sweep still running
+        # (or killed): its trials the csv lacks come from the journal. A
+        # journal not newer is left alone: a resume that lowered search.trials
+        # leaves trials in it that the csv rightly omits.
+        csv_path = os.path.join(self.dir, "trials.csv")
+        if os.path.exists(jpath) and (not self.trials or os.path.getmtime(jpath) > os.path.getmtime(csv_path) + 1.0):
+            known = {t["trial"] for t in self.trials}
+            self.trials = sorted(self.trials + [t for t in self._aggregate_journal() if t["trial"] not in known],
+                                 key=lambda t: t["trial"])
         if not self.trials and not self.tasks:
             raise ValueError(f"{self.dir}: no trials.csv and no finished task in trials.jsonl; "
                              "is this the output.dir of an mlpsweep run?")
@@ -148,28 +154,33 @@ class Run:
         return sorted(trials, key=lambda t: t["trial"])
 
     def _aggregate_journal(self):
-        """Trials whose folds are all in the journal (trials.csv's rule); a
-        trial with folds still running is left out."""
+        """trials.csv's rows from the journal, by the sweep's own rule
+        (src/sweep/trials.c): a trial counts once all its folds are in (the
+        first line of each (trial, fold); a resume may repeat one); it failed
+        if a fold did not end ok or its objective is not finite."""
         by = {}
         for t in self.tasks:
-            by.setdefault(t["trial"], []).append(t)
+            by.setdefault(t["trial"], {}).setdefault(t.get("fold"), t)
         n_folds = (self.header or {}).get("n_folds")
         trials = []
         for k in sorted(by):
-            ts = by[k]
-            if n_folds and len({t.get("fold") for t in ts}) < n_folds:
-                continue
-            ok = [t for t in ts if t.get("status") == "ok" and t.get("metric") is not None]
-            bad = [t for t in ts if t.get("status") != "ok"]
-            m = np.array([t["metric"] for t in ok], dtype=float)
+            ts = [by[k][f] for f in sorted(by[k])]
+            if n_folds and len(ts) < n_folds:
+                continue  # folds still running
+            ok = [t for t in ts if t.get("status") == "ok"]
+            bad = [t for t in ts if t.get("status") != "ok" or t.get("metric") is None]
+            m = np.array([t["metric"] for t in ts if t not in bad], dtype=float)
+            good = not bad and bool(np.isfinite(m).all())
             trials.append({
                 "trial": k, "params": {p: _s(v) for p, v in ts[0]["params"].items()},
-                "status": "ok" if not bad else "failed",
-                "reason": "; ".join(f"fold {t['fold']} {t['status']}: {t.get('reason', '')}" for t in bad),
+                "status": "ok" if good else "failed",
+                "reason": "; ".join(f"fold {t['fold']} {t['status']}" + (f": {t['reason']}" if t.get("reason") else
+                                                                       ": objective is not finite" if t["status"] == "ok" else "")
+                                    for t in bad),
                 "n_folds_ok": float(len(ok)),
-                "metric_mean": float(m.mean()) if len(m) and not bad else float("nan"),
-                "metric_std": float(m.std()) if len(m) and not bad else float("nan"),
-                "best_epoch_mean": float(np.mean([t["best_epoch"] for t in ok])) if ok else float("nan"),
+                "metric_mean": float(m.mean()) if good else float("nan"),
+                "metric_std": (float(m.std(ddof=1)) if len(m) > 1 else 0.0) if good else float("nan"),
+                "best_epoch_mean": float(np.mean([t.get("best_epoch", np.nan) for t in ts])),
                 "seconds_sum": float(sum(t.get("seconds", 0) for t in ts)),
             })
         return trials

@@ -170,9 +170,59 @@ keep = [t for t in tasks if t["trial"] < 2] + [t for t in tasks if t["trial"] ==
 with open("runs/c_killed/trials.jsonl", "w") as f:
     f.write("\n".join([lines[0]] + [json.dumps(t) for t in keep]) + "\n")
 PYEOF
+touch -d '-1 minute' runs/c_killed/trials.csv
 $PY "$AN/compare_samplers.py" --run killed runs/c_killed --at 1,2,3 >cmp_killed.log 2>&1
 check "compare_samplers.py reads past a stale trials.csv, not a trial with folds missing" \
   "grep -qE '^\| killed \| 1 \| [0-9.]+% \| [0-9.]+% \| - \|' cmp_killed.log"
+# The journal's trials by the sweep's own rule: equal to trials.csv on run A
+# (diverged trials included), also with a repeated (trial, fold) line, which
+# counts once; an ok fold without a finite objective fails its trial. A
+# trials.csv not older than the journal wins (a resume that lowered
+# search.trials leaves trials in the journal that the csv omits).
+$PY - "$AN" <<'PYEOF'
+import json, math, os, shutil, sys
+sys.path.insert(0, sys.argv[1])
+from mlpsweep_results import Run
+shutil.rmtree("runs/a_j", ignore_errors=True)
+shutil.copytree("runs/a", "runs/a_j")
+with open("runs/a_j/trials.jsonl") as f:
+    lines = f.read().splitlines()
+dup = json.loads(lines[1])
+dup["metric"] = 1e6
+with open("runs/a_j/trials.jsonl", "a") as f:
+    f.write(json.dumps(dup) + "\n")
+r = Run("runs/a_j")
+csv, jr = r._read_csv(), {t["trial"]: t for t in r._aggregate_journal()}
+def same(a, b):
+    return (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-9 * max(1.0, abs(a))
+ok = len(csv) == len(jr) == 4 and any(t["status"] == "failed" for t in csv) and all(
+    t["status"] == jr[t["trial"]]["status"] and same(t["metric_mean"], jr[t["trial"]]["metric_mean"])
+    and same(t["metric_std"], jr[t["trial"]]["metric_std"]) for t in csv)
+# an ok fold without a finite objective fails its trial
+nulled = [json.loads(l) for l in lines[1:]]
+hit = next(t for t in nulled if t["status"] == "ok" and t.get("metric") is not None)
+hit["metric"] = None
+with open("runs/a_j/trials.jsonl", "w") as f:
+    f.write("\n".join([lines[0]] + [json.dumps(t) for t in nulled]) + "\n")
+r = Run("runs/a_j")
+ok = ok and [t["status"] for t in r._aggregate_journal() if t["trial"] == hit["trial"]] == ["failed"]
+# a csv of 2 trials newer than the journal of 4 wins (a resume that lowered
+# search.trials); older by a minute, the journal adds the 2 it lacks
+with open("runs/a/trials.csv") as f:
+    rows = f.read().splitlines()
+with open("runs/a_j/trials.csv", "w") as f:
+    f.write("\n".join(rows[:3]) + "\n")
+now = os.path.getmtime("runs/a_j/trials.jsonl")
+os.utime("runs/a_j/trials.csv", (now, now))
+n_new = len(Run("runs/a_j").trials)
+os.utime("runs/a_j/trials.csv", (now - 60, now - 60))
+n_old = len(Run("runs/a_j").trials)
+print(f"csv newer: {n_new} trials (2), older: {n_old} (4)")
+ok = ok and n_new == 2 and n_old == 4
+print("journal aggregation matches trials.csv:", ok)
+sys.exit(0 if ok else 1)
+PYEOF
+check "the journal read by trials.csv's rule (duplicates once, a non-finite objective fails)" "[ $? -eq 0 ]"
 $PY "$AN/compare_samplers.py" --run x runs/nope >cmp_bad.log 2>&1
 check "compare_samplers.py on a missing run exits 2" "[ $? -eq 2 ]"
 
