@@ -102,6 +102,33 @@ def print_tests(curves, target, at):
             print(f"  {name}: " + " / ".join(ps))
 
 
+def print_reach(ref, tgt, reference, target, within):
+    """The trial at which each target seed reaches the reference seed's final
+    best: per seed, and over all pairs of seeds."""
+    if not all(ref):
+        print(f"\n{reference} has a seed without a finished trial: no best to reach yet")
+        return
+    if len(ref) != len(tgt):
+        print("compare_samplers.py: warning: unequal seed counts; pairing by position", file=sys.stderr)
+
+    def hit(r, t):  # first trial at which t reaches r's final best; inf if never
+        return next((i + 1 for i, v in enumerate(t) if v <= r[-1]), math.inf)
+
+    def show(m):
+        return str(m) if math.isfinite(m) else "not reached"
+    hits = [hit(r, t) for r, t in zip(ref, tgt)]
+    shown = ", ".join(str(h) if math.isfinite(h) else f">{len(t)}" for h, t in zip(hits, tgt))
+    sizes = sorted({len(r) for r in ref})
+    print(f"\n{target} reaches {reference}'s best-of-{'/'.join(map(str, sizes))} at trial: {shown} "
+          f"(median {show(statistics.median(hits))})")
+    # Seeds are independent runs, so pairing seed k with seed k is
+    # arbitrary: the median over every (reference, target) pair estimates
+    # the same quantity with less variance.
+    allp = [hit(r, t) for r in ref for t in tgt]
+    print(f"over all {len(ref)} x {len(tgt)} pairs of seeds: median {show(statistics.median(allp))}, "
+          f"reached within {within} trials in {sum(h <= within for h in allp)} of {len(allp)}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--run", nargs="+", action="append", required=True, metavar=("LABEL", "PATH"),
@@ -139,31 +166,11 @@ def main(argv=None):
         print(f"| {label} | {len(runs)} | " + " | ".join(cells) + f" | {fmt_seconds(wall)} | {fmt_seconds(train)} |")
     if a.target and a.target in curves:
         print_tests(curves, a.target, at)
-    if a.reference and a.target and (a.reference not in curves or a.target not in curves):
-        print(f"compare_samplers.py: --reference/--target must be labels of --run", file=sys.stderr)
-        return 2
-    if a.reference and a.target and not all(curves[a.reference]):
-        print(f"\n{a.reference} has a seed without a finished trial: no best to reach yet")
-    elif a.reference and a.target:
-        ref, tgt = curves[a.reference], curves[a.target]
-        if len(ref) != len(tgt):
-            print("compare_samplers.py: warning: unequal seed counts; pairing by position", file=sys.stderr)
-        def hit(r, t):  # first trial at which t reaches r's final best; inf if never
-            return next((i + 1 for i, v in enumerate(t) if v <= r[-1]), math.inf)
-
-        def show(m):
-            return str(m) if math.isfinite(m) else "not reached"
-        hits = [hit(r, t) for r, t in zip(ref, tgt)]
-        shown = ", ".join(str(h) if math.isfinite(h) else f">{len(t)}" for h, t in zip(hits, tgt))
-        sizes = sorted({len(r) for r in ref})
-        print(f"\n{a.target} reaches {a.reference}'s best-of-{'/'.join(map(str, sizes))} at trial: {shown} "
-              f"(median {show(statistics.median(hits))})")
-        # Seeds are independent runs, so pairing seed k with seed k is
-        # arbitrary: the median over every (reference, target) pair estimates
-        # the same quantity with less variance.
-        allp = [hit(r, t) for r in ref for t in tgt]
-        print(f"over all {len(ref)} x {len(tgt)} pairs of seeds: median {show(statistics.median(allp))}, "
-              f"reached within {a.within} trials in {sum(h <= a.within for h in allp)} of {len(allp)}")
+    if a.reference and a.target:
+        if a.reference not in curves or a.target not in curves:
+            print(f"compare_samplers.py: --reference/--target must be labels of --run", file=sys.stderr)
+            return 2
+        print_reach(curves[a.reference], curves[a.target], a.reference, a.target, a.within)
     if a.output:
         import matplotlib
         matplotlib.use("Agg")

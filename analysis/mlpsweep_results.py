@@ -59,6 +59,13 @@ def parse_columns(spec, n):
     return idx
 
 
+def _why(task):
+    """Why a journal task fails its trial."""
+    if task.get("status") == "ok":
+        return "objective is not finite"
+    return task.get("reason") or ""
+
+
 def _num(v):
     try:
         x = float(v)
@@ -167,17 +174,15 @@ class Run:
             ts = [by[k][f] for f in sorted(by[k])]
             if n_folds and len(ts) < n_folds:
                 continue  # folds still running
-            ok = [t for t in ts if t.get("status") == "ok"]
+            # The journal writes a non-finite objective as null.
             bad = [t for t in ts if t.get("status") != "ok" or t.get("metric") is None]
-            m = np.array([t["metric"] for t in ts if t not in bad], dtype=float)
+            m = np.array([t["metric"] for t in ts], dtype=float) if not bad else None
             good = not bad and bool(np.isfinite(m).all())
             trials.append({
                 "trial": k, "params": {p: _s(v) for p, v in ts[0]["params"].items()},
                 "status": "ok" if good else "failed",
-                "reason": "; ".join(f"fold {t['fold']} {t['status']}" + (f": {t['reason']}" if t.get("reason") else
-                                                                       ": objective is not finite" if t["status"] == "ok" else "")
-                                    for t in bad),
-                "n_folds_ok": float(len(ok)),
+                "reason": "; ".join(f"fold {t['fold']} {t['status']}: {_why(t)}" for t in bad),
+                "n_folds_ok": float(sum(t.get("status") == "ok" for t in ts)),
                 "metric_mean": float(m.mean()) if good else float("nan"),
                 "metric_std": (float(m.std(ddof=1)) if len(m) > 1 else 0.0) if good else float("nan"),
                 "best_epoch_mean": float(np.mean([t.get("best_epoch", np.nan) for t in ts])),
