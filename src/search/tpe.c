@@ -542,7 +542,8 @@ static void univariate(const sampler *s, int trial, tpe_ws *w, double *ct, doubl
 typedef struct {
   int m;             /* observations */
   pe_num e[SPACE_MAX_PARAMS]; /* numeric dims: kernel arrays (n = m+1) */
-  const double *t;   /* [m * nd] internal values, obs-major */
+  const double *t;   /* [nd * m] internal values, dimension-major so that
+                        scoring a candidate runs down contiguous columns */
   double *logw;      /* [m + 1] log normalised weights */
   double *cw;        /* [m + 1] cumulative */
   double pcat;       /* p = prior_weight / (m + 1) */
@@ -561,21 +562,19 @@ static void mv_build(const sampler *s, mv_est *E, const tobs *const *obs, const 
   int nd = s->nd;
   E->m = m;
   E->t = tbuf;
-  for (int k = 0; k < m; k++)
-    for (int j = 0; j < nd; j++) {
-      const sdim *d = &s->dim[j];
+  for (int j = 0; j < nd; j++) {
+    const sdim *d = &s->dim[j];
+    double *col = tbuf + (size_t)j * m;
+    for (int k = 0; k < m; k++) {
       double t = sdim_internal(d, obs[k]->x[d->param]);
-      if (d->kind == SDIM_CAT) t = sdim_value(d, t);
-      tbuf[(size_t)k * nd + j] = t;
+      col[k] = d->kind == SDIM_CAT ? sdim_value(d, t) : t;
     }
-  double *col = *mem; /* scratch column [m] */
-  *mem += m;
+  }
   for (int j = 0; j < nd; j++) {
     const sdim *d = &s->dim[j];
     if (d->kind != SDIM_NUM) continue;
     pe_num_carve(&E->e[j], mem, m + 1);
-    for (int k = 0; k < m; k++) col[k] = tbuf[(size_t)k * nd + j];
-    pe_num_build(&E->e[j], d, col, wobs, m, o, nd, wk);
+    pe_num_build(&E->e[j], d, tbuf + (size_t)j * m, wobs, m, o, nd, wk);
     E->ng[j] = 0;
     if (d->step > 0) {
       int ng = (int)nearbyint((d->hi - d->lo) / d->step);
@@ -601,7 +600,11 @@ static void mv_build(const sampler *s, mv_est *E, const tobs *const *obs, const 
   E->pcat = o->prior_weight / (m + 1);
 }
 
-/* tab: scratch of MV_TABLE_MAX doubles per dimension. */
+/* log of the mixture's density at candidate tc. Accumulated one dimension
+ * at a time over all kernels (lk[k], k < m; the prior kernel apart), which
+ * the compiler vectorises; each kernel's terms are added in the same order
+ * as a per-kernel loop would, so the value does not depend on the layout.
+ * tab: scratch of MV_TABLE_MAX doubles per dimension. */
 static double mv_logpdf(const sampler *s, const mv_est *E, const double *tc, double *lk, double *tab) {
   int nd = s->nd, m = E->m;
   /* Categorical factors take two values per dimension: own choice or not. */
@@ -624,23 +627,35 @@ static double mv_logpdf(const sampler *s, const mv_est *E, const double *tc, dou
       }
     }
   }
-  double mx = -INFINITY;
-  for (int k = 0; k <= m; k++) {
-    double l = E->logw[k] + (k == m ? lprior : 0);
-    const double *tk = E->t + (size_t)k * nd;
-    for (int j = 0; j < nd; j++) {
-      const sdim *d = &s->dim[j];
-      if (d->kind == SDIM_CAT) {
-        if (k < m) l += tk[j] == tc[j] ? lown[j] : lother[j];
-      } else if (k < m && E->ng[j] > 0) {
-        l += tab[(size_t)j * MV_TABLE_MAX + (size_t)E->e[j].pmax[k]] + E->e[j].logc[k];
-      } else {
-        l += pe_num_kernel_log(&E->e[j], d, k, tc[j]);
+  double lm = E->logw[m] + lprior; /* the prior kernel */
+  for (int k = 0; k < m; k++) lk[k] = E->logw[k];
+  for (int j = 0; j < nd; j++) {
+    const sdim *d = &s->dim[j];
+    const double c = tc[j];
+    if (d->kind == SDIM_CAT) {
+      const double *col = E->t + (size_t)j * m, own = lown[j], other = lother[j];
+      for (int k = 0; k < m; k++) lk[k] += col[k] == c ? own : other;
+      continue;
+    }
+    const pe_num *e = &E->e[j];
+    if (E->ng[j] > 0) {
+      const double *tj = tab + (size_t)j * MV_TABLE_MAX, *gi = e->pmax, *lc = e->logc;
+      for (int k = 0; k < m; k++) lk[k] += tj[(size_t)gi[k]] + lc[k];
+    } else if (d->step > 0) {
+      for (int k = 0; k < m; k++) lk[k] += pe_num_kernel_log(e, d, k, c);
+    } else {
+      const double *mu = e->mu, *is = e->isig, *lc = e->logc;
+      for (int k = 0; k < m; k++) {
+        double z = (c - mu[k]) * is[k];
+        lk[k] += -0.5 * z * z + lc[k]; /* = pe_num_kernel_log */
       }
     }
-    lk[k] = l;
-    if (l > mx) mx = l;
+    lm += pe_num_kernel_log(e, d, m, c);
   }
+  lk[m] = lm;
+  double mx = -INFINITY;
+  for (int k = 0; k <= m; k++)
+    if (lk[k] > mx) mx = lk[k];
   if (!(mx > -INFINITY)) return -1e300;
   double sum = 0;
   for (int k = 0; k <= m; k++) sum += exp(lk[k] - mx);
@@ -650,8 +665,8 @@ static double mv_logpdf(const sampler *s, const mv_est *E, const double *tc, dou
 static int multivariate(const sampler *s, int trial, tpe_ws *w, const double *pend, int np, double *x,
                         mlps_err *err) {
   int nd = s->nd, m = w->mg + w->mb;
-  /* Per estimator: nd numeric kernel arrays of PE_NUM_ARRAYS (m+1), logw, cw, column. */
-  size_t need = 2 * ((size_t)nd * PE_NUM_ARRAYS * (m + 1) + 3 * (size_t)(m + 1)) + (size_t)(m + 1) +
+  /* Per estimator: nd numeric kernel arrays of PE_NUM_ARRAYS (m+1), logw, cw. */
+  size_t need = 2 * ((size_t)nd * PE_NUM_ARRAYS * (m + 1) + 2 * (size_t)(m + 1)) + (size_t)(m + 1) +
                 (size_t)nd * MV_TABLE_MAX;
   double *mem0 = malloc(need * sizeof(double));
   if (!mem0) return mlps_errorf(err, MLPS_ERUNTIME, "out of memory: TPE workspace of %zu doubles", need);
@@ -682,7 +697,7 @@ static int multivariate(const sampler *s, int trial, tpe_ws *w, const double *pe
           tc[j] = (double)rng_below(&r, (uint64_t)K);
         } else {
           /* kernel: (p + [c == own]) / (p K + 1) */
-          double p = G->pcat, own = G->t[(size_t)k * nd + j];
+          double p = G->pcat, own = G->t[(size_t)j * G->m + k];
           double u = rng_uniform(&r) * (p * K + 1);
           if (u < 1) tc[j] = own;
           else {
