@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests of `mlpsweep run` with real training under real mpirun:
 # a small sweep on a generated broken power law with np 1, 2 and 3 gives the
-# same trials.csv (timing columns aside); predict reproduces the run's test
+# same trials.csv (timing columns aside), and so does a TPE sweep in
+# generations (search.batch) with np 2 and 3; predict reproduces the run's test
 # predictions bit for bit; kill -9 mid-sweep then --resume loses and
 # duplicates nothing and ends with the uninterrupted run's trials; SIGTERM
 # stops with exit 3 and resumes; a diverging trial is recorded and the sweep
@@ -49,6 +50,17 @@ check "np 2 and np 3 give identical trials.csv" "diff <(strip np2/trials.csv) <(
 check "np 1 and np 3 give the same final test metrics" \
   "[ \"\$(grep -o '\"test\":{[^}]*}' np1/summary.json | head -1)\" = \"\$(grep -o '\"test\":{[^}]*}' np3/summary.json | head -1)\" ]"
 check "journal has a header and 18 task lines" "[ \$(wc -l < np2/trials.jsonl) -eq 19 ]"
+
+# TPE in generations (search.batch) is reproducible across rank counts: with
+# one worker (np 2) and with two (np 3), which finish trials in other orders.
+# gamma 0.5 makes the proposals sensitive to running trials: without
+# search.batch, np 2 and np 3 gave different trials here.
+tpe="--set search.method=tpe --set search.batch=2 --set search.startup_trials=2 --set search.gamma=0.5"
+for np in 2 3; do
+  run $np sweep.yaml -q $tpe --set search.trials=12 --set output.dir=tpe$np >tpe$np.log 2>&1
+  check "TPE batch 2 np $np sweep exits 0 with 12 trials" "[ \$? -eq 0 ] && [ \$(wc -l < tpe$np/trials.csv) -eq 13 ]"
+done
+check "TPE batch 2: np 2 and np 3 give identical trials.csv" "diff <(strip tpe2/trials.csv) <(strip tpe3/trials.csv) >/dev/null"
 
 OPENBLAS_NUM_THREADS=1 "$MLPS_BIN" predict np2/model.h5 np2/test_predictions.h5 pred.h5 >/dev/null 2>&1
 check "predict reproduces the run's test predictions exactly" \
