@@ -2,7 +2,8 @@
 # End-to-end tests of `mlpsweep run` with real training under real mpirun:
 # a small sweep on a generated broken power law with np 1, 2 and 3 gives the
 # same trials.csv (timing columns aside), and so does a TPE sweep in
-# generations (search.batch) with np 2 and 3; predict reproduces the run's test
+# generations (search.batch) with np 2 and 3, also when resumed with a
+# larger budget; predict reproduces the run's test
 # predictions bit for bit; kill -9 mid-sweep then --resume loses and
 # duplicates nothing and ends with the uninterrupted run's trials; SIGTERM
 # stops with exit 3 and resumes; a diverging trial is recorded and the sweep
@@ -61,6 +62,12 @@ for np in 2 3; do
   check "TPE batch 2 np $np sweep exits 0 with 12 trials" "[ \$? -eq 0 ] && [ \$(wc -l < tpe$np/trials.csv) -eq 13 ]"
 done
 check "TPE batch 2: np 2 and np 3 give identical trials.csv" "diff <(strip tpe2/trials.csv) <(strip tpe3/trials.csv) >/dev/null"
+# --resume rebuilds TPE's history from the journal: 7 trials (stopping inside
+# a generation) under np 3, resumed to 12 under np 2, are the 12 above.
+run 3 sweep.yaml -q $tpe --set search.trials=7 --set output.dir=tperes >tperes.log 2>&1
+run 2 sweep.yaml -q $tpe --set search.trials=12 --set output.dir=tperes --resume >>tperes.log 2>&1
+check "TPE batch 2: 7 trials resumed to 12 give the uninterrupted trials.csv" \
+  "[ \$? -eq 0 ] && diff <(strip tpe2/trials.csv) <(strip tperes/trials.csv) >/dev/null"
 
 OPENBLAS_NUM_THREADS=1 "$MLPS_BIN" predict np2/model.h5 np2/test_predictions.h5 pred.h5 >/dev/null 2>&1
 check "predict reproduces the run's test predictions exactly" \
