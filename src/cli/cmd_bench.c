@@ -13,8 +13,13 @@
 #include "cli/cli.h"
 #include "nn/mlp.h"
 #include "nn/train.h"
+#include "util/clock.h"
 #include "util/names.h"
 #include "util/rng.h"
+
+/* rng_derive purposes of the benchmark's streams. */
+#define BENCH_PURPOSE_DATA 7 /* synthetic inputs and targets */
+#define BENCH_PURPOSE_INIT 8 /* weight initialisation */
 
 static const char *USAGE =
     "usage: mlpsweep bench [--net W0,W1,...,Wn] [--batch B] [--act NAME]\n"
@@ -40,12 +45,6 @@ static const char *USAGE =
     "  --seed S          seed of data and initialisation (default 1)\n"
     "  --peak N          time a square N x N x N sgemm instead (e.g. 2048)\n"
     "Compare with PyTorch: analysis/bench_engine.sh\n";
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int parse_net(const char *s, int *w, int *n) {
   *n = 0;
@@ -86,9 +85,9 @@ static int bench_peak(long n, long threads) {
   nn_sgemm(0, 0, (int)n, (int)n, (int)n, 1.0f, a, (int)n, b, (int)n, 0.0f, c, (int)n); /* warm-up */
   double best = 1e300;
   for (int rep = 0; rep < 5; rep++) {
-    double t0 = now_s();
+    double t0 = mlps_now();
     nn_sgemm(0, 0, (int)n, (int)n, (int)n, 1.0f, a, (int)n, b, (int)n, 0.0f, c, (int)n);
-    double d = now_s() - t0;
+    double d = mlps_now() - t0;
     if (d < best) best = d;
   }
   double flops = 2.0 * (double)n * (double)n * (double)n;
@@ -181,12 +180,12 @@ int cmd_bench(int argc, char **argv) {
     return cli_report(sub, &e);
   }
   mlps_rng r;
-  rng_seed(&r, rng_derive((uint64_t)seed, 7, 0, 0));
+  rng_seed(&r, rng_derive((uint64_t)seed, BENCH_PURPOSE_DATA, 0, 0));
   for (size_t i = 0; i < (size_t)rows * (size_t)din; i++) X[i] = (float)rng_normal(&r);
   for (size_t i = 0; i < (size_t)rows * (size_t)dout; i++) Y[i] = (float)rng_normal(&r);
   for (size_t i = 0; i < (size_t)rows; i++) idx[i] = i;
   rng_shuffle_size(&r, idx, (size_t)rows);
-  mlp_init(m, INIT_TORCH, rng_derive((uint64_t)seed, 8, 0, 0));
+  mlp_init(m, INIT_TORCH, rng_derive((uint64_t)seed, BENCH_PURPOSE_INIT, 0, 0));
 
   train_config c;
   train_config_default(&c);
@@ -213,9 +212,9 @@ int cmd_bench(int argc, char **argv) {
     int timed = (int)((s / block) % 2);
     if ((timed ? done_timed : done) >= steps) continue;
     nn_sgemm_timing(timed);
-    double t0 = now_s();
+    double t0 = mlps_now();
     loss = mlp_trainer_step(t, X, Y, idx + (s % nbat) * batch, (int)batch, c.opt.lr);
-    double d = now_s() - t0;
+    double d = mlps_now() - t0;
     if (timed) dt_timed += d, done_timed++;
     else dt += d, done++;
   }

@@ -8,7 +8,7 @@
 #include "data/data.h"
 #include "data/h5.h"
 #include "nn/mlp.h"
-#include "sweep/model.h"
+#include "workflow/model.h"
 
 static void predict_help(void) {
   printf(

@@ -7,8 +7,10 @@
 #include "cli/cli.h"
 #include "config/config_mpi.h"
 #include "nn/mlp.h"
-#include "sweep/run.h"
+#include "workflow/run.h"
 #include "sweep/sweep.h"
+#include "util/launcher.h"
+#include "util/log.h"
 
 static void run_help(void) {
   printf(
@@ -36,17 +38,6 @@ static void run_help(void) {
       "            3 stopped by SIGTERM/SIGINT (resumable with --resume)\n");
 }
 
-/* This process's rank as the launcher announced it (before MPI_Init), or 0
- * when not launched by mpirun/srun. */
-static int launcher_rank(void) {
-  const char *vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
-  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-    const char *v = getenv(vars[i]);
-    if (v && *v) return atoi(v);
-  }
-  return 0;
-}
-
 int cmd_run(int argc, char **argv) {
   const char *config = NULL;
   const char **sets = calloc((size_t)argc + 1, sizeof(char *));
@@ -55,7 +46,7 @@ int cmd_run(int argc, char **argv) {
   ro.verbosity = 1;
   /* Usage errors are found alike on every rank, before MPI starts: only the
    * first rank prints them. */
-  cli_silent = launcher_rank() != 0;
+  cli_silent = launcher_rank() > 0;
   for (int i = 1; i < argc && !rc; i++) {
     const char *a = argv[i];
     if (cli_is_help(a)) {
@@ -95,6 +86,7 @@ int cmd_run(int argc, char **argv) {
   }
   ro.config_path = config;
   cli_silent = 0;
+  log_set(stderr, ro.verbosity);
 
   /* One BLAS thread per rank: ranks use the cores, and a task's result is
    * bit-identical whichever rank runs it (OpenBLAS's blocking, and so its

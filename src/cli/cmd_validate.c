@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "config/config_mpi.h"
+#include "util/launcher.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -38,7 +39,7 @@ static void usage(FILE *f) {
 }
 
 int cmd_validate(int argc, char **argv) {
-  int use_mpi = cfg_under_mpi_launcher(), rank = 0, size = 1;
+  int use_mpi = launcher_detected(), rank = 0, size = 1;
   if (use_mpi) {
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
       fprintf(stderr, "mlpsweep validate: error: MPI_Init failed\n");

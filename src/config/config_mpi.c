@@ -30,11 +30,3 @@ int cfg_load_mpi(MPI_Comm comm, const char *path, const char *const *sets, int n
   if (MPI_Bcast(cfg, (int)sizeof *cfg, MPI_BYTE, 0, comm) != MPI_SUCCESS) return MLPS_ERUNTIME;
   return MLPS_OK;
 }
-
-int cfg_under_mpi_launcher(void) {
-  static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE",
-                                     "MPI_LOCALNRANKS", "MV2_COMM_WORLD_SIZE"};
-  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-    if (getenv(vars[i])) return 1;
-  return 0;
-}

@@ -18,10 +18,4 @@
 int cfg_load_mpi(MPI_Comm comm, const char *path, const char *const *sets, int nsets, mlps_config *cfg,
                  cfg_errors *errs);
 
-/* For the CLI: 1 when this process was started by an
- * MPI launcher (mpirun/mpiexec/srun), judged from the environment, so
- * commands that need no MPI can skip MPI_Init when run alone (on a login
- * node MPI_Init of a singleton may fail or be slow). */
-int cfg_under_mpi_launcher(void);
-
 #endif

@@ -513,3 +513,9 @@ out:
   H5Sclose(fs);
   return rc;
 }
+
+int h5_close_file(hid_t fid, const char *path, int rc, mlps_err *e) {
+  if (H5Fclose(fid) < 0 && !rc)
+    rc = mlps_errorf(e, MLPS_ERUNTIME, "%s: closing the HDF5 file failed (disk full or quota?)", path);
+  return rc;
+}

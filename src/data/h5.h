@@ -27,6 +27,9 @@ void h5_quiet(void);
 int h5_open_read(const char *path, hid_t *fid, mlps_err *e);
 /* Creates (truncates) a file for writing; MLPS_ERUNTIME with the path. */
 int h5_create(const char *path, hid_t *fid, mlps_err *e);
+/* Closes a file written with h5_create and returns rc, or an error naming
+ * path when rc was MLPS_OK and the close (which flushes) failed. */
+int h5_close_file(hid_t fid, const char *path, int rc, mlps_err *e);
 
 /* Opens dataset `name` (relative to loc, may contain groups). When it is
  * missing, the message lists the datasets that do exist in the file (up to

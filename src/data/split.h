@@ -52,4 +52,11 @@ size_t split_count(const data_split *s, int fold, split_part part);
 /* Writes those rows, ascending, into out (split_count entries); returns the count. */
 size_t split_rows(const data_split *s, int fold, split_part part, size_t *out);
 
+/* Writes the split as FILE.h5: /fold (int64, one per data row: -1 a test
+ * row, 0..k-1 the fold it validates, k a training-only row when k = 1) and
+ * /test, /train_0, /val_0, ... (ascending row indices), so other tools (a
+ * PyTorch baseline, a notebook) can train and test on exactly these rows.
+ * Row numbers count the rows as loaded (after max_rows). */
+int split_write_h5(const char *path, const data_split *s, mlps_err *e);
+
 #endif

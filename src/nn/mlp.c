@@ -12,16 +12,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 /* ---- sgemm with optional timing (bench) ---- */
 
 static _Thread_local int g_time_sgemm = 0;
 static _Thread_local double g_sgemm_s = 0.0;
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 void nn_sgemm_timing(int on) { g_time_sgemm = on; }
 double nn_sgemm_seconds(void) { return g_sgemm_s; }
@@ -53,9 +49,9 @@ void nn_sgemm(int transA, int transB, int M, int N, int K, float alpha, const fl
     cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
-  double t0 = now_s();
+  double t0 = mlps_now();
   cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  g_sgemm_s += now_s() - t0;
+  g_sgemm_s += mlps_now() - t0;
 }
 
 /* ---- architecture ---- */

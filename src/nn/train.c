@@ -8,7 +8,12 @@
 #include <time.h>
 
 #include "nn/act.h"
+#include "util/clock.h"
 #include "util/rng.h"
+
+/* rng_derive purposes of the streams drawn from train_config.seed. */
+#define TRAIN_PURPOSE_SHUFFLE 1 /* mini-batch order */
+#define TRAIN_PURPOSE_DROPOUT 2 /* dropout masks */
 
 const char *const TRAIN_STATUS_NAMES[TRAIN_STATUS_COUNT] = {"ok", "diverged", "timeout",
                                                             "stopped"};
@@ -27,12 +32,6 @@ struct mlp_trainer {
   optim_state opt;
   mlps_rng drop_rng;
 };
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* ---- config ---- */
 
@@ -124,7 +123,7 @@ int mlp_trainer_create(mlp_trainer **out, mlp *m, const train_config *c, mlps_er
   t->d1 = p;
   memset(t->grads, 0, m->n_params * sizeof(float));
   mlp_point_views(a, t->grads, t->gview);
-  rng_seed(&t->drop_rng, rng_derive(c->seed, 2, 0, 0));
+  rng_seed(&t->drop_rng, rng_derive(c->seed, TRAIN_PURPOSE_DROPOUT, 0, 0));
   *out = t;
   return MLPS_OK;
 }
@@ -352,9 +351,9 @@ int mlp_train(mlp *m, const float *X_train, const float *Y_train, size_t n_train
   }
   for (size_t i = 0; i < n_train; i++) idx[i] = i;
   mlps_rng shuf;
-  rng_seed(&shuf, rng_derive(c->seed, 1, 0, 0));
+  rng_seed(&shuf, rng_derive(c->seed, TRAIN_PURPOSE_SHUFFLE, 0, 0));
 
-  double t0 = now_s(), best_loss = INFINITY, cum_factor = 1.0;
+  double t0 = mlps_now(), best_loss = INFINITY, cum_factor = 1.0;
   int epoch = 0, has_best = 0;
   train_status status = TRAIN_OK;
   for (int s = 0; s < n_stages && status == TRAIN_OK; s++) {
@@ -386,7 +385,7 @@ int mlp_train(mlp *m, const float *X_train, const float *Y_train, size_t n_train
           break;
         }
         sum += bl * nb;
-        if (c->max_seconds > 0.0 && now_s() - t0 > c->max_seconds) {
+        if (c->max_seconds > 0.0 && mlps_now() - t0 > c->max_seconds) {
           status = TRAIN_TIMEOUT;
           break;
         }
@@ -402,7 +401,7 @@ int mlp_train(mlp *m, const float *X_train, const float *Y_train, size_t n_train
       h->train_loss = sum / (double)n_train;
       h->val_loss = n_val ? mlp_trainer_eval(t, X_val, Y_val, n_val) : NAN;
       h->lr = lr;
-      h->seconds = now_s() - t0;
+      h->seconds = mlps_now() - t0;
       double mon = n_val ? h->val_loss : h->train_loss;
       r->n_history++;
       r->epochs_run = r->n_history;
@@ -426,7 +425,7 @@ int mlp_train(mlp *m, const float *X_train, const float *Y_train, size_t n_train
       }
       if (c->schedule == SCHED_PLATEAU) plateau_step(&pl, c, mon);
       epoch++;
-      r->seconds = now_s() - t0;
+      r->seconds = mlps_now() - t0;
       if (cb && cb(h, r, user)) {
         status = TRAIN_STOPPED;
         break;
@@ -436,7 +435,7 @@ int mlp_train(mlp *m, const float *X_train, const float *Y_train, size_t n_train
   }
   if (has_best && n_val) mlp_set_params(m, best);
   r->status = status;
-  r->seconds = now_s() - t0;
+  r->seconds = mlps_now() - t0;
   free(idx);
   free(best);
   mlp_trainer_free(t);

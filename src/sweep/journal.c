@@ -43,7 +43,7 @@ static int sync_fd(int fd) {
 }
 
 static void sync_dir_of(const char *path) {
-  char d[4096];
+  char d[MLPS_PATH_MAX];
   snprintf(d, sizeof d, "%s", path);
   int fd = open(dirname(d), O_RDONLY);
   if (fd >= 0) {

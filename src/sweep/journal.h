@@ -16,10 +16,11 @@
 #include "sweep/json.h"
 #include "sweep/sweep.h"
 #include "util/err.h"
+#include "util/paths.h"
 
 typedef struct {
   int fd;
-  char path[4096];
+  char path[MLPS_PATH_MAX];
   int no_fsync;
   json_writer w;   /* lines waiting for the next journal_flush */
   int n_pending;

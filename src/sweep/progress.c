@@ -8,12 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-double progress_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 void progress_init(progress *p, FILE *f, int verbosity, double interval, int total_tasks,
                    int done_at_start) {
   memset(p, 0, sizeof *p);
@@ -21,7 +15,7 @@ void progress_init(progress *p, FILE *f, int verbosity, double interval, int tot
   p->tty = isatty(fileno(p->f));
   p->verbosity = verbosity;
   p->interval = interval > 0 ? interval : 10;
-  p->t_start = p->t_last = progress_now();
+  p->t_start = p->t_last = mlps_now();
   p->total_tasks = total_tasks;
   p->done_at_start = done_at_start;
 }
@@ -48,7 +42,7 @@ static void clear_line(progress *p) {
 void progress_update(progress *p, const trial_table *tt, const search_space *s, int tasks_done,
                      int force) {
   if (p->verbosity < 1) return;
-  double now = progress_now();
+  double now = mlps_now();
   if (!force && now - p->t_last < (p->tty ? 0.2 : p->interval)) return;
   p->t_last = now;
   int ok = 0, failed = 0;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "sweep/trials.h"
+#include "util/clock.h"
 #include "util/err.h"
 
 typedef struct {
@@ -35,7 +36,5 @@ void progress_task(progress *p, const task_result *r, sweep_metric m, const sear
 void progress_message(progress *p, int level, const char *fmt, ...) MLPS_PRINTF(3, 4);
 /* Ends the live line. */
 void progress_finish(progress *p);
-/* Monotonic seconds. */
-double progress_now(void);
 
 #endif

@@ -63,7 +63,7 @@ typedef struct {
   int32_t trial, fold;
   int32_t n_params;
   int32_t pad_;
-  uint64_t seed; /* rng_derive(opts.seed, trial, fold, 0): the task's seed */
+  uint64_t seed; /* sweep_task_seed(opts.seed, trial, fold) */
   double x[SPACE_MAX_PARAMS];
 } sweep_task;
 
@@ -108,6 +108,23 @@ void sweep_report_epoch(sweep_ctx *ctx, int epoch, double val_loss, double train
 /* True once SIGTERM/SIGINT arrived on this rank or the coordinator sent
  * STOP. Cheap (at most one MPI_Iprobe per millisecond on workers). */
 int sweep_stop_requested(void);
+
+/* While a task (or a final-stage job) runs on a worker: the communicator on
+ * which sweep_stop_requested() probes for rank 0's STOP (MPI_COMM_NULL: none). */
+void sweep_stop_poll_comm(MPI_Comm comm);
+
+/* SIGTERM/SIGINT handlers that set the stop flag (a second signal kills at
+ * once). sweep_run installs them for its duration; a caller with later
+ * stoppable stages (the final retrain) installs them around the whole run.
+ * Calls nest: the outermost restore puts back what the first install found. */
+void sweep_signals_install(void);
+void sweep_signals_restore(void);
+/* "SIGTERM", "SIGINT" (the first signal that asked to stop) or "a signal". */
+const char *sweep_stop_signal_name(void);
+
+/* The seed of task (trial, fold): every fit of that fold of that trial,
+ * in the sweep or in the final stage's diagnostic, uses it. */
+uint64_t sweep_task_seed(uint64_t seed, int trial, int fold);
 
 /* ---- trials and the history the proposer sees ----------------------- */
 
@@ -232,8 +249,5 @@ typedef struct {
  * receives the result on rank 0; free it with sweep_result_free. */
 int sweep_run(const sweep_opts *o, sweep_result **out, mlps_err *err);
 void sweep_result_free(sweep_result *r);
-
-/* Resets the stop flag (tests that run several sweeps in one process). */
-void sweep_stop_reset(void);
 
 #endif

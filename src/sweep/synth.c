@@ -10,6 +10,10 @@
 
 #include "util/rng.h"
 
+/* rng_derive purposes of the synthetic streams. */
+#define SYNTH_PURPOSE_METRIC 'M' /* a task's metric noise, from (seed, trial, fold) */
+#define SYNTH_PURPOSE_POINT 'P'  /* a trial's point, from (seed, trial) */
+
 static void add_num(search_space *s, const char *name, space_dist d, int is_int, double lo,
                     double hi) {
   space_param *p = &s->p[s->n++];
@@ -61,7 +65,7 @@ double synth_metric(const synth_opts *so, const search_space *s, const double *x
   double f = a * u * u + ss * (1 - t) * cos(x[0]) + ss;
   f *= 1 + 0.05 * (x[2] - 1) + 0.02 * x[3];
   mlps_rng g;
-  rng_seed(&g, rng_derive(so->seed, (uint64_t)trial, (uint64_t)fold, 'M'));
+  rng_seed(&g, rng_derive(so->seed, (uint64_t)trial, (uint64_t)fold, SYNTH_PURPOSE_METRIC));
   return f * (1 + 0.05 * rng_uniform(&g));
 }
 
@@ -133,7 +137,7 @@ propose_status synth_propose(void *user, int trial, const sweep_history *h, doub
         return PROPOSE_WAIT;
   }
   mlps_rng r;
-  rng_seed(&r, rng_derive(u->so->seed, (uint64_t)trial, 0, 'P'));
+  rng_seed(&r, rng_derive(u->so->seed, (uint64_t)trial, 0, SYNTH_PURPOSE_POINT));
   const search_space *s = u->space;
   for (int i = 0; i < s->n; i++) {
     const space_param *p = &s->p[i];

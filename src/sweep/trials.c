@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/paths.h"
 
 const char *const TASK_STATUS_NAMES[TASK_STATUS_COUNT] = {"ok", "diverged", "timeout", "failed",
                                                           "stopped"};
@@ -240,7 +241,7 @@ static void csv_num(FILE *f, double v) {
 
 int trials_write_csv(const trial_table *tt, const search_space *s, const char *path,
                      mlps_err *err) {
-  char tmp[4096];
+  char tmp[MLPS_PATH_MAX];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   FILE *f = fopen(tmp, "w");
   if (!f) return mlps_errorf(err, MLPS_ERUNTIME, "cannot write %s: %s", tmp, strerror(errno));

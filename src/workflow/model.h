@@ -16,15 +16,26 @@
 #ifndef MLPS_MODEL_H
 #define MLPS_MODEL_H
 
-#include "sweep/fit.h"
+#include "workflow/fit.h"
 
 #define MODEL_FORMAT "mlpsweep-model"
 #define MODEL_FORMAT_VERSION 1
 
-/* Writes fm (all members share one architecture) to path. config_text may
- * be NULL. The file is written to path.tmp and renamed, so a crash never
- * leaves a half-written model under the final name. */
-int model_write(const char *path, const fit_model *fm, const char *config_text, mlps_err *e);
+/* Test metrics stored in /metrics: attributes test_mse_scaled,
+ * test_mae_scaled, test_rmse, test_median_frac_err, test_p95_frac_err (in
+ * that order in scalars), datasets col_rmse and col_median_frac (m each). */
+typedef struct {
+  double scalars[5];
+  const double *col_rmse, *col_median_frac;
+  size_t m;
+} model_metrics;
+
+/* Writes fm (all members share one architecture) to path, with metrics
+ * (may be NULL). config_text may be NULL. The file is written to path.tmp
+ * and renamed, so a crash or a full disk never leaves a half-written model
+ * under the final name. */
+int model_write(const char *path, const fit_model *fm, const char *config_text,
+                const model_metrics *mm, mlps_err *e);
 /* Reads a model written by model_write into fm (fm zeroed first). */
 int model_read(const char *path, fit_model *fm, mlps_err *e);
 

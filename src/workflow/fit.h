@@ -80,7 +80,4 @@ int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows
                      const float *scaled, const float *natural, fit_metrics *out,
                      double *col_rmse, double *col_median_frac, mlps_err *e);
 
-/* 1 when the target chain starts with log or log10. */
-int fit_targets_are_log(const mlps_config *cfg);
-
 #endif

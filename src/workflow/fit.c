@@ -1,6 +1,6 @@
 /* One model fit: plan from a point, leakage-free transforms, training,
  * prediction and metrics (see fit.h). */
-#include "sweep/fit.h"
+#include "workflow/fit.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +9,10 @@
 
 #include "config/config_train.h"
 #include "util/rng.h"
+
+/* rng_derive purposes of a fit's streams, from the fit's seed. */
+#define FIT_PURPOSE_INIT 1  /* weight initialisation */
+#define FIT_PURPOSE_TRAIN 2 /* the training loop's seed (shuffles, dropout) */
 
 int fit_plan_make(const mlps_config *cfg, const double *x, size_t d, size_t m, fit_plan *p,
                   mlps_err *e) {
@@ -33,11 +37,6 @@ void fit_model_free(fit_model *fm) {
   xf_free(&fm->xin);
   xf_free(&fm->yout);
   memset(fm, 0, sizeof *fm);
-}
-
-int fit_targets_are_log(const mlps_config *cfg) {
-  return cfg->data.n_target_transform > 0 &&
-         (cfg->data.target_transform[0] == XF_LOG || cfg->data.target_transform[0] == XF_LOG10);
 }
 
 int fit_transforms(const mlps_config *cfg, const data_set *ds, const size_t *rows, size_t n,
@@ -85,9 +84,9 @@ int fit_train_member(const fit_plan *p, const data_set *ds, fit_model *fm, const
   if (!rc) net = mlp_create(&p->arch, e);
   if (!rc && !net) rc = e->code ? e->code : MLPS_ERUNTIME;
   if (!rc) {
-    mlp_init(net, p->init, rng_derive(seed, 1, 0, 0));
+    mlp_init(net, p->init, rng_derive(seed, FIT_PURPOSE_INIT, 0, 0));
     train_config tc = p->tc;
-    tc.seed = rng_derive(seed, 2, 0, 0);
+    tc.seed = rng_derive(seed, FIT_PURPOSE_TRAIN, 0, 0);
     rc = mlp_train(net, xt, yt, n_train, xv, yv, n_val, &tc, cb, user, r, e);
   }
   free(xt), free(yt), free(xv), free(yv);

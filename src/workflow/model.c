@@ -1,5 +1,5 @@
 /* model.h5 writer and reader (see model.h for the layout). */
-#include "sweep/model.h"
+#include "workflow/model.h"
 
 #include <hdf5.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "data/h5.h"
+#include "util/paths.h"
 
 static int write_member(hid_t fid, int k, const mlp *net, mlps_err *e) {
   for (int l = 0; l < net->arch.n_layers; l++) {
@@ -20,9 +21,19 @@ static int write_member(hid_t fid, int k, const mlp *net, mlps_err *e) {
   return MLPS_OK;
 }
 
-int model_write(const char *path, const fit_model *fm, const char *config_text, mlps_err *e) {
+static int write_metrics(hid_t fid, const model_metrics *mm, mlps_err *e) {
+  static const char *const names[5] = {"test_mse_scaled", "test_mae_scaled", "test_rmse",
+                                       "test_median_frac_err", "test_p95_frac_err"};
+  MLPS_TRY(h5_write_f64(fid, "metrics/col_rmse", mm->col_rmse, mm->m, 0, 0, e));
+  MLPS_TRY(h5_write_f64(fid, "metrics/col_median_frac", mm->col_median_frac, mm->m, 0, 0, e));
+  for (int i = 0; i < 5; i++) MLPS_TRY(h5_attr_f64(fid, "metrics", names[i], &mm->scalars[i], 1, e));
+  return MLPS_OK;
+}
+
+int model_write(const char *path, const fit_model *fm, const char *config_text,
+                const model_metrics *mm, mlps_err *e) {
   if (fm->n_members < 1) return mlps_errorf(e, MLPS_EINPUT, "model has no network to write");
-  char tmp[4300];
+  char tmp[MLPS_PATH_MAX];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   hid_t fid;
   MLPS_TRY(h5_create(tmp, &fid, e));
@@ -48,7 +59,8 @@ int model_write(const char *path, const fit_model *fm, const char *config_text, 
   if (!rc) rc = xf_write_h5(fid, "input_transform", &fm->xin, e);
   if (!rc) rc = xf_write_h5(fid, "target_transform", &fm->yout, e);
   for (int k = 0; !rc && k < fm->n_members; k++) rc = write_member(fid, k, fm->member[k], e);
-  if (H5Fclose(fid) < 0 && !rc) rc = mlps_errorf(e, MLPS_ERUNTIME, "%s: closing failed", tmp);
+  if (!rc && mm) rc = write_metrics(fid, mm, e);
+  rc = h5_close_file(fid, tmp, rc, e);
   if (!rc && rename(tmp, path) != 0)
     rc = mlps_errorf(e, MLPS_ERUNTIME, "cannot rename %s to %s", tmp, path);
   if (rc) remove(tmp);

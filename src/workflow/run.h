@@ -7,6 +7,7 @@
 #define MLPS_RUN_H
 
 #include <mpi.h>
+#include <stdio.h>
 
 #include "config/config.h"
 #include "data/split.h"
@@ -17,15 +18,9 @@ typedef struct {
   int dry_run;      /* validate, load and check data, print the plan, stop */
   int verbosity;    /* 0 quiet, 1 progress, 2 verbose */
   const char *config_path;
-  const char *split_out; /* if set, rank 0 writes the row split there (see run_write_split) */
+  const char *split_out; /* if set, rank 0 writes the row split there (split_write_h5) */
+  FILE *out;             /* the dry run's plan (NULL: stdout) */
 } run_opts;
-
-/* Writes the split as FILE.h5: /fold (int64, one per data row: -1 a test
- * row, 0..k-1 the fold it validates, k a training-only row when kfold = 1)
- * and /test, /train_0, /val_0, ... (ascending row indices), so other tools
- * (a PyTorch baseline, a notebook) can train and test on exactly the rows
- * mlpsweep uses. Row numbers count the rows as loaded (after max_rows). */
-int run_write_split(const char *path, const data_split *sp, mlps_err *e);
 
 /* Collective. Returns MLPS_OK, SWEEP_EXIT_STOPPED, or an error code with e
  * set (the same on every rank; print on rank 0). */

@@ -1,0 +1,145 @@
+/* Workers of the sweep (ranks >= 1): wait for a task, run it through the
+ * task callback, stream its epochs and return its result, until the
+ * coordinator shuts them down (see PROTOCOL.md). Also the task runner that
+ * the single-rank coordinator uses. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sweep/idle.h"
+#include "sweep/sweep_internal.h"
+#include "util/clock.h"
+
+/* Runs the task callback and fills the framework's fields of the result. */
+void run_task(const sweep_opts *o, const sweep_task *t, sweep_ctx *ctx, int rank,
+                     task_result *r) {
+  memset(r, 0, sizeof *r);
+  r->trial = t->trial;
+  r->fold = t->fold;
+  r->best_epoch = -1;
+  for (int m = 0; m < SWEEP_METRIC_COUNT; m++) r->metrics[m] = NAN;
+  double t0 = mlps_now();
+  int rc = o->task(o->task_user, t, ctx, r);
+  r->seconds = mlps_now() - t0;
+  r->trial = t->trial;
+  r->fold = t->fold;
+  r->rank = rank;
+  r->reason[SWEEP_REASON_MAX - 1] = '\0';
+  if (rc != 0 && r->status == TASK_OK) {
+    r->status = TASK_FAILED;
+    if (!r->reason[0]) snprintf(r->reason, sizeof r->reason, "task callback returned %d", rc);
+  }
+  if (r->status < 0 || r->status >= TASK_STATUS_COUNT) r->status = TASK_FAILED;
+}
+
+void sweep_report_epoch(sweep_ctx *ctx, int epoch, double val_loss, double train_loss,
+                        double lr) {
+  epoch_report e = {ctx->trial, ctx->fold, epoch, 0, val_loss, train_loss, lr};
+  if (ctx->c) {
+    trials_add_epoch(&ctx->c->tt, &e);
+    return;
+  }
+  int k = ctx->next++ % EPOCH_SLOTS;
+  if (ctx->req[k] != MPI_REQUEST_NULL) MPI_Wait(&ctx->req[k], MPI_STATUS_IGNORE);
+  ctx->buf[k] = e;
+  MPI_Isend(&ctx->buf[k], sizeof e, MPI_BYTE, 0, TAG_EPOCH, ctx->comm, &ctx->req[k]);
+}
+
+typedef struct worker {
+  const sweep_opts *o;
+  MPI_Comm comm;
+  int rank;
+  int done;
+  int code;
+  sweep_ctx ctx;
+  /* non-blocking sends to the coordinator (see post()) */
+  MPI_Request req_result, req_request;
+  msg_result result;
+  msg_work_request request;
+} worker;
+
+typedef void (*worker_handler)(worker *w, MPI_Message *msg);
+
+static void on_task(worker *w, MPI_Message *msg) {
+  msg_task t;
+  MPI_Mrecv(&t, sizeof t, MPI_BYTE, msg, MPI_STATUS_IGNORE);
+  task_result r;
+  if (stop_any()) { /* stopping: give it back unrun */
+    memset(&r, 0, sizeof r);
+    r.trial = t.trial;
+    r.fold = t.fold;
+    r.status = TASK_STOPPED;
+    r.rank = w->rank;
+  } else {
+    w->ctx.c = NULL;
+    w->ctx.comm = w->comm;
+    w->ctx.trial = t.trial;
+    w->ctx.fold = t.fold;
+    sweep_stop_poll_comm(w->comm);
+    run_task(w->o, &t, &w->ctx, w->rank, &r);
+    sweep_stop_poll_comm(MPI_COMM_NULL);
+  }
+  if (w->req_result != MPI_REQUEST_NULL) MPI_Wait(&w->req_result, MPI_STATUS_IGNORE);
+  w->result = r;
+  MPI_Isend(&w->result, sizeof r, MPI_BYTE, 0, TAG_RESULT, w->comm, &w->req_result);
+}
+
+static void on_stop(worker *w, MPI_Message *msg) {
+  msg_stop m;
+  MPI_Mrecv(&m, sizeof m, MPI_BYTE, msg, MPI_STATUS_IGNORE);
+  (void)w;
+  stop_set_message(1);
+}
+
+static void on_shutdown(worker *w, MPI_Message *msg) {
+  msg_shutdown m;
+  MPI_Mrecv(&m, sizeof m, MPI_BYTE, msg, MPI_STATUS_IGNORE);
+  w->code = m.code;
+  w->done = 1;
+}
+
+static const worker_handler WORKER_HANDLERS[TAG_END_] = {
+    [TAG_TASK] = on_task,
+    [TAG_STOP] = on_stop,
+    [TAG_SHUTDOWN] = on_shutdown,
+};
+
+int worker_loop(const sweep_opts *o, MPI_Comm comm, int rank) {
+  worker w;
+  memset(&w, 0, sizeof w);
+  w.o = o;
+  w.comm = comm;
+  w.rank = rank;
+  for (int k = 0; k < EPOCH_SLOTS; k++) w.ctx.req[k] = MPI_REQUEST_NULL;
+  w.req_result = w.req_request = MPI_REQUEST_NULL;
+  w.request.rank = rank;
+  MPI_Isend(&w.request, sizeof w.request, MPI_BYTE, 0, TAG_WORK_REQUEST, comm, &w.req_request);
+  idle_wait iw = {0, 0, 0.02, 1e-9 * SPIN_NS};
+  idle_reset(&iw);
+  while (!w.done) {
+    int flag = 0;
+    MPI_Message msg;
+    MPI_Status st;
+    MPI_Improbe(0, MPI_ANY_TAG, comm, &flag, &msg, &st);
+    if (!flag) {
+      /* Waiting for the coordinator (e.g. a sampler in batch mode): sleep
+       * instead of spinning in a blocking receive, which Open MPI does. */
+      idle_pause(&iw);
+      continue;
+    }
+    int tag = st.MPI_TAG;
+    worker_handler h = tag > 0 && tag < TAG_END_ ? WORKER_HANDLERS[tag] : NULL;
+    if (!h) {
+      char junk;
+      MPI_Mrecv(&junk, 0, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+      continue;
+    }
+    h(&w, &msg);
+    idle_reset(&iw); /* after a task: its result was just sent */
+  }
+  MPI_Waitall(EPOCH_SLOTS, w.ctx.req, MPI_STATUSES_IGNORE);
+  MPI_Wait(&w.req_result, MPI_STATUS_IGNORE);
+  MPI_Wait(&w.req_request, MPI_STATUS_IGNORE);
+  return w.code;
+}

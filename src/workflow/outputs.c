@@ -1,0 +1,166 @@
+/* The final stage's outputs on rank 0, once every job's parameters are in:
+ * the final model (the ensemble members on train+validation transforms)
+ * evaluated once on the test rows, model.h5 with its test metrics,
+ * test_predictions.h5, and the best trial's fold models on the same test
+ * rows as a labelled diagnostic. Every write is checked. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/h5.h"
+#include "util/log.h"
+#include "workflow/fit.h"
+#include "workflow/model.h"
+#include "workflow/workflow.h"
+
+static void json_metrics(json_writer *w, const char *key, const fit_metrics *m) {
+  json_key(w, key);
+  json_obj_begin(w);
+  json_key(w, "mse_scaled"), json_num(w, m->mse);
+  json_key(w, "mae_scaled"), json_num(w, m->mae);
+  json_key(w, "rmse"), json_num(w, m->rmse);
+  json_key(w, "median_frac_err"), json_num(w, m->median_frac);
+  json_key(w, "p95_frac_err"), json_num(w, m->p95_frac);
+  json_key(w, "n_rows"), json_int(w, (long long)m->n_rows);
+  json_obj_end(w);
+}
+
+/* fm = transforms fitted on fit_rows + one network per params[j]. */
+static int assemble(const mlps_config *cfg, const data_set *ds, const mlp_arch *arch,
+                    const size_t *fit_rows, size_t n_fit, float *const *params, int n,
+                    fit_model *fm, mlps_err *e) {
+  MLPS_TRY(fit_transforms(cfg, ds, fit_rows, n_fit, fm, NULL, 0, e));
+  for (int j = 0; j < n; j++) {
+    mlp *net = mlp_create(arch, e);
+    if (!net) return e->code ? e->code : MLPS_ERUNTIME;
+    mlp_set_params(net, params[j]);
+    fm->member[fm->n_members++] = net;
+  }
+  return MLPS_OK;
+}
+
+/* The test rows with their predictions: `mlpsweep predict model.h5
+ * test_predictions.h5 out.h5` reproduces Y_pred exactly. */
+static int write_test_predictions(const char *path, const data_set *ds, const size_t *te,
+                                  size_t nte, const float *natural, mlps_err *e) {
+  size_t d = ds->d, m = ds->m;
+  hid_t fid;
+  MLPS_TRY(h5_create(path, &fid, e));
+  float *xt = mlps_xmalloc(sizeof(float) * (nte * d + 1));
+  float *yt = mlps_xmalloc(sizeof(float) * (nte * m + 1));
+  int64_t *rows = mlps_xmalloc(sizeof(int64_t) * (nte + 1));
+  for (size_t i = 0; i < nte; i++) {
+    memcpy(xt + i * d, ds->X + te[i] * d, sizeof(float) * d);
+    memcpy(yt + i * m, ds->Y + te[i] * m, sizeof(float) * m);
+    rows[i] = (int64_t)te[i];
+  }
+  int rc = h5_write_f32(fid, "X", xt, nte, d, 0, e);
+  if (!rc) rc = h5_write_f32(fid, "Y", yt, nte, m, 0, e);
+  if (!rc) rc = h5_write_f32(fid, "Y_pred", natural, nte, m, 0, e);
+  if (!rc) rc = h5_write_i64(fid, "rows", rows, nte, 0, e);
+  if (!rc) rc = h5_attr_str(fid, ".", "format", "mlpsweep-test-predictions", e);
+  free(xt), free(yt), free(rows);
+  return h5_close_file(fid, path, rc, e);
+}
+
+/* The final model: evaluated on the test rows, written with its metrics. */
+static int final_model(const mlps_config *cfg, const char *cfg_text, const data_set *ds,
+                       const data_split *sp, const mlp_arch *arch, float **params,
+                       const int *epochs, const size_t *te, size_t nte, float *scaled,
+                       float *natural, json_writer *w, mlps_err *e) {
+  int ens = cfg->final.ensemble;
+  size_t m = ds->m, npool = split_count(sp, 0, SPLIT_POOL);
+  size_t *pool = mlps_xmalloc(sizeof(size_t) * (npool + 1));
+  split_rows(sp, 0, SPLIT_POOL, pool);
+  double *col_rmse = mlps_xmalloc(sizeof(double) * m), *col_med = mlps_xmalloc(sizeof(double) * m);
+  fit_model fm = {0};
+  fit_metrics fin;
+  char path[MLPS_PATH_MAX];
+  int rc = assemble(cfg, ds, arch, pool, npool, params, ens, &fm, e);
+  if (!rc) rc = fit_predict_rows(&fm, ds->X, ds->d, te, nte, scaled, natural, e);
+  if (!rc) rc = fit_metrics_rows(&fm, ds, te, nte, scaled, natural, &fin, col_rmse, col_med, e);
+  if (!rc) rc = path_join(path, sizeof path, cfg->output.dir, "model.h5", e);
+  if (!rc) {
+    model_metrics mm = {{fin.mse, fin.mae, fin.rmse, fin.median_frac, fin.p95_frac},
+                        col_rmse, col_med, m};
+    rc = model_write(path, &fm, cfg_text, &mm, e);
+  }
+  if (!rc) rc = path_join(path, sizeof path, cfg->output.dir, "test_predictions.h5", e);
+  if (!rc) rc = write_test_predictions(path, ds, te, nte, natural, e);
+  if (!rc) {
+    json_key(w, "final");
+    json_obj_begin(w);
+    json_key(w, "ensemble"), json_int(w, ens);
+    json_key(w, "epochs_rule"), json_str(w, CFG_FINAL_EPOCHS_NAMES[cfg->final.epochs]);
+    json_key(w, "epochs");
+    json_arr_begin(w);
+    for (int j = 0; j < ens; j++) json_int(w, epochs[j]);
+    json_arr_end(w);
+    json_metrics(w, "test", &fin);
+    json_obj_end(w);
+    if (isnan(fin.median_frac))
+      log_msg(LOG_INFO, "mlpsweep: final model on %zu test rows: RMSE %.4g (data units), scaled "
+                        "MSE %.4g", nte, fin.rmse, fin.mse);
+    else
+      log_msg(LOG_INFO, "mlpsweep: final model on %zu test rows: median |fractional error| "
+                        "%.4f%%, 95th percentile %.4f%%",
+              nte, 100 * fin.median_frac, 100 * fin.p95_frac);
+  }
+  fit_model_free(&fm);
+  free(pool), free(col_rmse), free(col_med);
+  return rc;
+}
+
+/* Diagnostic: each of the best trial's fold models on the same test rows. */
+static int fold_models(const mlps_config *cfg, const data_set *ds, const data_split *sp,
+                       const mlp_arch *arch, float **params, const int *epochs, int k,
+                       const size_t *te, size_t nte, float *scaled, float *natural,
+                       json_writer *w, mlps_err *e) {
+  int rc = MLPS_OK;
+  json_key(w, "diagnostic_fold_models_test");
+  json_arr_begin(w);
+  for (int f = 0; !rc && f < k; f++) {
+    fit_model fmf = {0};
+    fit_metrics fold_m;
+    size_t ntr = split_count(sp, f, SPLIT_TRAIN);
+    size_t *tr = mlps_xmalloc(sizeof(size_t) * (ntr + 1));
+    split_rows(sp, f, SPLIT_TRAIN, tr);
+    rc = assemble(cfg, ds, arch, tr, ntr, params + f, 1, &fmf, e);
+    if (!rc) rc = fit_predict_rows(&fmf, ds->X, ds->d, te, nte, scaled, natural, e);
+    if (!rc) rc = fit_metrics_rows(&fmf, ds, te, nte, scaled, natural, &fold_m, NULL, NULL, e);
+    if (!rc) {
+      json_obj_begin(w);
+      json_key(w, "fold"), json_int(w, f);
+      json_key(w, "epochs"), json_int(w, epochs[f]);
+      json_metrics(w, "test", &fold_m);
+      json_obj_end(w);
+    }
+    fit_model_free(&fmf);
+    free(tr);
+  }
+  json_arr_end(w);
+  return rc;
+}
+
+int outputs_write(const mlps_config *cfg, const char *cfg_text, const data_set *ds,
+                  const data_split *sp, const final_plan *fp, float **params, const int *epochs,
+                  json_writer *w, mlps_err *e) {
+  fit_plan p;
+  MLPS_TRY(fit_plan_make(cfg, fp->x, ds->d, ds->m, &p, e));
+  int ens = cfg->final.retrain ? cfg->final.ensemble : 0;
+  size_t nte = split_count(sp, 0, SPLIT_TEST), m = ds->m;
+  size_t *te = mlps_xmalloc(sizeof(size_t) * (nte + 1));
+  split_rows(sp, 0, SPLIT_TEST, te);
+  float *scaled = mlps_xmalloc(sizeof(float) * (nte * m + 1));
+  float *natural = mlps_xmalloc(sizeof(float) * (nte * m + 1));
+  int rc = MLPS_OK;
+  if (ens)
+    rc = final_model(cfg, cfg_text, ds, sp, &p.arch, params, epochs, te, nte, scaled, natural, w,
+                     e);
+  if (!rc)
+    rc = fold_models(cfg, ds, sp, &p.arch, params + ens, epochs + ens, fp->n_folds, te, nte,
+                     scaled, natural, w, e);
+  free(te), free(scaled), free(natural);
+  return rc;
+}

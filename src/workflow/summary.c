@@ -1,0 +1,83 @@
+/* OUT/summary.json: the sweep's outcome (best trial, its parameters and CV
+ * metric, counts), the final stage's test metrics (outputs.c adds them in
+ * between), wall times and the resolved config. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "workflow/workflow.h"
+
+/* A parameter's value as the config writes it: the choice of a categorical
+ * or constant parameter, the number of a numeric one. */
+static void json_param(json_writer *w, const space_param *p, double x) {
+  if (p->dist == DIST_CONSTANT || p->dist == DIST_CATEGORICAL) {
+    const space_value *v = &p->values[p->dist == DIST_CONSTANT ? 0 : (int)x];
+    if (v->type == VAL_STRING) json_str(w, v->s);
+    else if (v->type == VAL_INT) json_int(w, v->i);
+    else json_num(w, v->f);
+  } else {
+    json_num(w, x);
+  }
+}
+
+void summary_begin(json_writer *w, const mlps_config *cfg, const sweep_result *res,
+                   const final_plan *fp, int ranks) {
+  json_obj_begin(w);
+  json_key(w, "format"), json_str(w, "mlpsweep-summary");
+  json_key(w, "version"), json_int(w, 1);
+  json_key(w, "name"), json_str(w, cfg->name);
+  json_key(w, "metric"), json_str(w, SWEEP_METRIC_NAMES[res->metric]);
+  json_key(w, "best_trial"), json_int(w, fp->best);
+  if (fp->best >= 0) {
+    json_key(w, "best_params");
+    json_obj_begin(w);
+    for (int i = 0; i < cfg->space.n; i++) {
+      json_key(w, cfg->space.p[i].name);
+      json_param(w, &cfg->space.p[i], fp->x[i]);
+    }
+    json_obj_end(w);
+  }
+  json_key(w, "cv_metric_mean"), json_num(w, fp->cv_mean);
+  json_key(w, "cv_metric_std"), json_num(w, fp->cv_std);
+  json_key(w, "trials_ok"), json_int(w, res->stats.n_trials_ok);
+  json_key(w, "trials_failed"), json_int(w, res->stats.n_trials_failed);
+  json_key(w, "tasks_ok"), json_int(w, res->stats.n_tasks_ok);
+  json_key(w, "tasks_not_ok"), json_int(w, res->stats.n_tasks_not_ok);
+  json_key(w, "ranks"), json_int(w, ranks);
+  json_key(w, "sweep_seconds"), json_num(w, res->stats.wall_seconds);
+}
+
+/* Writes text to path through path.tmp and a rename, checking every step,
+ * so a full disk leaves the previous file (or none), never half of one. */
+static int write_text_file(const char *path, const char *text, mlps_err *e) {
+  char tmp[MLPS_PATH_MAX];
+  MLPS_TRY(path_join(tmp, sizeof tmp, "", path, e));
+  if (strlen(tmp) + 5 > sizeof tmp)
+    return mlps_errorf(e, MLPS_EINPUT, "path %s is too long", path);
+  strcat(tmp, ".tmp");
+  FILE *f = fopen(tmp, "w");
+  if (!f) return mlps_errorf(e, MLPS_ERUNTIME, "cannot write %s: %s", tmp, strerror(errno));
+  int bad = fputs(text, f) < 0;
+  bad |= fflush(f) != 0;
+  int err = errno;
+  if (fclose(f) != 0 && !bad) bad = 1, err = errno;
+  if (bad) {
+    remove(tmp);
+    return mlps_errorf(e, MLPS_ERUNTIME, "cannot write %s: %s", path, strerror(err));
+  }
+  if (rename(tmp, path) != 0)
+    return mlps_errorf(e, MLPS_ERUNTIME, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+  return MLPS_OK;
+}
+
+int summary_finish(json_writer *w, const mlps_config *cfg, const char *cfg_text,
+                   double wall_seconds, mlps_err *e) {
+  json_key(w, "wall_seconds"), json_num(w, wall_seconds);
+  json_key(w, "config"), json_str(w, cfg_text);
+  json_obj_end(w);
+  json_raw(w, "\n");
+  char path[MLPS_PATH_MAX];
+  MLPS_TRY(path_join(path, sizeof path, cfg->output.dir, "summary.json", e));
+  return write_text_file(path, w->s, e);
+}
