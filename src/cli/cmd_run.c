@@ -92,6 +92,7 @@ int cmd_run(int argc, char **argv) {
    * bit-identical whichever rank runs it (OpenBLAS's blocking, and so its
    * rounding, depends on its thread count). */
   nn_blas_set_threads(1);
+  launcher_watch(); /* before anything can orphan us */
   MPI_Init(&argc, &argv);
   int rank;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);

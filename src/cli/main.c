@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "data/h5.h"
 
 typedef struct {
   const char *name;
@@ -35,7 +36,16 @@ static void usage(FILE *f) {
           "\nexit codes: 0 ok, 1 runtime failure, 2 usage or input error\n");
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv) {
+  h5_library_init();
+  int rc = dispatch(argc, argv);
+  h5_library_close();
+  return rc;
+}
+
+static int dispatch(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return 2;

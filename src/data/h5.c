@@ -514,8 +514,26 @@ out:
   return rc;
 }
 
+/* Set when an H5Fclose failed: HDF5 1.10 then keeps a half-closed file
+ * whose clean-up at library shutdown dereferences freed state (seen as a
+ * segfault in H5F__close_cb from H5_term_library after a full disk). */
+static int g_close_failed = 0;
+
 int h5_close_file(hid_t fid, const char *path, int rc, mlps_err *e) {
-  if (H5Fclose(fid) < 0 && !rc)
-    rc = mlps_errorf(e, MLPS_ERUNTIME, "%s: closing the HDF5 file failed (disk full or quota?)", path);
+  if (H5Fclose(fid) < 0) {
+    g_close_failed = 1;
+    if (!rc)
+      rc = mlps_errorf(e, MLPS_ERUNTIME, "%s: closing the HDF5 file failed (disk full or quota?)",
+                       path);
+  }
   return rc;
+}
+
+void h5_library_init(void) { H5dont_atexit(); }
+
+void h5_library_close(void) {
+  /* After a failed close, shutting the library down would crash in its own
+   * clean-up: leave it to the operating system (nothing is left to write,
+   * every file that could be closed was). */
+  if (!g_close_failed) H5close();
 }

@@ -31,6 +31,12 @@ int h5_create(const char *path, hid_t *fid, mlps_err *e);
  * path when rc was MLPS_OK and the close (which flushes) failed. */
 int h5_close_file(hid_t fid, const char *path, int rc, mlps_err *e);
 
+/* The program's HDF5 lifetime: h5_library_init() before any other HDF5 call
+ * (it stops HDF5 from shutting down in atexit), h5_library_close() at the
+ * end, which shuts it down unless a close failed (see h5.c). */
+void h5_library_init(void);
+void h5_library_close(void);
+
 /* Opens dataset `name` (relative to loc, may contain groups). When it is
  * missing, the message lists the datasets that do exist in the file (up to
  * about 20). `file` is the file name used in messages. */

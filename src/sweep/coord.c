@@ -118,9 +118,11 @@ static int next_task(coord *c, sweep_task *t) {
 static int commit_batch(coord *c) {
   const sweep_opts *o = c->o;
   if (!c->n_batch) return MLPS_OK;
+  sweep_orphan_check(); /* an orphan must not append to a journal a resume may own */
   for (int i = 0; i < c->n_batch; i++) {
     const task_result *r = &c->batch[i];
-    journal_add(&c->j, r, c->tt.t[r->trial].x, o->space, o->metric);
+    const sweep_trial *t = &c->tt.t[r->trial];
+    journal_add(&c->j, r, t->x, o->space, o->metric, t->curves[r->fold], t->n_curve[r->fold]);
   }
   int rc = journal_flush(&c->j, c->err);
   if (rc) {
@@ -139,8 +141,10 @@ static int commit_batch(coord *c) {
     else c->st.n_tasks_not_ok++;
     const sweep_trial *t = &c->tt.t[r->trial];
     progress_task(&c->pg, r, o->metric, o->space, t->x);
-    if (o->task_done)
-      o->task_done(o->task_done_user, r, t->x, t->curves[r->fold], t->n_curve[r->fold]);
+    if (o->task_done && !c->rc &&
+        o->task_done(o->task_done_user, r, t->x, t->curves[r->fold], t->n_curve[r->fold], 0,
+                     c->err))
+      enter_stopping(c, c->err->code ? c->err->code : MLPS_ERUNTIME);
   }
   c->n_batch = 0;
   progress_update(&c->pg, &c->tt, o->space, c->tasks_done, 0);
@@ -208,7 +212,7 @@ static int on_result(coord *c, int src, MPI_Message *msg) {
     /* Abandoned: not journaled, redone on resume. A worker that stops on
      * its own got a signal the coordinator may not have: stop everything. */
     if (!c->stopping) {
-      stop_note_signal(SIGTERM);
+      stop_note_signal(strcmp(m.reason, "SIGINT") == 0 ? SIGINT : SIGTERM);
       progress_message(&c->pg, 1, "sweep: rank %d stopped its task on a signal; stopping the sweep",
                        src);
       enter_stopping(c, SWEEP_EXIT_STOPPED);
@@ -272,6 +276,7 @@ static void coord_loop_mpi(coord *c) {
   idle_reset(&iw);
   double last_commit = mlps_now();
   while (!all_done(c)) {
+    sweep_orphan_check();
     int got = 0, urgent = 0;
     for (; got < DRAIN_MAX; got++) {
       int flag = 0;
@@ -363,6 +368,7 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
   c->size = size;
   c->err = err;
   c->j.fd = -1;
+  c->lock.fd = -1;
   trials_init(&c->tt, o->n_folds, o->metric);
   c->w = mlps_xcalloc((size_t)size, sizeof *c->w);
   for (int r = 0; r < size; r++)
@@ -374,6 +380,7 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
   rc = mpi_agree(comm, rc, err);
   if (rc) {
     journal_close(&c->j);
+    outdir_lock_release(&c->lock);
     trials_free(&c->tt);
     free(c->w);
     free(c);
@@ -408,7 +415,14 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
                      sweep_stop_signal_name(),
                      c->tasks_done, o->max_trials * o->n_folds, s->n_tasks_run, c->journal_path,
                      SWEEP_EXIT_STOPPED);
-    mlps_errorf(err, SWEEP_EXIT_STOPPED, "sweep stopped by a signal; rerun with --resume");
+    mlps_errorf(err, SWEEP_EXIT_STOPPED, "sweep stopped by %s; rerun with --resume",
+                sweep_stop_signal_name());
+    char why[256];
+    snprintf(why, sizeof why, "stopped by %s during the sweep: %d of %d tasks done; rerun with "
+             "--resume", sweep_stop_signal_name(), c->tasks_done, o->max_trials * o->n_folds);
+    mlps_err merr = {0, ""};
+    if (outdir_mark_stopped(o->out_dir, why, &merr))
+      progress_message(&c->pg, 0, "sweep: warning: %s", merr.msg);
   } else if (rc == MLPS_OK) {
     char params[256] = "";
     if (s->best_trial >= 0)
@@ -433,6 +447,7 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
     c->tt.n = 0;
     *out = res;
   }
+  outdir_lock_release(&c->lock);
   trials_free(&c->tt);
   free(c->q);
   free(c->batch);

@@ -128,7 +128,7 @@ int journal_open_append(journal *j, const char *path, int no_fsync, mlps_err *er
 }
 
 void journal_add(journal *j, const task_result *r, const double *x, const search_space *s,
-                 sweep_metric metric) {
+                 sweep_metric metric, const epoch_report *curve, int n_curve) {
   json_writer *w = &j->w;
   /* Lines are appended one after another: reset the comma state only. */
   w->depth = 0;
@@ -164,6 +164,17 @@ void journal_add(journal *j, const task_result *r, const double *x, const search
   json_num(w, r->seconds);
   json_key(w, "rank");
   json_int(w, r->rank);
+  if (n_curve > 0) {
+    json_key(w, "curve");
+    json_arr_begin(w);
+    for (int i = 0; i < n_curve; i++) {
+      json_int(w, curve[i].epoch);
+      json_num(w, curve[i].train_loss);
+      json_num(w, curve[i].val_loss);
+      json_num(w, curve[i].lr);
+    }
+    json_arr_end(w);
+  }
   json_obj_end(w);
   json_raw(w, "\n");
   j->n_pending++;
@@ -220,6 +231,24 @@ static const char *parse_task(const json_value *o, journal_entry *e, int n_folds
   if (!get_int(o, "epochs", &r->epochs)) return "epochs";
   if (!json_get_num(o, "seconds", &r->seconds)) return "seconds";
   if (!get_int(o, "rank", &r->rank)) return "rank";
+  e->curve = NULL;
+  e->n_curve = 0;
+  const json_value *cv = json_get(o, "curve");
+  if (cv) {
+    if (cv->type != JSON_ARR || cv->n % 4 || cv->n / 4 > (size_t)INT32_MAX) return "curve";
+    for (size_t i = 0; i < cv->n; i++)
+      if (cv->items[i].type != JSON_NUM && cv->items[i].type != JSON_NULL) return "curve";
+    int n = (int)(cv->n / 4);
+    e->curve = mlps_xmalloc(sizeof(epoch_report) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+      const json_value *v = &cv->items[4 * i];
+      double a[4];
+      for (int k = 0; k < 4; k++) a[k] = v[k].type == JSON_NUM ? v[k].num : NAN;
+      epoch_report er = {r->trial, r->fold, (int32_t)a[0], 0, a[2], a[1], a[3]};
+      e->curve[i] = er;
+    }
+    e->n_curve = n;
+  }
   return NULL;
 }
 
@@ -323,6 +352,7 @@ int journal_read(const char *path, journal_contents *out, mlps_err *err) {
 }
 
 void journal_contents_free(journal_contents *c) {
+  for (int i = 0; i < c->n; i++) free(c->e[i].curve);
   free(c->config_text);
   free(c->e);
   memset(c, 0, sizeof *c);

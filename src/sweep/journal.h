@@ -8,7 +8,9 @@
  * Task lines hold trial, fold, params (name -> value as in the config),
  * x (the point as stored internally, exact, used by resume), status,
  * reason, metric (the objective), val_mse, val_mae, val_median_frac_err
- * (null when absent), best_epoch, epochs, seconds, rank. */
+ * (null when absent), best_epoch, epochs, seconds, rank, and curve: the
+ * learning curve flattened as [epoch, train_loss, val_loss, lr, ...]
+ * (absent in journals of mlpsweep before 0.2; readers accept both). */
 #ifndef MLPS_JOURNAL_H
 #define MLPS_JOURNAL_H
 
@@ -42,9 +44,10 @@ int journal_create(journal *j, const char *path, const journal_header *h, int no
                    mlps_err *err);
 /* Opens an existing journal for appending (after journal_read). */
 int journal_open_append(journal *j, const char *path, int no_fsync, mlps_err *err);
-/* Queues one finished task's line (not yet durable). */
+/* Queues one finished task's line (not yet durable), with its learning
+ * curve (may be empty), so that history.h5 can be rebuilt from the journal. */
 void journal_add(journal *j, const task_result *r, const double *x, const search_space *s,
-                 sweep_metric metric);
+                 sweep_metric metric, const epoch_report *curve, int n_curve);
 /* Writes the queued lines with one write() and fsync()s: after it returns
  * MLPS_OK they are on disk. */
 int journal_flush(journal *j, mlps_err *err);
@@ -54,6 +57,8 @@ void journal_close(journal *j);
 typedef struct {
   task_result r;
   double x[SPACE_MAX_PARAMS];
+  epoch_report *curve; /* [n_curve], owned; none in journals written before curves were */
+  int n_curve;
 } journal_entry;
 
 typedef struct {

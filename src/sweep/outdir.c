@@ -1,16 +1,21 @@
 /* The output directory on rank 0 before the sweep starts: created if
- * missing, refused when it holds results and --resume was not given; the
+ * missing and locked (one writer at a time), refused when it holds results
+ * and --resume was not given; the
  * journal created, or read back and replayed into the coordinator's trial
  * table (finished tasks kept, in-flight ones queued again). */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sweep/sweep_internal.h"
+#include "util/log.h"
 
 int outdir_mkdir_p(const char *path, mlps_err *err) {
   char tmp[MLPS_PATH_MAX];
@@ -31,14 +36,106 @@ int outdir_mkdir_p(const char *path, mlps_err *err) {
   return MLPS_OK;
 }
 
-/* First entry of dir other than . and .. into name (empty when none). */
+/* ---- the lock --------------------------------------------------------- */
+
+int outdir_lock_take(const char *dir, outdir_lock *l, mlps_err *err) {
+  l->fd = -1;
+  l->locked = 0;
+  char path[MLPS_PATH_MAX];
+  MLPS_TRY(outdir_mkdir_p(dir, err));
+  MLPS_TRY(path_join(path, sizeof path, dir, OUTDIR_LOCK_NAME, err));
+  int fd = open(path, O_RDWR | O_CREAT, 0644);
+  if (fd < 0)
+    return mlps_errorf(err, MLPS_ERUNTIME, "cannot open the lock file %s: %s", path, strerror(errno));
+  struct flock fl;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  if (fcntl(fd, F_SETLK, &fl) != 0) {
+    int e = errno;
+    if (e == EACCES || e == EAGAIN) {
+      char holder[512] = "";
+      ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+      holder[n > 0 ? n : 0] = '\0';
+      /* "host H\npid P\nstarted T\n" -> "host H, pid P, started T" */
+      char flat[600];
+      size_t k = 0;
+      for (const char *p = holder; *p && k + 3 < sizeof flat; p++) {
+        if (*p != '\n') flat[k++] = *p;
+        else if (p[1]) flat[k++] = ',', flat[k++] = ' ';
+      }
+      flat[k] = '\0';
+      close(fd);
+      return mlps_errorf(err, MLPS_EINPUT,
+                         "output directory %s is in use by another mlpsweep run (%s; lock file "
+                         "%s). Only one run may write there at a time: wait for that run to end, "
+                         "or stop it (kill -TERM its pid on that host, or scancel its job) and "
+                         "then --resume; a run whose processes are gone releases the lock by "
+                         "itself",
+                         dir, flat[0] ? flat : "holder unknown", path);
+    }
+    /* ENOLCK, EOPNOTSUPP, ENOSYS: no locks on this file system. */
+    log_msg(LOG_ALWAYS,
+            "mlpsweep: warning: cannot lock %s (%s): this file system has no working file locks "
+            "(NFS without lockd, Lustre without -o flock?); nothing stops a second run from "
+            "writing to %s at the same time: make sure only one does",
+            path, strerror(e), dir);
+    l->fd = fd;
+    return MLPS_OK;
+  }
+  l->fd = fd;
+  l->locked = 1;
+  char host[256] = "?", when[64] = "?", text[512];
+  gethostname(host, sizeof host - 1);
+  host[sizeof host - 1] = '\0';
+  time_t now = time(NULL);
+  struct tm tm;
+  if (gmtime_r(&now, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  int k = snprintf(text, sizeof text, "host %s\npid %ld\nstarted %s\n", host, (long)getpid(), when);
+  /* The record is for messages only: a failed write does not matter. */
+  if (ftruncate(fd, 0) == 0 && pwrite(fd, text, (size_t)k, 0) == k) fsync(fd);
+  return MLPS_OK;
+}
+
+void outdir_lock_release(outdir_lock *l) {
+  if (l->fd >= 0) close(l->fd); /* closing drops the lock */
+  l->fd = -1;
+  l->locked = 0;
+}
+
+/* ---- the stop marker -------------------------------------------------- */
+
+int outdir_mark_stopped(const char *dir, const char *reason, mlps_err *err) {
+  char path[MLPS_PATH_MAX];
+  MLPS_TRY(path_join(path, sizeof path, dir, OUTDIR_STOPPED_NAME, err));
+  FILE *f = fopen(path, "w");
+  int bad = !f || fprintf(f, "%s\n", reason) < 0;
+  if (f && fclose(f) != 0) bad = 1;
+  if (bad) return mlps_errorf(err, MLPS_ERUNTIME, "cannot write %s: %s", path, strerror(errno));
+  return MLPS_OK;
+}
+
+int outdir_clear_stopped(const char *dir, mlps_err *err) {
+  char path[MLPS_PATH_MAX];
+  MLPS_TRY(path_join(path, sizeof path, dir, OUTDIR_STOPPED_NAME, err));
+  if (remove(path) != 0 && errno != ENOENT)
+    return mlps_errorf(err, MLPS_ERUNTIME, "cannot remove %s: %s", path, strerror(errno));
+  return MLPS_OK;
+}
+
+/* ---- set-up ----------------------------------------------------------- */
+
+/* First entry of dir other than ., .. and the lock file into name (empty
+ * when none). */
 static void first_entry(const char *dir, char *name, size_t n) {
   name[0] = '\0';
   DIR *d = opendir(dir);
   if (!d) return;
   struct dirent *e;
   while ((e = readdir(d))) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+        strcmp(e->d_name, OUTDIR_LOCK_NAME) == 0)
+      continue;
     snprintf(name, n, "%s", e->d_name);
     break;
   }
@@ -66,7 +163,7 @@ static int default_config_cmp(const char *a, const char *b, const char *path, ml
                      path, line, na > 200 ? 200 : na, la, nb > 200 ? 200 : nb, lb);
 }
 
-int coord_setup(coord *c) {
+static int setup_journal(coord *c) {
   const sweep_opts *o = c->o;
   mlps_err *err = c->err;
   if (!o->out_dir || !o->out_dir[0])
@@ -78,7 +175,7 @@ int coord_setup(coord *c) {
                        o->n_folds, o->max_trials);
   if ((long)o->max_trials * o->n_folds > 2000000000L)
     return mlps_errorf(err, MLPS_EINPUT, "sweep: max_trials * n_folds is too large");
-  MLPS_TRY(outdir_mkdir_p(o->out_dir, err));
+  if (!o->dir_locked) MLPS_TRY(outdir_lock_take(o->out_dir, &c->lock, err));
   MLPS_TRY(path_join(c->journal_path, sizeof c->journal_path, o->out_dir, "trials.jsonl", err));
   journal_header h = {o->config_text, o->space, o->n_folds, o->max_trials, o->seed, o->metric};
   struct stat sb;
@@ -135,6 +232,13 @@ int coord_setup(coord *c) {
       dup++;
       continue;
     }
+    if (o->task_done) {
+      int hrc = o->task_done(o->task_done_user, &e->r, e->x, e->curve, e->n_curve, 1, err);
+      if (hrc) {
+        journal_contents_free(&jc);
+        return hrc;
+      }
+    }
     c->tasks_done++;
     c->st.n_tasks_resumed++;
   }
@@ -155,4 +259,10 @@ int coord_setup(coord *c) {
   progress_message(&c->pg, 1, "sweep: --resume: %d task(s) already done, %d in-flight task(s) to redo",
                    c->tasks_done, c->st.n_tasks_redone);
   return journal_open_append(&c->j, c->journal_path, o->no_fsync, err);
+}
+
+int coord_setup(coord *c) {
+  MLPS_TRY(setup_journal(c));
+  /* This run owns the directory now: an old stop marker is out of date. */
+  return outdir_clear_stopped(c->o->out_dir, c->err);
 }

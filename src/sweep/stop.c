@@ -4,10 +4,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sweep/sweep_internal.h"
 #include "sweep/sweep_proto.h"
 #include "util/clock.h"
+#include "util/launcher.h"
 
 static volatile sig_atomic_t g_stop = 0;    /* a signal asked to stop */
 static int g_stop_msg = 0; /* the coordinator sent STOP (this stage only) */
@@ -27,12 +29,24 @@ static void on_signal(int sig) {
   g_stop = 1;
 }
 
+void sweep_orphan_check(void) {
+  if (!launcher_gone()) return;
+  /* Nobody is left to report to, and a resume may already be running: stop
+   * at once, writing nothing (stderr may be a dead pipe: ignore errors). */
+  static const char msg[] = "mlpsweep: the launcher (mpirun/srun) of this rank is gone; "
+                            "stopping without writing anything more\n";
+  ssize_t ignored = write(2, msg, sizeof msg - 1);
+  (void)ignored;
+  _exit(MLPS_ERUNTIME);
+}
+
 int sweep_stop_requested(void) {
   if (g_stop || g_stop_msg) return 1;
-  if (g_poll_comm != MPI_COMM_NULL) {
-    double now = mlps_now();
-    if (now - g_last_probe >= 1e-3) {
-      g_last_probe = now;
+  double now = mlps_now();
+  if (now - g_last_probe >= 1e-3) {
+    g_last_probe = now;
+    sweep_orphan_check();
+    if (g_poll_comm != MPI_COMM_NULL) {
       int flag = 0;
       MPI_Status st;
       MPI_Iprobe(0, TAG_STOP, g_poll_comm, &flag, &st);
@@ -77,5 +91,9 @@ void stop_note_signal(int sig) {
 }
 
 const char *sweep_stop_signal_name(void) {
+  if (g_signal == SIGTERM && launcher_detected())
+    /* Open MPI's mpirun stops its ranks with SIGTERM whatever it received,
+     * so a Ctrl-C reaches us as SIGTERM: say so rather than guess. */
+    return "SIGTERM (mpirun passes a Ctrl-C or SIGINT on to the ranks as SIGTERM)";
   return g_signal == SIGINT ? "SIGINT" : g_signal == SIGTERM ? "SIGTERM" : "a signal";
 }

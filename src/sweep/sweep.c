@@ -5,6 +5,7 @@
 
 #include "sweep/sweep_internal.h"
 #include "util/agree.h"
+#include "util/launcher.h"
 #include "util/rng.h"
 
 const char *const PROTO_TAG_NAMES[TAG_END_] = {"?", "work_request", "task", "epoch",
@@ -30,6 +31,7 @@ int sweep_run(const sweep_opts *o, sweep_result **out, mlps_err *err) {
   if (out) *out = NULL;
   mlps_err_clear(err);
   stop_set_message(0);
+  launcher_watch(); /* callers that start MPI themselves should call it earlier */
   MPI_Comm comm;
   MPI_Comm_dup(o->comm, &comm);
   int rank, size;

@@ -113,13 +113,20 @@ int sweep_stop_requested(void);
  * which sweep_stop_requested() probes for rank 0's STOP (MPI_COMM_NULL: none). */
 void sweep_stop_poll_comm(MPI_Comm comm);
 
+/* Exits the process at once, writing nothing, when the MPI launcher that
+ * started it is gone (util/launcher.h). The engine calls it before every
+ * journal write and while it waits; sweep_stop_requested() calls it too. */
+void sweep_orphan_check(void);
+
 /* SIGTERM/SIGINT handlers that set the stop flag (a second signal kills at
  * once). sweep_run installs them for its duration; a caller with later
  * stoppable stages (the final retrain) installs them around the whole run.
  * Calls nest: the outermost restore puts back what the first install found. */
 void sweep_signals_install(void);
 void sweep_signals_restore(void);
-/* "SIGTERM", "SIGINT" (the first signal that asked to stop) or "a signal". */
+/* The first signal that asked to stop, for messages: "SIGINT", "SIGTERM"
+ * (under a launcher with a note that mpirun turns SIGINT into SIGTERM), or
+ * "a signal". */
 const char *sweep_stop_signal_name(void);
 
 /* The seed of task (trial, fold): every fit of that fold of that trial,
@@ -178,10 +185,14 @@ typedef enum {
 typedef propose_status (*sweep_propose_fn)(void *user, int trial, const sweep_history *h,
                                            double *x, mlps_err *err);
 
-/* Called on rank 0 once a task's journal line is on disk (for history.h5
- * and the like). */
-typedef void (*sweep_task_done_fn)(void *user, const task_result *r, const double *x,
-                                   const epoch_report *curve, int n_curve);
+/* Called on rank 0 once a task's journal line (with its learning curve) is
+ * on disk, for history.h5 and the like; on --resume also once for each
+ * task read back from the journal, with replayed = 1. A non-zero return
+ * (err set) ends the sweep with that error: nothing is lost, since the
+ * journal already holds the task and its curve. */
+typedef int (*sweep_task_done_fn)(void *user, const task_result *r, const double *x,
+                                  const epoch_report *curve, int n_curve, int replayed,
+                                  mlps_err *err);
 
 /* Compares the journal's config text with the current one; returns 0 when
  * equivalent, else MLPS_EINPUT with err naming what differs. Default:
@@ -203,6 +214,8 @@ typedef struct {
   double progress_interval; /* seconds between plain progress lines (non-tty), 10 */
   double stop_grace;        /* seconds to wait for busy workers after a stop, 10 */
   int no_fsync;             /* benchmarks only: skip fsync of the journal */
+  int dir_locked;           /* the caller holds out_dir's lock (outdir.h) for longer
+                               than the sweep; otherwise sweep_run takes it */
   FILE *log;                /* progress and messages; default stderr */
   sweep_task_fn task;
   void *task_user;

@@ -74,6 +74,7 @@ typedef struct coord {
   int rc;           /* sweep's return code once stopping */
   mlps_err *err;
   sweep_stats st;
+  outdir_lock lock; /* held from set-up to the end, unless the caller holds it */
 } coord;
 
 struct sweep_ctx {

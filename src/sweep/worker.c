@@ -26,6 +26,8 @@ void run_task(const sweep_opts *o, const sweep_task *t, sweep_ctx *ctx, int rank
   r->fold = t->fold;
   r->rank = rank;
   r->reason[SWEEP_REASON_MAX - 1] = '\0';
+  if (r->status == TASK_STOPPED && stop_signalled())
+    snprintf(r->reason, sizeof r->reason, "%s", sweep_stop_signal_name());
   if (rc != 0 && r->status == TASK_OK) {
     r->status = TASK_FAILED;
     if (!r->reason[0]) snprintf(r->reason, sizeof r->reason, "task callback returned %d", rc);
@@ -123,6 +125,7 @@ int worker_loop(const sweep_opts *o, MPI_Comm comm, int rank) {
     MPI_Status st;
     MPI_Improbe(0, MPI_ANY_TAG, comm, &flag, &msg, &st);
     if (!flag) {
+      sweep_orphan_check();
       /* Waiting for the coordinator (e.g. a sampler in batch mode): sleep
        * instead of spinning in a blocking receive, which Open MPI does. */
       idle_pause(&iw);

@@ -1,7 +1,9 @@
 /* Launcher detection from the environment (see launcher.h). */
+#define _POSIX_C_SOURCE 200809L
 #include "util/launcher.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 int launcher_rank(void) {
@@ -22,3 +24,11 @@ int launcher_rank(void) {
 }
 
 int launcher_detected(void) { return launcher_rank() >= 0; }
+
+static pid_t g_parent = 0; /* 0: not watching */
+
+void launcher_watch(void) {
+  if (!g_parent && launcher_detected()) g_parent = getppid();
+}
+
+int launcher_gone(void) { return g_parent && getppid() != g_parent; }

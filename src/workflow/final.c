@@ -231,6 +231,7 @@ static void coord_loop(final_coord *c) {
     MPI_Status st;
     MPI_Improbe(MPI_ANY_SOURCE, FTAG_RESULT, c->comm, &flag, &msg, &st);
     if (!flag) {
+      sweep_orphan_check();
       idle_pause(&iw);
       continue;
     }
@@ -262,6 +263,7 @@ static int worker_loop(MPI_Comm comm, const mlps_config *cfg, const data_set *ds
     MPI_Status st;
     MPI_Improbe(0, MPI_ANY_TAG, comm, &flag, &msg, &st);
     if (!flag) {
+      sweep_orphan_check();
       idle_pause(&iw);
       continue;
     }
@@ -333,6 +335,7 @@ int final_run(MPI_Comm comm_in, const mlps_config *cfg, const char *cfg_text, co
       coord_loop(&c);
     }
     rc = c.code;
+    sweep_orphan_check();
     if (!rc) rc = outputs_write(cfg, cfg_text, ds, sp, fp, c.params, c.epochs, w, e);
     for (int j = 0; j < njobs; j++) free(c.params[j]);
     free(c.params), free(c.epochs), free(c.worker_job);

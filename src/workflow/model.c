@@ -60,6 +60,7 @@ int model_write(const char *path, const fit_model *fm, const char *config_text,
   if (!rc) rc = xf_write_h5(fid, "target_transform", &fm->yout, e);
   for (int k = 0; !rc && k < fm->n_members; k++) rc = write_member(fid, k, fm->member[k], e);
   if (!rc && mm) rc = write_metrics(fid, mm, e);
+  if (rc) mlps_err_prefix(e, "cannot write %s", path);
   rc = h5_close_file(fid, tmp, rc, e);
   if (!rc && rename(tmp, path) != 0)
     rc = mlps_errorf(e, MLPS_ERUNTIME, "cannot rename %s to %s", tmp, path);

@@ -61,6 +61,7 @@ static int write_test_predictions(const char *path, const data_set *ds, const si
   if (!rc) rc = h5_write_i64(fid, "rows", rows, nte, 0, e);
   if (!rc) rc = h5_attr_str(fid, ".", "format", "mlpsweep-test-predictions", e);
   free(xt), free(yt), free(rows);
+  if (rc) mlps_err_prefix(e, "cannot write %s", path);
   return h5_close_file(fid, path, rc, e);
 }
 

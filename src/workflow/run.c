@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sweep/outdir.h"
 #include "util/agree.h"
 #include "util/log.h"
 #include "workflow/fit.h"
@@ -108,6 +109,7 @@ static int run_sweep(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
   o.task_done = history_task_done;
   o.task_done_user = ctx;
   o.config_cmp = resume_config_cmp;
+  o.dir_locked = 1; /* run_workflow holds it through the final stage */
   return sweep_run(&o, res, e);
 }
 
@@ -129,11 +131,44 @@ static void plan_final(const sweep_result *res, final_plan *fp) {
   fp->cv_std = t->metric_std;
 }
 
+static int run_stages(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro, double t0,
+                      mlps_err *e);
+
+/* After a signal stopped the final stage (rank 0). */
+static void note_final_stop(const mlps_config *cfg) {
+  char why[256];
+  snprintf(why, sizeof why, "stopped by %s during the final stage: the sweep is complete in the "
+           "journal; rerun with --resume to redo the final stage", sweep_stop_signal_name());
+  log_msg(LOG_ALWAYS, "mlpsweep: %s (exit code %d)", why, SWEEP_EXIT_STOPPED);
+  mlps_err me = {0, ""};
+  if (outdir_mark_stopped(cfg->output.dir, why, &me))
+    log_msg(LOG_ALWAYS, "mlpsweep: warning: %s", me.msg);
+}
+
 int run_workflow(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro, mlps_err *e) {
   int rank, size;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   double t0 = MPI_Wtime();
+  /* One writer per output directory, from before the data is read (so a
+   * second run is refused at once) to the last output. */
+  outdir_lock lock = {-1, 0};
+  int rc = rank == 0 && !ro->dry_run ? outdir_lock_take(cfg->output.dir, &lock, e) : MLPS_OK;
+  rc = mpi_agree(comm, rc, e);
+  if (rc) return rc;
+  /* Signals stop the sweep and the final stage alike. */
+  sweep_signals_install();
+  rc = run_stages(comm, cfg, ro, t0, e);
+  sweep_signals_restore();
+  outdir_lock_release(&lock);
+  return rc;
+}
+
+static int run_stages(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro, double t0,
+                      mlps_err *e) {
+  int rank, size;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
   data_set ds = {0};
   MLPS_TRY(load_data(comm, cfg, &ds, e));
   data_split sp = {0};
@@ -155,7 +190,9 @@ int run_workflow(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro, mlps
     json_init(&w);
     if (!rc && rank == 0) summary_begin(&w, cfg, res, &fp, size);
     if (!rc) rc = final_run(comm, cfg, cfg_text, &ds, &sp, &fp, &w, e);
+    if (rc == SWEEP_EXIT_STOPPED && rank == 0 && fp.best >= 0 && res) note_final_stop(cfg);
     if (!rc && rank == 0) {
+      sweep_orphan_check();
       rc = summary_finish(&w, cfg, cfg_text, MPI_Wtime() - t0, e);
       if (!rc && fp.best >= 0)
         log_msg(LOG_INFO, "mlpsweep: done in %.0f s; outputs in %s/ (model.h5, summary.json, "

@@ -35,8 +35,6 @@ typedef struct {
   sampler_obs *obs;      /* proposer scratch */
   int obs_cap;
   char history_path[MLPS_PATH_MAX];
-  int history_failed;    /* a history.h5 write failed: the run ends with an error */
-  mlps_err history_err;
 } run_ctx;
 
 /* task.c: sweep_task_fn */
@@ -44,9 +42,10 @@ int task_train_fold(void *user, const sweep_task *t, sweep_ctx *ctx, task_result
 /* propose.c: sweep_propose_fn */
 propose_status propose_next(void *user, int trial, const sweep_history *h, double *x,
                             mlps_err *err);
-/* history.c: sweep_task_done_fn; writes the task's curve to history.h5. */
-void history_task_done(void *user, const task_result *r, const double *x,
-                       const epoch_report *curve, int n_curve);
+/* history.c: sweep_task_done_fn; writes the task's curve to history.h5
+ * (when replayed from the journal, only if the file lacks it). */
+int history_task_done(void *user, const task_result *r, const double *x,
+                      const epoch_report *curve, int n_curve, int replayed, mlps_err *err);
 /* resume.c: sweep_config_cmp_fn */
 int resume_config_cmp(void *user, const char *journal_cfg, const char *current_cfg,
                       mlps_err *err);

@@ -43,16 +43,18 @@ typedef struct {
   long seen;
 } hook_state;
 
-static void on_done(void *user, const task_result *r, const double *x, const epoch_report *curve,
-                    int n_curve) {
-  (void)r;
+static int on_done(void *user, const task_result *r, const double *x, const epoch_report *curve,
+                   int n_curve, int replayed, mlps_err *err) {
+  (void)r, (void)err;
   (void)x;
   (void)curve;
   (void)n_curve;
   hook_state *h = user;
+  if (replayed) return 0; /* counts this run's tasks only */
   h->seen++;
   if (h->kill_after > 0 && h->seen == h->kill_after) raise(SIGKILL);
   if (h->term_after > 0 && h->seen == h->term_after) raise(SIGTERM);
+  return 0;
 }
 
 static int usage(const char *m) {

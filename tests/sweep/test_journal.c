@@ -55,8 +55,10 @@ int main(void) {
   task_result a = mk(0, 0, 0.1), b = mk(0, 1, 0.2);
   b.status = TASK_DIVERGED;
   snprintf(b.reason, sizeof b.reason, "loss \"NaN\"\nat epoch 3");
-  journal_add(&j, &a, x, &s, SWEEP_METRIC_VAL_MSE);
-  journal_add(&j, &b, x, &s, SWEEP_METRIC_VAL_MSE);
+  /* a's learning curve goes with it (NaN as null), b has none */
+  epoch_report curve[2] = {{0, 0, 0, 0, 0.25, 1.0 / 3, 1e-3}, {0, 0, 1, 0, NAN, 0.125, 5e-4}};
+  journal_add(&j, &a, x, &s, SWEEP_METRIC_VAL_MSE, curve, 2);
+  journal_add(&j, &b, x, &s, SWEEP_METRIC_VAL_MSE, NULL, 0);
   CHECK(journal_flush(&j, &err) == MLPS_OK);
   journal_close(&j);
 
@@ -83,6 +85,14 @@ int main(void) {
     CHECK(jc.e[0].r.best_epoch == 4 && jc.e[0].r.epochs == 9 && jc.e[0].r.rank == 2);
     CHECK(jc.e[1].r.status == TASK_DIVERGED);
     CHECK(strcmp(jc.e[1].r.reason, b.reason) == 0);
+    /* the curve reads back bit for bit (round-trip doubles) */
+    CHECK(jc.e[0].n_curve == 2 && jc.e[1].n_curve == 0 && jc.e[1].curve == NULL);
+    if (jc.e[0].n_curve == 2) {
+      CHECK(jc.e[0].curve[0].epoch == 0 && jc.e[0].curve[1].epoch == 1);
+      CHECK(jc.e[0].curve[0].train_loss == 1.0 / 3 && jc.e[0].curve[0].val_loss == 0.25);
+      CHECK(jc.e[0].curve[0].lr == 1e-3 && isnan(jc.e[0].curve[1].val_loss));
+      CHECK(jc.e[0].curve[1].trial == 0 && jc.e[0].curve[1].fold == 0);
+    }
   }
   journal_contents_free(&jc);
 
@@ -108,7 +118,7 @@ int main(void) {
   CHECK(write(fd, "garbage\n", 8) == 8);
   close(fd);
   journal_open_append(&j, path, 0, &err);
-  journal_add(&j, &a, x, &s, SWEEP_METRIC_VAL_MSE);
+  journal_add(&j, &a, x, &s, SWEEP_METRIC_VAL_MSE, NULL, 0);
   journal_flush(&j, &err);
   journal_close(&j);
   CHECK(journal_read(path, &jc, &err) == MLPS_EINPUT);
