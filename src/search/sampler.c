@@ -1,6 +1,8 @@
-/* The sampler interface and the non-adaptive samplers (grid, random, Latin
- * hypercube, Sobol), plus the unit-cube -> domain map they share with TPE's
- * startup trials. See sampler.h for the semantics. */
+/* The sampler front: the public interface (sampler.h), validation, the
+ * unit-cube -> domain map, the designs that need no history (grid, random,
+ * Latin hypercube, which is also TPE's start-up) and the dispatch to the
+ * methods with their own files (sobol.c, tpe.c). Calls go one way: front ->
+ * methods -> sdim.c; the methods never call back into this file. */
 #include "search/sampler.h"
 
 #include <math.h>
@@ -8,6 +10,9 @@
 #include <string.h>
 
 #include "search/sampler_impl.h"
+#include "search/sdim.h"
+#include "search/sobol.h"
+#include "search/tpe.h"
 #include "util/rng.h"
 
 const char *const SAMPLER_METHOD_NAMES[SAMPLER_COUNT] = {"grid", "random", "lhs", "sobol", "tpe"};
@@ -31,116 +36,14 @@ void sampler_options_init(sampler_options *o) {
   o->sobol_scramble = 1;
 }
 
-/* ---- domains ------------------------------------------------------------ */
-
-double sdim_value(const sdim *d, double t) {
-  if (d->kind == SDIM_CAT) {
-    double k = floor(t);
-    if (!(k >= 0)) k = 0; /* also catches NaN */
-    if (k > d->n_choices - 1) k = d->n_choices - 1;
-    return k;
-  }
-  double v = d->log ? exp(t) : t;
-  if (d->q > 0) {
-    double k = nearbyint((v - d->vlo) / d->q);
-    double kmax = nearbyint((d->vhi - d->vlo) / d->q);
-    if (!(k >= 0)) k = 0;
-    if (k > kmax) k = kmax;
-    /* k q, not vlo + k q, so that multiples of q print as such. */
-    v = nearbyint(d->vlo / d->q + k) * d->q;
-  }
-  if (!(v >= d->vlo)) v = d->vlo;
-  if (v > d->vhi) v = d->vhi;
-  if (d->is_int) v = nearbyint(v);
-  return v;
-}
-
-double sdim_internal(const sdim *d, double v) {
-  double t = d->log ? log(v) : v;
-  if (!(t >= d->lo)) t = d->lo;
-  if (t > d->hi) t = d->hi;
-  return t;
-}
-
-/* Fills d for parameter i; returns MLPS_OK or MLPS_EINPUT. */
-static int sdim_init(sdim *d, const space_param *p, int i, mlps_err *err) {
-  memset(d, 0, sizeof *d);
-  d->param = i;
-  if (p->dist == DIST_CATEGORICAL) {
-    if (p->n_values < 1 || p->n_values > SPACE_MAX_CHOICES)
-      return mlps_errorf(err, MLPS_EINPUT, "parameter %s: categorical with %d values; give 1 to %d values",
-                         p->name, p->n_values, SPACE_MAX_CHOICES);
-    d->kind = SDIM_CAT;
-    d->n_choices = p->n_values;
-    d->lo = 0;
-    d->hi = p->n_values;
-    return MLPS_OK;
-  }
-  d->kind = SDIM_NUM;
-  if (!isfinite(p->min) || !isfinite(p->max) || p->min > p->max)
-    return mlps_errorf(err, MLPS_EINPUT, "parameter %s: min %g and max %g must be finite with min <= max",
-                       p->name, p->min, p->max);
-  int is_q = p->dist == DIST_Q_UNIFORM || p->dist == DIST_Q_LOG_UNIFORM_VALUES;
-  int is_log = p->dist == DIST_LOG_UNIFORM_VALUES || p->dist == DIST_Q_LOG_UNIFORM_VALUES;
-  if (p->dist != DIST_UNIFORM && p->dist != DIST_INT_UNIFORM && !is_q && !is_log)
-    return mlps_errorf(err, MLPS_EINPUT, "parameter %s: unknown distribution %d", p->name, (int)p->dist);
-  double q = 0;
-  if (is_q) {
-    if (!(p->q > 0) || !isfinite(p->q))
-      return mlps_errorf(err, MLPS_EINPUT, "parameter %s: %s needs q > 0, got %g", p->name,
-                         SPACE_DIST_NAMES[p->dist], p->q);
-    q = p->q;
-  } else if (p->is_int || p->dist == DIST_INT_UNIFORM) {
-    q = 1;
-  }
-  if (is_log && !(p->min > 0))
-    return mlps_errorf(err, MLPS_EINPUT, "parameter %s: %s needs min > 0, got %g", p->name,
-                       SPACE_DIST_NAMES[p->dist], p->min);
-  d->is_int = p->is_int || p->dist == DIST_INT_UNIFORM;
-  d->log = is_log;
-  d->q = q;
-  if (q > 0) {
-    /* The value set: multiples of q in [min, max] (1e-9 forgives rounding
-     * in bounds such as 0.3 with q = 0.1). */
-    double klo = ceil(p->min / q - 1e-9), khi = floor(p->max / q + 1e-9);
-    if (klo > khi)
-      return mlps_errorf(err, MLPS_EINPUT, "parameter %s: no multiple of %s%g lies in [%g, %g]; widen the range",
-                         p->name, is_q ? "q = " : "", q, p->min, p->max);
-    d->vlo = klo * q;
-    d->vhi = khi * q;
-    if (is_log) {
-      if (!(d->vlo - q / 2 > 0))
-        return mlps_errorf(err, MLPS_EINPUT, "parameter %s: log scale needs values > 0", p->name);
-      d->lo = log(d->vlo - q / 2);
-      d->hi = log(d->vhi + q / 2);
-    } else {
-      d->step = q;
-      d->lo = d->vlo - q / 2;
-      d->hi = d->vhi + q / 2;
-    }
-  } else {
-    d->vlo = p->min;
-    d->vhi = p->max;
-    d->lo = is_log ? log(p->min) : p->min;
-    d->hi = is_log ? log(p->max) : p->max;
-  }
-  return MLPS_OK;
-}
+/* ---- the unit cube -------------------------------------------------------- */
 
 void sampler_map_unit(const sampler *s, const double *u, double *x) {
   for (int i = 0; i < s->space.n; i++) x[i] = s->x0[i];
-  for (int j = 0; j < s->nd; j++) {
-    const sdim *d = &s->dim[j];
-    double uj = u[j];
-    if (!(uj >= 0)) uj = 0;
-    if (uj >= 1) uj = 1 - 0x1p-53;
-    double t = d->kind == SDIM_CAT ? uj * d->n_choices : d->lo + uj * (d->hi - d->lo);
-    x[d->param] = sdim_value(d, t);
-  }
+  for (int j = 0; j < s->nd; j++) x[s->dim[j].param] = sdim_unit_value(&s->dim[j], u[j]);
 }
 
 int sampler_dims(const sampler *s) { return s->nd; }
-sampler_method sampler_get_method(const sampler *s) { return s->method; }
 
 long sampler_budget(const sampler *s) {
   if (s->method == SAMPLER_GRID)
@@ -217,10 +120,11 @@ int sampler_create(sampler **out, sampler_method method, const search_space *spa
     }
     s->nd++;
   }
-  if (method == SAMPLER_SOBOL && s->nd > 32) {
+  if (method == SAMPLER_SOBOL && s->nd > SOBOL_DIMS) {
     int nd = s->nd;
     free(s);
-    return mlps_errorf(err, MLPS_EINPUT, "sobol supports at most 32 free parameters, the space has %d", nd);
+    return mlps_errorf(err, MLPS_EINPUT, "sobol supports at most %d free parameters, the space has %d", SOBOL_DIMS,
+                       nd);
   }
   for (int j = 0; j < s->nd; j++) {
     mlps_rng r;
@@ -275,20 +179,14 @@ static long lhs_stratum(const sampler *s, long n, long block, long row, int j) {
   return st;
 }
 
-void sampler_lhs_unit(const sampler *s, long n, long k, double *u) {
+/* Row k of the Latin hypercube design of n rows, in the unit cube. */
+static void lhs_unit(const sampler *s, long n, long k, double *u) {
   long block = k / n, row = k % n;
   for (int j = 0; j < s->nd; j++) {
     long st = lhs_stratum(s, n, block, row, j);
     mlps_rng r;
     rng_seed(&r, rng_derive(s->base, SPURP_LHS_JITTER, (uint64_t)k, (uint64_t)j));
     u[j] = ((double)st + rng_uniform(&r)) / (double)n;
-  }
-}
-
-static void sobol_unit(const sampler *s, long k, double *u) {
-  for (int j = 0; j < s->nd; j++) {
-    uint32_t v = sobol_coord((uint32_t)k, j) ^ s->sobol_shift[j];
-    u[j] = (double)v * 0x1p-32;
   }
 }
 
@@ -340,18 +238,23 @@ int sampler_suggest(const sampler *s, int trial, const sampler_obs *history, int
       random_unit(s, trial, u);
       break;
     case SAMPLER_LHS:
-      sampler_lhs_unit(s, s->opt.trials, trial, u);
+      lhs_unit(s, s->opt.trials, trial, u);
       break;
     case SAMPLER_SOBOL:
-      sobol_unit(s, trial, u);
+      sobol_unit((uint32_t)trial, s->nd, s->sobol_shift, u);
       break;
     case SAMPLER_TPE:
+      if (trial < s->opt.startup_trials) { /* start-up: a design of startup_trials rows */
+        lhs_unit(s, s->opt.startup_trials, trial, u);
+        break;
+      }
       if (sampler_ready(s, trial, history, n_history) != SAMPLER_READY)
         return mlps_errorf(err, MLPS_EINPUT,
                            "trial %d of generation %d asked before trials 0..%d finished; "
                            "check sampler_ready first",
                            trial, sampler_generation(s, trial), sampler_required_trials(s, trial) - 1);
-      return tpe_suggest(s, trial, history, n_history, pending, n_pending, x, err);
+      return tpe_suggest(s, trial, sampler_required_trials(s, trial), history, n_history, pending, n_pending, x,
+                         err);
     default:
       return mlps_errorf(err, MLPS_EINPUT, "unknown search method %d", (int)s->method);
   }

@@ -190,7 +190,6 @@ int sampler_create(sampler **out, sampler_method method, const search_space *spa
                    const sampler_options *opt, mlps_err *err);
 void sampler_free(sampler *s);
 
-sampler_method sampler_get_method(const sampler *s);
 /* Number of trials the sweep should run: grid: min(trials, grid size);
  * others: options.trials. */
 long sampler_budget(const sampler *s);
@@ -228,10 +227,5 @@ int sampler_suggest(const sampler *s, int trial, const sampler_obs *history, int
 void sampler_map_unit(const sampler *s, const double *u, double *x);
 /* Number of non-constant parameters (the dimension of the unit cube). */
 int sampler_dims(const sampler *s);
-
-/* The raw (unscrambled) Sobol sequence in Joe & Kuo's (Gray-code) order:
- * coordinate `dim` (0-based, < 32) of point `index`, as a 32-bit fraction;
- * u = value * 2^-32. */
-uint32_t sobol_coord(uint32_t index, int dim);
 
 #endif

@@ -3,11 +3,8 @@
  * dimensions, 32-bit resolution, in the Gray-code order of their reference
  * generator. Coordinates are computed directly from the index, so any point
  * can be had without generating the ones before it. */
-#include <stdint.h>
+#include "search/sobol.h"
 
-#include "search/sampler_impl.h"
-
-#define SOBOL_DIMS 32
 #define SOBOL_BITS 32
 
 /* Dimensions 2..32 of the file: s (degree), a (polynomial), m_1..m_s.
@@ -79,4 +76,8 @@ uint32_t sobol_coord(uint32_t index, int dim) {
   for (int i = 0; index; i++, index >>= 1)
     if (index & 1u) x ^= v[i];
   return x;
+}
+
+void sobol_unit(uint32_t index, int nd, const uint32_t *shift, double *u) {
+  for (int j = 0; j < nd; j++) u[j] = (double)(sobol_coord(index, j) ^ shift[j]) * 0x1p-32;
 }

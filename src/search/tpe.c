@@ -2,7 +2,9 @@
  * semantics of Optuna's TPESampler (bandwidth rule, magic clip, endpoints,
  * prior kernel, weight ramp, log-int handling), plus failed trials as bad
  * observations, the constant liar for asynchronous asks and the batch
- * (generation) mode. The behaviour is documented in sampler.h.
+ * (generation) mode. The behaviour is documented in sampler.h. The front
+ * (sampler.c) draws the LHS start-up trials and decides readiness; this file
+ * proposes the trials after the start-up and calls only sdim.c.
  *
  * Cost: building the estimators sorts each parameter's observations
  * (O(n log n)); scoring evaluates ei_candidates points against every kernel
@@ -15,11 +17,13 @@
  * error below 1e-15 (n + 1), i.e. < 1e-9 up to a million observations.
  * Multivariate discrete parameters score through a table over the grid. */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "search/sampler_impl.h"
+#include "search/sdim.h"
+#include "search/tpe.h"
 #include "util/rng.h"
 
 #define TPE_SKIP_Z 9.0
@@ -366,17 +370,7 @@ static void pe_cat_probs(const sdim *d, const double *t, const double *wobs, int
   for (int c = 0; c < K; c++) P[c] += base;
 }
 
-/* ---- the suggestion ------------------------------------------------------- */
-
-typedef struct {
-  int mg, mb;           /* good / bad observations */
-  const tobs **good, **bad;
-  double *wg, *wb;      /* weights in trial order */
-  double *tg, *tb;      /* one dimension's internal values */
-  pe_num eg, eb;
-  pe_work wk;
-  double *block;        /* the single allocation */
-} tpe_ws;
+/* ---- the workspace -------------------------------------------------------- */
 
 static double *carve(double **p, size_t n) {
   double *r = *p;
@@ -395,38 +389,97 @@ static void pe_num_carve(pe_num *e, double **p, int n) {
   e->smax = carve(p, n);
 }
 
-static int ws_alloc(tpe_ws *w, int m, int nd, int multivariate, mlps_err *err) {
-  /* doubles: weights 2m, values 2m (or nd m each in multivariate), two
-   * estimators of PE_NUM_ARRAYS (m+1), sort buffers. */
-  size_t per_set = (size_t)(m + 1) * PE_NUM_ARRAYS; /* multivariate allocates its own */
-  size_t nvals = (size_t)m * (multivariate ? (size_t)nd : 1);
-  size_t n = 2 * (size_t)m + 2 * nvals + 2 * per_set + (size_t)(m + 3);
-  size_t pairs = 2 * (size_t)(m + 1);
-  size_t bytes = n * sizeof(double) + pairs * sizeof(vi_pair) + 2 * (size_t)m * sizeof(tobs *);
-  w->block = malloc(bytes);
-  if (!w->block)
-    return mlps_errorf(err, MLPS_ERUNTIME, "out of memory: TPE workspace of %zu bytes for %d observations", bytes,
-                       m);
-  double *p = w->block;
-  w->wg = carve(&p, (size_t)m);
-  w->wb = carve(&p, (size_t)m);
-  w->tg = carve(&p, nvals);
-  w->tb = carve(&p, nvals);
-  w->wk.sorted = carve(&p, (size_t)m + 3);
-  double *est = carve(&p, 2 * per_set);
-  (void)est;
-  w->wk.pairs = (vi_pair *)p;
-  w->wk.tmp = w->wk.pairs + (m + 1);
-  w->good = (const tobs **)(w->wk.tmp + (m + 1));
-  w->bad = w->good + m;
-  /* Estimator arrays: carved per use (univariate reuses one pair). */
-  double *q = est;
-  if (!multivariate) {
-    pe_num_carve(&w->eg, &q, m + 1);
-    pe_num_carve(&w->eb, &q, m + 1);
-  }
-  return MLPS_OK;
+/* Multivariate estimator: one product kernel per observation (plus the
+ * prior); built and scored by mv_build / mv_logpdf below. */
+typedef struct {
+  int m;             /* observations */
+  pe_num e[SPACE_MAX_PARAMS]; /* numeric dims: kernel arrays (n = m+1) */
+  const double *t;   /* [nd * m] internal values, dimension-major so that
+                        scoring a candidate runs down contiguous columns */
+  double *logw;      /* [m + 1] log normalised weights */
+  double *cw;        /* [m + 1] cumulative */
+  double pcat;       /* p = prior_weight / (m + 1) */
+  int ng[SPACE_MAX_PARAMS]; /* discrete numeric dims with a lookup table:
+                               number of grid values (0: no table) */
+} mv_est;
+
+/* Discrete dims with at most this many values score candidates through a
+ * table over the grid: every observation kernel shares one bandwidth, so a
+ * kernel's log mass at t depends only on the grid index of its centre. */
+#define MV_TABLE_MAX 1024
+
+/* Every buffer of one proposal, carved from one allocation by ws_layout.
+ * Shapes: c = the observations at most (history entries, plus the pending
+ * ones with the liar), nd = dimensions, ne = ei_candidates. Arrays over
+ * observations use their first n <= c entries (ids unique, batch cut-off
+ * applied); estimators use m + 1 <= c + 1 (observations and the prior). */
+typedef struct {
+  tobs *obs;              /* [c] observations by trial id */
+  unsigned char *is_good; /* [c] obs[i] is in the good set */
+  const tobs **good;      /* [c] good observations, trial order (mg used) */
+  const tobs **bad;       /* [c] the others, trial order (mb used) */
+  int mg, mb;
+  double *wg, *wb;        /* [c] each: weights of good / bad, trial order */
+  double *tg, *tb;        /* univariate [c] each: one dimension's internal values;
+                             multivariate [nd * c] each, dimension-major */
+  double *pend_t;         /* [c * nd] running points, internal coordinates
+                             (categorical: the choice), point-major */
+  pe_work wk;             /* pairs, tmp [c + 1] each; sorted [c + 3] */
+  /* univariate only */
+  double *ct, *cs;        /* [nd * ne] each: candidates (internal coordinates)
+                             and scores, dimension-major */
+  pe_num eg, eb;          /* PE_NUM_ARRAYS arrays of [c + 1] each */
+  /* multivariate only */
+  mv_est *mv;             /* [2]: good, bad */
+  double *mv_arrays;      /* [2 * (nd * PE_NUM_ARRAYS + 2) * (c + 1)]: both
+                             estimators' arrays, carved by mv_build */
+  double *lk;             /* [c + 1] per-kernel log terms of one candidate */
+  double *tab;            /* [nd * MV_TABLE_MAX] log masses over a grid */
+} tpe_ws;
+
+/* Next buffer of `bytes` at *off (aligned for any type) inside block; with
+ * block NULL, only advances *off. */
+static void *ws_take(char *block, size_t *off, size_t bytes) {
+  size_t a = _Alignof(max_align_t), at = (*off + a - 1) / a * a;
+  *off = at + bytes;
+  return block ? block + at : NULL;
 }
+
+/* Points w's buffers into block, laid out as tpe_ws says; with block NULL,
+ * only measures. Returns the bytes the layout needs. */
+static size_t ws_layout(tpe_ws *w, char *block, size_t c, size_t nd, size_t ne, int multivariate) {
+  size_t off = 0;
+#define TAKE(field, count) (w->field = ws_take(block, &off, (count) * sizeof *w->field))
+  TAKE(obs, c);
+  TAKE(is_good, c);
+  TAKE(good, c);
+  TAKE(bad, c);
+  TAKE(wg, c);
+  TAKE(wb, c);
+  TAKE(tg, multivariate ? nd * c : c);
+  TAKE(tb, multivariate ? nd * c : c);
+  TAKE(pend_t, c * nd);
+  TAKE(wk.pairs, c + 1);
+  TAKE(wk.tmp, c + 1);
+  TAKE(wk.sorted, c + 3);
+  if (multivariate) {
+    TAKE(mv, 2);
+    TAKE(mv_arrays, 2 * (nd * PE_NUM_ARRAYS + 2) * (c + 1));
+    TAKE(lk, c + 1);
+    TAKE(tab, nd * MV_TABLE_MAX);
+  } else {
+    TAKE(ct, nd * ne);
+    TAKE(cs, nd * ne);
+    double *est = ws_take(block, &off, 2 * PE_NUM_ARRAYS * (c + 1) * sizeof(double));
+    if (block) {
+      pe_num_carve(&w->eg, &est, (int)c + 1);
+      pe_num_carve(&w->eb, &est, (int)c + 1);
+    }
+  }
+#undef TAKE
+  return off;
+}
+
 
 /* Two points (internal coordinates, nd dims) are near-identical when every
  * categorical choice is equal and every numeric coordinate is within
@@ -450,11 +503,12 @@ static int near_any(const sampler *s, const double *a, const double *pts, int np
   return 0;
 }
 
-/* Univariate TPE. ct/cs: [nd][ne] candidates (internal coordinates) and
- * their scores. pend: np running points (internal coordinates). */
-static void univariate(const sampler *s, int trial, tpe_ws *w, double *ct, double *cs, const double *pend, int np,
-                       double *x) {
+/* Univariate TPE: one estimator pair per dimension, in w->eg / w->eb;
+ * candidates and scores in w->ct / w->cs; np running points in w->pend_t. */
+static void univariate(const sampler *s, int trial, tpe_ws *w, int np, double *x) {
   const sampler_options *o = &s->opt;
+  double *ct = w->ct, *cs = w->cs;
+  const double *pend = w->pend_t;
   int ne = o->ei_candidates, nd = s->nd;
   int best[SPACE_MAX_PARAMS];
   for (int j = 0; j < nd; j++) {
@@ -538,23 +592,6 @@ static void univariate(const sampler *s, int trial, tpe_ws *w, double *ct, doubl
   for (int j = 0; j < nd; j++) x[s->dim[j].param] = sdim_value(&s->dim[j], pt[j]);
 }
 
-/* Multivariate: one product kernel per observation (plus the prior). */
-typedef struct {
-  int m;             /* observations */
-  pe_num e[SPACE_MAX_PARAMS]; /* numeric dims: kernel arrays (n = m+1) */
-  const double *t;   /* [nd * m] internal values, dimension-major so that
-                        scoring a candidate runs down contiguous columns */
-  double *logw;      /* [m + 1] log normalised weights */
-  double *cw;        /* [m + 1] cumulative */
-  double pcat;       /* p = prior_weight / (m + 1) */
-  int ng[SPACE_MAX_PARAMS]; /* discrete numeric dims with a lookup table:
-                               number of grid values (0: no table) */
-} mv_est;
-
-/* Discrete dims with at most this many values score candidates through a
- * table over the grid: every observation kernel shares one bandwidth, so a
- * kernel's log mass at t depends only on the grid index of its centre. */
-#define MV_TABLE_MAX 1024
 
 static void mv_build(const sampler *s, mv_est *E, const tobs *const *obs, const double *wobs, int m, double *tbuf,
                      double **mem, pe_work *wk) {
@@ -664,25 +701,13 @@ static double mv_logpdf(const sampler *s, const mv_est *E, const double *tc, dou
   return mx + log(sum);
 }
 
-static int multivariate(const sampler *s, int trial, tpe_ws *w, const double *pend, int np, double *x,
-                        mlps_err *err) {
-  int nd = s->nd, m = w->mg + w->mb;
-  /* Per estimator: nd numeric kernel arrays of PE_NUM_ARRAYS (m+1), logw, cw. */
-  size_t need = 2 * ((size_t)nd * PE_NUM_ARRAYS * (m + 1) + 2 * (size_t)(m + 1)) + (size_t)(m + 1) +
-                (size_t)nd * MV_TABLE_MAX;
-  double *mem0 = malloc(need * sizeof(double));
-  if (!mem0) return mlps_errorf(err, MLPS_ERUNTIME, "out of memory: TPE workspace of %zu doubles", need);
-  double *mem = mem0;
-  mv_est *G = malloc(2 * sizeof *G);
-  if (!G) {
-    free(mem0);
-    return mlps_errorf(err, MLPS_ERUNTIME, "out of memory: TPE estimators");
-  }
-  mv_est *B = G + 1;
+static void multivariate(const sampler *s, int trial, tpe_ws *w, int np, double *x) {
+  int nd = s->nd;
+  const double *pend = w->pend_t;
+  double *mem = w->mv_arrays, *lk = w->lk, *tab = w->tab;
+  mv_est *G = &w->mv[0], *B = &w->mv[1];
   mv_build(s, G, w->good, w->wg, w->mg, w->tg, &mem, &w->wk);
   mv_build(s, B, w->bad, w->wb, w->mb, w->tb, &mem, &w->wk);
-  double *lk = mem; /* [m + 1] */
-  double *tab = lk + (m + 1); /* [nd * MV_TABLE_MAX] */
 
   mlps_rng r;
   rng_seed(&r, rng_derive(s->base, SPURP_TPE_MV, (uint64_t)trial, 0));
@@ -725,81 +750,72 @@ static int multivariate(const sampler *s, int trial, tpe_ws *w, const double *pe
     }
   }
   for (int j = 0; j < nd; j++) x[s->dim[j].param] = sdim_value(&s->dim[j], best[j]);
-  free(G);
-  free(mem0);
-  return MLPS_OK;
 }
 
-int tpe_suggest(const sampler *s, int trial, const sampler_obs *history, int n_history,
-                const sampler_obs *pending, int n_pending, double *x, mlps_err *err) {
-  const sampler_options *o = &s->opt;
-  for (int i = 0; i < s->space.n; i++) x[i] = s->x0[i];
-  if (trial < o->startup_trials) {
-    double u[SPACE_MAX_PARAMS];
-    sampler_lhs_unit(s, o->startup_trials, trial, u);
-    sampler_map_unit(s, u, x);
-    return MLPS_OK;
-  }
-  int batch = o->batch > 0;
-  int cutoff = batch ? sampler_required_trials(s, trial) : 0;
-  int liar = !batch && o->constant_liar;
-  int cap = n_history + (liar ? n_pending : 0);
-  tobs *all = malloc((size_t)(cap > 0 ? cap : 1) * sizeof *all);
-  if (!all) return mlps_errorf(err, MLPS_ERUNTIME, "out of memory: %d TPE observations", cap);
+/* ---- the suggestion ------------------------------------------------------- */
+
+/* Asynchronous mode with the constant liar: running trials are observations. */
+static int uses_liar(const sampler_options *o) { return !(o->batch > 0) && o->constant_liar; }
+
+/* Fills obs with the observations TPE uses for `trial`: finished trials
+ * (batch: only ids < cutoff), and with the liar the running ones (pending
+ * entries of history and pending[]); sorted by trial id, each id once (a
+ * finished entry wins over a pending one). Sets *n; returns MLPS_OK or
+ * MLPS_EINPUT on an unknown status. */
+static int collect(const sampler *s, int trial, int cutoff, const sampler_obs *history, int n_history,
+                   const sampler_obs *pending, int n_pending, tobs *obs, int *n_out, mlps_err *err) {
+  int batch = s->opt.batch > 0, liar = uses_liar(&s->opt);
   int n = 0;
   for (int i = 0; i < n_history; i++) {
     const sampler_obs *h = &history[i];
     if (h->trial == trial || h->trial < 0) continue;
     int pend = h->status == SAMPLER_TRIAL_PENDING;
-    if ((int)h->status < 0 || h->status >= SAMPLER_TRIAL_STATUS_COUNT) {
-      free(all);
+    if ((int)h->status < 0 || h->status >= SAMPLER_TRIAL_STATUS_COUNT)
       return mlps_errorf(err, MLPS_EINPUT, "history entry of trial %d has unknown status %d", h->trial,
                          (int)h->status);
-    }
     if (batch && (pend || h->trial >= cutoff)) continue;
     if (pend && !liar) continue;
-    all[n].trial = h->trial;
-    all[n].pending = pend;
-    all[n].ok = !pend && h->status == SAMPLER_TRIAL_OK && isfinite(h->value);
-    all[n].value = h->value;
-    all[n].x = h->x;
+    obs[n].trial = h->trial;
+    obs[n].pending = pend;
+    obs[n].ok = !pend && h->status == SAMPLER_TRIAL_OK && isfinite(h->value);
+    obs[n].value = h->value;
+    obs[n].x = h->x;
     n++;
   }
   if (liar)
     for (int i = 0; i < n_pending; i++) {
       if (pending[i].trial == trial || pending[i].trial < 0) continue;
-      all[n].trial = pending[i].trial;
-      all[n].pending = 1;
-      all[n].ok = 0;
-      all[n].value = INFINITY;
-      all[n].x = pending[i].x;
+      obs[n].trial = pending[i].trial;
+      obs[n].pending = 1;
+      obs[n].ok = 0;
+      obs[n].value = INFINITY;
+      obs[n].x = pending[i].x;
       n++;
     }
-  /* Order-independence: sort by trial id, drop repeated ids (a finished
-   * entry wins over a pending one). */
+  /* Order-independence: sort by trial id, drop repeated ids. */
   int in_order = 1; /* the usual case: the caller keeps trials in id order */
-  for (int i = 1; i < n && in_order; i++) in_order = cmp_trial(&all[i - 1], &all[i]) <= 0;
-  if (!in_order) qsort(all, (size_t)n, sizeof *all, cmp_trial);
+  for (int i = 1; i < n && in_order; i++) in_order = cmp_trial(&obs[i - 1], &obs[i]) <= 0;
+  if (!in_order) qsort(obs, (size_t)n, sizeof *obs, cmp_trial);
   int u = 0;
   for (int i = 0; i < n; i++)
-    if (u == 0 || all[i].trial != all[u - 1].trial) all[u++] = all[i];
-  n = u;
+    if (u == 0 || obs[i].trial != obs[u - 1].trial) obs[u++] = obs[i];
+  *n_out = u;
+  return MLPS_OK;
+}
 
-  tpe_ws w;
-  memset(&w, 0, sizeof w);
-  int rc = ws_alloc(&w, n, s->nd, o->multivariate, err);
-  if (rc) {
-    free(all);
-    return rc;
-  }
-  /* Split: the best n_good OK observations are good. The 1e-9 keeps
-   * ceil(0.1 * 30) at 3, not 4. */
+/* Splits the n observations of w->obs: the best n_good OK ones are good
+ * (w->good), the rest bad (w->bad), both in trial order, with their
+ * weights. */
+static void split(const sampler_options *o, tpe_ws *w, int n) {
+  const tobs *all = w->obs;
+  /* The 1e-9 keeps ceil(0.1 * 30) at 3, not 4. */
   int n_good = (int)ceil(o->gamma * n - 1e-9);
   if (n_good > o->gamma_max) n_good = o->gamma_max;
   /* The n_good best (value, then trial id) by insertion into a sorted
    * array of at most n_good (<= gamma_max) entries: O(n n_good) worst case,
-   * O(n) typically, cheaper than sorting them all. */
-  const tobs **top = w.good;
+   * O(n) typically, cheaper than sorting them all. w->good holds them
+   * until the split below rewrites it in trial order. */
+  const tobs **top = w->good;
   int ntop = 0;
   for (int i = 0; i < n && n_good > 0; i++) {
     const tobs *c = &all[i];
@@ -812,48 +828,57 @@ int tpe_suggest(const sampler *s, int trial, const sampler_obs *history, int n_h
     }
     top[j] = c;
   }
-  unsigned char *is_good = calloc((size_t)(n > 0 ? n : 1), 1);
-  if (!is_good) {
-    free(all);
-    free(w.block);
-    return mlps_errorf(err, MLPS_ERUNTIME, "out of memory");
-  }
-  for (int i = 0; i < ntop; i++) is_good[top[i] - all] = 1;
-  w.mg = w.mb = 0;
+  memset(w->is_good, 0, (size_t)n);
+  for (int i = 0; i < ntop; i++) w->is_good[top[i] - all] = 1;
+  w->mg = w->mb = 0;
   for (int i = 0; i < n; i++) {
-    if (is_good[i]) w.good[w.mg++] = &all[i];
-    else w.bad[w.mb++] = &all[i];
+    if (w->is_good[i]) w->good[w->mg++] = &all[i];
+    else w->bad[w->mb++] = &all[i];
   }
-  free(is_good);
-  default_weights(w.mg, w.wg);
-  default_weights(w.mb, w.wb);
+  default_weights(w->mg, w->wg);
+  default_weights(w->mb, w->wb);
+}
 
-  /* Running points in internal coordinates, for the near-identical rule;
-   * and the univariate candidate tables. */
+/* The running observations' points in internal coordinates (w->pend_t),
+ * for the near-identical rule; returns their number. */
+static int running_points(const sampler *s, tpe_ws *w, int n) {
   int np = 0;
-  for (int i = 0; i < n; i++) np += all[i].pending;
-  size_t nd = (size_t)s->nd, ne = (size_t)o->ei_candidates;
-  double *extra = malloc(sizeof(double) * (nd * (size_t)np + 2 * nd * ne + 1));
-  if (!extra) {
-    free(all);
-    free(w.block);
-    return mlps_errorf(err, MLPS_ERUNTIME, "out of memory: TPE candidates");
-  }
-  double *pend_t = extra, *ct = extra + nd * (size_t)np, *cs = ct + nd * ne;
-  for (int i = 0, k = 0; i < n; i++) {
-    if (!all[i].pending) continue;
+  for (int i = 0; i < n; i++) {
+    if (!w->obs[i].pending) continue;
     for (int j = 0; j < s->nd; j++) {
       const sdim *d = &s->dim[j];
-      double t = sdim_internal(d, all[i].x[d->param]);
-      pend_t[(size_t)k * nd + j] = d->kind == SDIM_CAT ? sdim_value(d, t) : t;
+      double t = sdim_internal(d, w->obs[i].x[d->param]);
+      w->pend_t[(size_t)np * s->nd + j] = d->kind == SDIM_CAT ? sdim_value(d, t) : t;
     }
-    k++;
+    np++;
   }
-  if (o->multivariate) rc = multivariate(s, trial, &w, pend_t, np, x, err);
-  else univariate(s, trial, &w, ct, cs, pend_t, np, x);
-  free(extra);
-  free(w.block);
-  free(all);
+  return np;
+}
+
+int tpe_suggest(const sampler *s, int trial, int cutoff, const sampler_obs *history, int n_history,
+                const sampler_obs *pending, int n_pending, double *x, mlps_err *err) {
+  const sampler_options *o = &s->opt;
+  for (int i = 0; i < s->space.n; i++) x[i] = s->x0[i];
+  size_t c = (size_t)n_history + (uses_liar(o) ? (size_t)n_pending : 0);
+  size_t nd = (size_t)s->nd, ne = (size_t)o->ei_candidates;
+  tpe_ws w;
+  memset(&w, 0, sizeof w);
+  size_t bytes = ws_layout(&w, NULL, c, nd, ne, o->multivariate);
+  char *block = malloc(bytes);
+  if (!block)
+    return mlps_errorf(err, MLPS_ERUNTIME, "out of memory: TPE workspace of %zu bytes for %zu observations", bytes,
+                       c);
+  ws_layout(&w, block, c, nd, ne, o->multivariate);
+
+  int n = 0;
+  int rc = collect(s, trial, cutoff, history, n_history, pending, n_pending, w.obs, &n, err);
+  if (rc) goto cleanup;
+  split(o, &w, n);
+  int np = running_points(s, &w, n);
+  if (o->multivariate) multivariate(s, trial, &w, np, x);
+  else univariate(s, trial, &w, np, x);
+cleanup:
+  free(block);
   return rc;
 }
 

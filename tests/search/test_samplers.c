@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "search/sampler.h"
+#include "search/sobol.h"
 #include "search_test_util.h"
 #include "test_util.h"
 

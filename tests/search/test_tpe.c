@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "search/sampler.h"
-#include "search/sampler_impl.h"
+#include "search/tpe.h"
 #include "search_test_util.h"
 #include "test_util.h"
 #include "util/rng.h"
