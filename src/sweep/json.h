@@ -10,14 +10,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/fmt.h"
+#include "util/sbuf.h"
+
 /* ---- writer ---------------------------------------------------------- */
 
-/* Growable text buffer with a comma-tracking stack: json_key / value calls
+/* A util/sbuf text with a comma-tracking stack: json_key / value calls
  * insert separators themselves, so callers write objects as a flat list. */
 #define JSON_MAX_DEPTH 32
 typedef struct {
-  char *s;       /* NUL-terminated text, owned */
-  size_t len, cap;
+  union {
+    sbuf text; /* NUL-terminated text, owned */
+    /* The same three fields under the names journal.c and run.c read
+     * (w.s, w.len); a struct sharing sbuf's layout, as C11 allows. */
+    struct {
+      char *s;
+      size_t len, cap;
+    };
+  };
   int depth;
   unsigned char first[JSON_MAX_DEPTH]; /* 1 until the level has an element */
   int after_key; /* a key was just written: the next value needs no comma */
@@ -39,7 +49,8 @@ void json_null(json_writer *w);
 /* Appends raw text (e.g. "\n" after a journal line). */
 void json_raw(json_writer *w, const char *s);
 
-/* Shortest "%.Ng" (N = 1..17) that reads back to exactly v; buf >= 32. */
+/* util/fmt.h's fmt_double (buf >= FMT_DOUBLE_SIZE), the text json_num
+ * writes for a finite v. */
 char *json_fmt_double(char *buf, double v);
 /* Appends the JSON string literal for s (quotes included) to w's text. */
 void json_escape(json_writer *w, const char *s);
