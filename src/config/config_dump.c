@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/config_schema.h"
 #include "config/ytree.h"
 #include "util/err.h"
 #include "util/fmt.h"
@@ -17,33 +18,34 @@
  * recognisable as a float (by us and by PyYAML: a dot in the mantissa,
  * signed exponent). */
 static const char *yaml_double(char *buf, size_t cap, double v) {
-  fmt_double(buf, v);
-  if (strpbrk(buf, "ni")) return buf; /* inf/nan never reach a valid config */
-  char *e = strchr(buf, 'e');
-  if (!strchr(buf, '.')) {
+  char t[FMT_DOUBLE_SIZE + 2];
+  fmt_double(t, v);
+  char *e = strchr(t, 'e');
+  if (!strpbrk(t, "ni") && !strchr(t, '.')) { /* inf/nan never reach a valid config */
     if (e) {
-      char tail[32];
+      char tail[FMT_DOUBLE_SIZE];
       snprintf(tail, sizeof tail, "%s", e);
-      snprintf(e, cap - (size_t)(e - buf), ".0%s", tail);
+      snprintf(e, sizeof t - (size_t)(e - t), ".0%s", tail);
     } else {
-      strncat(buf, ".0", cap - strlen(buf) - 1);
+      strcat(t, ".0");
     }
   }
+  snprintf(buf, cap, "%s", t);
   return buf;
 }
 
 /* Plain when it cannot be mistaken for anything but a string, else
  * double-quoted with escapes. */
 static void put_str(sbuf *b, const char *s) {
-  static const char *const special[] = {"null", "Null", "NULL", "~",   "true", "True", "TRUE", "false",
-                                        "False", "FALSE", "yes", "Yes", "YES",  "no",   "No",   "NO",
-                                        "on",  "On",   "ON",   "off",  "Off",  "OFF"};
-  int plain = s[0] != '\0' && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_' ||
-                               s[0] == '/');
+  static const char *const special[] = {
+      "null", "Null", "NULL", "~",  "true", "True", "TRUE", "false", "False", "FALSE", "yes",
+      "Yes",  "YES",  "no",   "No", "NO",   "on",   "On",   "ON",    "off",   "Off",   "OFF"};
+  int plain = s[0] != '\0' && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+                               s[0] == '_' || s[0] == '/');
   for (const char *p = s; plain && *p; p++) {
     char ch = *p;
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-          ch == '-' || ch == '.' || ch == '/' || ch == '+'))
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+          ch == '_' || ch == '-' || ch == '.' || ch == '/' || ch == '+'))
       plain = 0;
   }
   for (size_t i = 0; plain && i < sizeof special / sizeof special[0]; i++)
@@ -71,6 +73,24 @@ static void put_str(sbuf *b, const char *s) {
 static void put_num(sbuf *b, double v) {
   char buf[FMT_DOUBLE_SIZE + 2];
   sbuf_puts(b, yaml_double(buf, sizeof buf, v));
+}
+
+const char *cfg_opt_text(const cfg_opt *o, const void *base, char *buf, size_t cap) {
+  const char *field = (const char *)base + o->offset;
+  switch (o->type) {
+    case CFG_OPT_INT: snprintf(buf, cap, "%d", *(const int *)field); break;
+    case CFG_OPT_NUM: yaml_double(buf, cap, *(const double *)field); break;
+    case CFG_OPT_BOOL: snprintf(buf, cap, "%s", *(const int *)field ? "true" : "false"); break;
+    case CFG_OPT_ENUM: snprintf(buf, cap, "%s", o->names[*(const int *)field]); break;
+  }
+  return buf;
+}
+
+/* "  key: value" lines of the options opts[0..n) of the struct at base. */
+static void put_opts(sbuf *b, const cfg_opt *opts, int n, const void *base) {
+  char buf[64];
+  for (int i = 0; i < n; i++)
+    sbuf_printf(b, "  %s: %s\n", opts[i].key, cfg_opt_text(&opts[i], base, buf, sizeof buf));
 }
 
 static void put_chain(sbuf *b, const xf_kind *chain, int n) {
@@ -107,7 +127,7 @@ static void put_bound(sbuf *b, const space_param *p, double v) {
 char *cfg_dump(const mlps_config *cfg) {
   sbuf b = {0};
   sbuf_printf(&b, "# mlpsweep resolved config (%s %d): every key, defaults filled in\n", CFG_FORMAT,
-            CFG_FORMAT_VERSION);
+              CFG_FORMAT_VERSION);
   sbuf_printf(&b, "name: ");
   put_str(&b, cfg->name);
   sbuf_printf(&b, "\ndescription: ");
@@ -147,18 +167,12 @@ char *cfg_dump(const mlps_config *cfg) {
 
   const cfg_search *s = &cfg->search;
   sbuf_printf(&b, "\nsearch:\n  method: %s\n  trials: %ld\n  metric: {name: %s, goal: %s}\n",
-            SAMPLER_METHOD_NAMES[s->method], s->trials, CFG_METRIC_NAMES[s->metric], CFG_GOAL_NAMES[s->goal]);
-  sbuf_printf(&b, "  startup_trials: %d\n  gamma: ", s->startup_trials);
-  put_num(&b, s->gamma);
-  sbuf_printf(&b, "\n  gamma_max: %d\n  ei_candidates: %d\n  prior_weight: ", s->gamma_max, s->ei_candidates);
-  put_num(&b, s->prior_weight);
-  sbuf_printf(&b, "\n  multivariate: %s\n  batch: %d\n", s->multivariate ? "true" : "false", s->batch);
-  sbuf_printf(&b, "  constant_liar: %s\n  consider_endpoints: %s\n  magic_clip: %s\n  sobol_scramble: %s\n",
-            s->constant_liar ? "true" : "false", s->consider_endpoints ? "true" : "false",
-            s->magic_clip ? "true" : "false", s->sobol_scramble ? "true" : "false");
+              SAMPLER_METHOD_NAMES[s->method], s->sampler.trials, CFG_METRIC_NAMES[s->metric],
+              CFG_GOAL_NAMES[s->goal]);
+  put_opts(&b, CFG_SAMPLER_OPTS, CFG_N_SAMPLER_OPTS, &s->sampler);
   sbuf_printf(&b, "  pruner: {name: %s, startup_trials: %d, warmup_epochs: %d, interval: %d}\n",
-            CFG_PRUNER_NAMES[s->pruner.kind], s->pruner.startup_trials, s->pruner.warmup_epochs,
-            s->pruner.interval);
+              CFG_PRUNER_NAMES[s->pruner.kind], s->pruner.startup_trials, s->pruner.warmup_epochs,
+              s->pruner.interval);
 
   sbuf_printf(&b, "parameters:\n");
   for (int i = 0; i < cfg->space.n; i++) {
@@ -188,12 +202,10 @@ char *cfg_dump(const mlps_config *cfg) {
   }
 
   const cfg_train *t = &cfg->train;
-  sbuf_printf(&b, "train:\n  max_epochs: %d\n  patience: %d\n  min_delta: ", t->max_epochs, t->patience);
-  put_num(&b, t->min_delta);
-  sbuf_printf(&b, "\n  loss: %s\n  init: %s\n  max_seconds: ", NN_LOSS_NAMES[t->loss], NN_INIT_NAMES[t->init]);
-  put_num(&b, t->max_seconds);
+  sbuf_printf(&b, "train:\n");
+  put_opts(&b, CFG_TRAIN_OPTS, CFG_N_TRAIN_OPTS, t);
   const cfg_schedule *sc = &t->schedule;
-  sbuf_printf(&b, "\n  schedule: {name: %s", NN_SCHEDULE_NAMES[sc->kind]);
+  sbuf_printf(&b, "  schedule: {name: %s", NN_SCHEDULE_NAMES[sc->kind]);
   if (sc->kind == SCHED_PLATEAU) {
     sbuf_printf(&b, ", factor: ");
     put_num(&b, sc->factor);
@@ -207,8 +219,8 @@ char *cfg_dump(const mlps_config *cfg) {
   } else if (sc->kind == SCHED_STAGES) {
     sbuf_printf(&b, ", stages: [");
     for (int i = 0; i < sc->n_stages; i++) {
-      sbuf_printf(&b, "%s\n      {max_epochs: %d, patience: %d, lr_factor: ", i ? "," : "", sc->stages[i].max_epochs,
-                sc->stages[i].patience);
+      sbuf_printf(&b, "%s\n      {max_epochs: %d, patience: %d, lr_factor: ", i ? "," : "",
+                  sc->stages[i].max_epochs, sc->stages[i].patience);
       put_num(&b, sc->stages[i].lr_factor);
       sbuf_printf(&b, "}");
     }
@@ -218,7 +230,7 @@ char *cfg_dump(const mlps_config *cfg) {
 
   const cfg_final *f = &cfg->final;
   sbuf_printf(&b, "final:\n  retrain: %s\n  epochs: %s\n  fixed_epochs: %d\n  holdout_fraction: ",
-            f->retrain ? "true" : "false", CFG_FINAL_EPOCHS_NAMES[f->epochs], f->fixed_epochs);
+              f->retrain ? "true" : "false", CFG_FINAL_EPOCHS_NAMES[f->epochs], f->fixed_epochs);
   put_num(&b, f->holdout_fraction);
   sbuf_printf(&b, "\n  anneal_fraction: ");
   put_num(&b, f->anneal_fraction);
@@ -257,9 +269,11 @@ static void put_domain(sbuf *b, const space_param *p) {
 char *cfg_summary(const mlps_config *cfg, int nranks) {
   sbuf b = {0};
   const cfg_search *s = &cfg->search;
-  sbuf_printf(&b, "# ---- search-space summary (comments only: this output is itself a valid config) ----\n");
-  sbuf_printf(&b, "# method %s, metric %s (%s)\n", SAMPLER_METHOD_NAMES[s->method], CFG_METRIC_NAMES[s->metric],
-            CFG_GOAL_NAMES[s->goal]);
+  sbuf_printf(
+      &b,
+      "# ---- search-space summary (comments only: this output is itself a valid config) ----\n");
+  sbuf_printf(&b, "# method %s, metric %s (%s)\n", SAMPLER_METHOD_NAMES[s->method],
+              CFG_METRIC_NAMES[s->metric], CFG_GOAL_NAMES[s->goal]);
   int nfree = 0;
   for (int i = 0; i < cfg->space.n; i++) {
     const space_param *p = &cfg->space.p[i];
@@ -283,26 +297,31 @@ char *cfg_summary(const mlps_config *cfg, int nranks) {
     sbuf_printf(&b, ")\n");
   }
   long trials = cfg_planned_trials(cfg), tasks = cfg_planned_tasks(cfg);
-  sbuf_printf(&b, "# planned: %ld trial%s x %d fold%s = %ld task%s", trials, trials == 1 ? "" : "s", cfg->split.kfold,
-            cfg->split.kfold == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
+  sbuf_printf(&b, "# planned: %ld trial%s x %d fold%s = %ld task%s", trials, trials == 1 ? "" : "s",
+              cfg->split.kfold, cfg->split.kfold == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
   if (cfg->final.retrain)
     sbuf_printf(&b, ", then a final retrain (ensemble of %d, epochs %s)", cfg->final.ensemble,
-              CFG_FINAL_EPOCHS_NAMES[cfg->final.epochs]);
+                CFG_FINAL_EPOCHS_NAMES[cfg->final.epochs]);
   sbuf_printf(&b, "\n");
   if (s->method == SAMPLER_TPE) {
-    if (s->batch)
-      sbuf_printf(&b, "# tpe: first %d trials by LHS, then generations of %d (reproducible across rank counts)\n",
-                s->startup_trials, s->batch);
+    if (s->sampler.batch)
+      sbuf_printf(&b,
+                  "# tpe: first %d trials by LHS, then generations of %d (reproducible across rank "
+                  "counts)\n",
+                  s->sampler.startup_trials, s->sampler.batch);
     else
-      sbuf_printf(&b, "# tpe: first %d trials by LHS, then asynchronous proposals%s\n", s->startup_trials,
-                s->constant_liar ? " (running trials count as the worst seen: constant liar)" : "");
+      sbuf_printf(&b, "# tpe: first %d trials by LHS, then asynchronous proposals%s\n",
+                  s->sampler.startup_trials,
+                  s->sampler.constant_liar
+                      ? " (running trials count as the worst seen: constant liar)"
+                      : "");
   }
   if (nranks > 0) {
     if (nranks == 1)
       sbuf_printf(&b, "# ranks: 1 (rank 0 coordinates and trains the tasks itself)\n");
     else
-      sbuf_printf(&b, "# ranks: %d (rank 0 coordinates, %d worker%s; %.1f tasks per worker)\n", nranks, nranks - 1,
-                nranks == 2 ? "" : "s", (double)tasks / (nranks - 1));
+      sbuf_printf(&b, "# ranks: %d (rank 0 coordinates, %d worker%s; %.1f tasks per worker)\n",
+                  nranks, nranks - 1, nranks == 2 ? "" : "s", (double)tasks / (nranks - 1));
   }
   sbuf_printf(&b, "# outputs: %s/\n", cfg->output.dir);
   return b.s;

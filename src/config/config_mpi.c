@@ -6,8 +6,8 @@
 
 #include "util/err.h"
 
-int cfg_load_mpi(MPI_Comm comm, const char *path, const char *const *sets, int nsets, mlps_config *cfg,
-                 cfg_errors *errs) {
+int cfg_load_mpi(MPI_Comm comm, const char *path, const char *const *sets, int nsets,
+                 mlps_config *cfg, cfg_errors *errs) {
   int rank;
   if (errs) errs->n = 0, errs->text = NULL;
   if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS) return MLPS_ERUNTIME;
@@ -32,8 +32,9 @@ int cfg_load_mpi(MPI_Comm comm, const char *path, const char *const *sets, int n
 }
 
 int cfg_under_mpi_launcher(void) {
-  static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE",
-                                     "MPI_LOCALNRANKS", "MV2_COMM_WORLD_SIZE"};
+  static const char *const vars[] = {
+      "OMPI_COMM_WORLD_SIZE", "PMIX_RANK",          "PMI_RANK", "PMI_SIZE",
+      "MPI_LOCALNRANKS",      "MV2_COMM_WORLD_SIZE"};
   for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
     if (getenv(vars[i])) return 1;
   return 0;

@@ -15,8 +15,8 @@
  * errs.text when it is not NULL and every rank exits with the status: the
  * messages appear once and no rank waits on another. Returns MLPS_ERUNTIME
  * if a broadcast fails. */
-int cfg_load_mpi(MPI_Comm comm, const char *path, const char *const *sets, int nsets, mlps_config *cfg,
-                 cfg_errors *errs);
+int cfg_load_mpi(MPI_Comm comm, const char *path, const char *const *sets, int nsets,
+                 mlps_config *cfg, cfg_errors *errs);
 
 /* For the CLI: 1 when this process was started by an
  * MPI launcher (mpirun/mpiexec/srun), judged from the environment, so

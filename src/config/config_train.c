@@ -24,7 +24,8 @@ int cfg_train_config(const mlps_config *cfg, const cfg_trial *t, train_config *t
   tc->n_stages = 0;
   if (s->kind == SCHED_STAGES) {
     if (s->n_stages > TRAIN_MAX_STAGES)
-      return mlps_errorf(e, MLPS_EINPUT, "train.schedule.stages: %d stages, the engine takes at most %d",
+      return mlps_errorf(e, MLPS_EINPUT,
+                         "train.schedule.stages: %d stages, the engine takes at most %d",
                          s->n_stages, TRAIN_MAX_STAGES);
     tc->n_stages = s->n_stages;
     for (int i = 0; i < s->n_stages; i++) {
