@@ -27,6 +27,8 @@ void cfg_free(mlps_config *cfg) {
   (void)cfg;
 }
 
+_Static_assert(CFG_MAX_WIDTH <= MLP_MAX_WIDTH, "a width that validates must build");
+
 /* cfg_search's trials aliases sampler.trials. */
 _Static_assert(offsetof(sampler_options, trials) == 0,
                "trials must be sampler_options' first member");
@@ -45,7 +47,7 @@ int cfg_widths_parse(const char *s, int *widths, int max) {
   while (*p) {
     char *end;
     long w = strtol(p, &end, 10);
-    if (end == p || w < 1 || w > 1 << 20 || n >= max) return 0;
+    if (end == p || w < 1 || w > CFG_MAX_WIDTH || n >= max) return 0;
     widths[n++] = (int)w;
     p = end;
     if (*p == ',') {

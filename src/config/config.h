@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "data/transform_types.h"
+#include "nn/mlp.h" /* MLP_MAX_LAYERS, MLP_MAX_WIDTH */
 #include "nn/nn_types.h"
 #include "search/sampler.h" /* sampler_method, SAMPLER_METHOD_NAMES, sampler_options */
 #include "search/space.h"
@@ -26,8 +27,12 @@
 #define CFG_DSET_MAX 256
 #define CFG_COLS_MAX 256
 #define CFG_DESC_MAX 512
-#define CFG_MAX_STAGES 8
-#define CFG_MAX_LAYERS 64
+#define CFG_MAX_STAGES 8 /* train.schedule.stages; the engine takes TRAIN_MAX_STAGES */
+/* Hidden layers: the engine's dense layers less the output layer, so that a
+ * config that validates builds (layers, widths lists, cfg_trial.widths). */
+#define CFG_MAX_LAYERS (MLP_MAX_LAYERS - 1)
+#define CFG_MAX_WIDTH 65536  /* units per hidden layer; the engine takes MLP_MAX_WIDTH */
+#define CFG_MAX_ENSEMBLE 64  /* final.ensemble */
 
 typedef enum {
   METRIC_VAL_MSE,

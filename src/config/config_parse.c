@@ -367,7 +367,7 @@ static void parse_final(cfg_ctx *c, const ynode *root, cfg_final *f) {
              CFG_FINAL_EPOCHS_NAMES[f->epochs]);
   cfg_get_num(c, m, path, "holdout_fraction", (cfg_range){0, 1, 1, 1}, &f->holdout_fraction);
   cfg_get_num(c, m, path, "anneal_fraction", (cfg_range){0, 1, 0, 0}, &f->anneal_fraction);
-  cfg_get_i(c, m, path, "ensemble", (cfg_range){1, 64, 0, 0}, &f->ensemble);
+  cfg_get_i(c, m, path, "ensemble", (cfg_range){1, CFG_MAX_ENSEMBLE, 0, 0}, &f->ensemble);
 }
 
 /* ---- defaults and the whole document ---- */

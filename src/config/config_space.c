@@ -24,8 +24,8 @@ typedef struct {
 
 static const pdef PDEFS[] = {
     {"layers", PK_INT, {1, CFG_MAX_LAYERS, 0, 0}, 3, NULL, "hidden layers"},
-    {"width", PK_INT, {1, 65536, 0, 0}, 64, NULL, "units per hidden layer"},
-    {"widths", PK_WIDTHS, {1, 65536, 0, 0}, 0, NULL, "per-layer widths"},
+    {"width", PK_INT, {1, CFG_MAX_WIDTH, 0, 0}, 64, NULL, "units per hidden layer"},
+    {"widths", PK_WIDTHS, {1, CFG_MAX_WIDTH, 0, 0}, 0, NULL, "per-layer widths"},
     {"lr", PK_FLOAT, {0, 10, 1, 0}, 1e-3, NULL, "learning rate"},
     {"batch", PK_INT, {1, 1 << 24, 0, 0}, 64, NULL, "mini-batch size"},
     {"activation", PK_ACT, {0, 0, 0, 0}, 0, "relu", "activation"},
@@ -34,6 +34,7 @@ static const pdef PDEFS[] = {
     {"weight_decay", PK_FLOAT, {0, INFINITY, 0, 0}, 0, NULL, "weight decay"},
 };
 #define N_PDEFS CFG_NK(PDEFS)
+_Static_assert(CFG_NK(PDEFS) <= SPACE_MAX_PARAMS, "every parameter fits in a search_space");
 
 static void set_const_default(space_param *p, const pdef *d) {
   memset(p, 0, sizeof *p);
@@ -97,7 +98,12 @@ static int parse_value(cfg_ctx *c, const pdef *d, const ynode *v, const char *kp
     return 1;
   }
   /* widths: a list of positive integers, stored as "64,64,32" */
-  if (v->kind != YT_SEQ || v->n < 1 || v->n > CFG_MAX_LAYERS) {
+  if (v->kind == YT_SEQ && v->n > CFG_MAX_LAYERS) {
+    cfg_perr(c, v, kp, "%d layer widths, at most %d (the engine's limit of hidden layers)", v->n,
+             CFG_MAX_LAYERS);
+    return 0;
+  }
+  if (v->kind != YT_SEQ || v->n < 1) {
     cfg_perr(c, v, kp, "expected a list of 1 to %d layer widths like [64, 64, 32], got %s",
              CFG_MAX_LAYERS,
              v->kind == YT_SEQ   ? "an empty list"

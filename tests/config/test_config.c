@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "config/config_train.h"
 #include "config/ytree.h"
+#include "nn/mlp.h"
 #include "test_util.h"
 
 static int starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
@@ -240,6 +241,50 @@ static void test_trial_decode(void) {
   free(c);
 }
 
+/* A config that validates can run (issue 17): the largest layers and the
+ * longest widths list validation lets through decode to an architecture the
+ * engine builds, and one more layer is refused at validation. */
+static void check_builds(const mlps_config *c, int n_layers) {
+  double x[SPACE_MAX_PARAMS] = {0};
+  cfg_trial tr;
+  mlps_err err = {0};
+  CHECK(cfg_trial_decode(c, x, &tr, &err) == MLPS_OK);
+  CHECK(tr.n_layers == n_layers);
+  int widths[MLP_MAX_LAYERS + 1], nw = 0; /* as fit.c builds it: inputs, hidden, outputs */
+  widths[nw++] = 3;
+  for (int i = 0; i < tr.n_layers; i++) widths[nw++] = tr.widths[i];
+  widths[nw++] = 2;
+  mlp_arch a;
+  CHECK(mlp_arch_make(&a, widths, nw, tr.activation, &err) == MLPS_OK);
+  mlp *net = mlp_create(&a, &err);
+  CHECK(net != NULL);
+  mlp_free(net);
+}
+
+static void test_engine_limits(void) {
+  mlps_config *c = calloc(1, sizeof *c);
+  cfg_errors e;
+  char t[1024];
+  snprintf(t, sizeof t, "data: {path: x.h5}\nparameters:\n  layers: {value: %d}\n  width: {value: 2}\n",
+           CFG_MAX_LAYERS);
+  CHECK(load(t, NULL, 0, c, &e) == 0);
+  check_builds(c, CFG_MAX_LAYERS);
+  snprintf(t, sizeof t, "data: {path: x.h5}\nparameters:\n  layers: {value: %d}\n", CFG_MAX_LAYERS + 1);
+  CHECK(load(t, NULL, 0, c, &e) == MLPS_EINPUT && e.n == 1 && strstr(e.text, "parameters.layers.value"));
+  cfg_errors_free(&e);
+  int off = snprintf(t, sizeof t, "data: {path: x.h5}\nparameters:\n  widths: {value: [");
+  for (int i = 0; i < CFG_MAX_LAYERS; i++) off += snprintf(t + off, sizeof t - (size_t)off, "%s2", i ? ", " : "");
+  snprintf(t + off, sizeof t - (size_t)off, "]}\n");
+  CHECK(load(t, NULL, 0, c, &e) == 0);
+  check_builds(c, CFG_MAX_LAYERS);
+  snprintf(t + off, sizeof t - (size_t)off, ", 2]}\n");
+  char want[64];
+  snprintf(want, sizeof want, "%d layer widths, at most %d", CFG_MAX_LAYERS + 1, CFG_MAX_LAYERS);
+  CHECK(load(t, NULL, 0, c, &e) == MLPS_EINPUT && e.n == 1 && strstr(e.text, want));
+  cfg_errors_free(&e);
+  free(c);
+}
+
 static void test_diff(void) {
   mlps_config *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
   cfg_errors e;
@@ -449,6 +494,7 @@ int main(void) {
   test_round_trips();
   test_diff();
   test_trial_decode();
+  test_engine_limits();
   test_limits();
   test_messages();
   test_mutations();
