@@ -138,7 +138,8 @@ int main(int argc, char **argv) {
   snprintf(want, sizeof want, "integer 1..%d", CFG_MAX_LAYERS);
   CHECK(layers != NULL);
   if (layers && strcmp(layers->type, want) != 0) {
-    fprintf(stderr, "README parameters: layers is '%s', validation allows %s\n", layers->type, want);
+    fprintf(stderr, "README parameters: layers is '%s', validation allows %s\n", layers->type,
+            want);
     t_failures++;
   }
   free(cfg);
