@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "data/transform_types.h"
+#include "nn/mlp.h" /* MLP_MAX_LAYERS, MLP_MAX_WIDTH */
 #include "nn/nn_types.h"
 #include "search/sampler.h" /* sampler_method, SAMPLER_METHOD_NAMES, sampler_options */
 #include "search/space.h"
@@ -26,10 +27,19 @@
 #define CFG_DSET_MAX 256
 #define CFG_COLS_MAX 256
 #define CFG_DESC_MAX 512
-#define CFG_MAX_STAGES 8
-#define CFG_MAX_LAYERS 64
+#define CFG_MAX_STAGES 8 /* train.schedule.stages; the engine takes TRAIN_MAX_STAGES */
+/* Hidden layers: the engine's dense layers less the output layer, so that a
+ * config that validates builds (layers, widths lists, cfg_trial.widths). */
+#define CFG_MAX_LAYERS (MLP_MAX_LAYERS - 1)
+#define CFG_MAX_WIDTH 65536  /* units per hidden layer; the engine takes MLP_MAX_WIDTH */
+#define CFG_MAX_ENSEMBLE 64  /* final.ensemble */
 
-typedef enum { METRIC_VAL_MSE, METRIC_VAL_MAE, METRIC_VAL_MEDIAN_FRAC_ERR, METRIC_COUNT } cfg_metric;
+typedef enum {
+  METRIC_VAL_MSE,
+  METRIC_VAL_MAE,
+  METRIC_VAL_MEDIAN_FRAC_ERR,
+  METRIC_COUNT
+} cfg_metric;
 extern const char *const CFG_METRIC_NAMES[METRIC_COUNT];
 
 typedef enum { GOAL_MINIMIZE, GOAL_COUNT } cfg_goal; /* every metric is an error */
@@ -50,16 +60,16 @@ typedef enum {
 extern const char *const CFG_FINAL_EPOCHS_NAMES[FINAL_EPOCHS_COUNT];
 
 typedef struct {
-  char path[CFG_PATH_MAX];           /* HDF5 file (required) */
-  char inputs[CFG_DSET_MAX];         /* dataset of X (n, d); default "X" */
-  char targets[CFG_DSET_MAX];        /* dataset of Y (n, m); default "Y" */
-  char input_columns[CFG_COLS_MAX];  /* "all" or "0,2,5:9" (0-based; a:b half-open, a: to the end) */
+  char path[CFG_PATH_MAX];          /* HDF5 file (required) */
+  char inputs[CFG_DSET_MAX];        /* dataset of X (n, d); default "X" */
+  char targets[CFG_DSET_MAX];       /* dataset of Y (n, m); default "Y" */
+  char input_columns[CFG_COLS_MAX]; /* "all" or "0,2,5:9" (0-based; a:b half-open, a: to the end) */
   char target_columns[CFG_COLS_MAX];
-  long max_rows;                     /* use the first max_rows rows; 0 = all */
-  int n_input_transform;             /* chain length, 0..XF_MAX_CHAIN; 0 = none */
-  xf_kind input_transform[XF_MAX_CHAIN];   /* applied left to right; default [standard] */
+  long max_rows;                         /* use the first max_rows rows; 0 = all */
+  int n_input_transform;                 /* chain length, 0..XF_MAX_CHAIN; 0 = none */
+  xf_kind input_transform[XF_MAX_CHAIN]; /* applied left to right; default [standard] */
   int n_target_transform;
-  xf_kind target_transform[XF_MAX_CHAIN];  /* default [standard] */
+  xf_kind target_transform[XF_MAX_CHAIN]; /* default [standard] */
 } cfg_data;
 
 typedef struct {
@@ -74,28 +84,21 @@ typedef struct {
 #define CFG_SPLIT_SEED(cfg) ((cfg)->split.seed >= 0 ? (uint64_t)(cfg)->split.seed : (cfg)->seed)
 
 typedef struct {
-  cfg_pruner_kind kind;  /* default none */
-  int startup_trials;    /* median: no pruning until this many trials finished; default 5 */
-  int warmup_epochs;     /* median: no pruning before this epoch; default 10 */
-  int interval;          /* median: check every this many epochs; default 1 */
+  cfg_pruner_kind kind; /* default none */
+  int startup_trials;   /* median: no pruning until this many trials finished; default 5 */
+  int warmup_epochs;    /* median: no pruning before this epoch; default 10 */
+  int interval;         /* median: check every this many epochs; default 1 */
 } cfg_pruner;
 
 typedef struct {
-  sampler_method method;    /* default random (SAMPLER_RANDOM) */
-  long trials;              /* planned trials; grid: default (and at most) the grid size; others: default 20 */
-  cfg_metric metric;        /* default val_mse */
-  cfg_goal goal;            /* minimize */
-  int startup_trials;       /* tpe: first trials drawn by LHS; default 10 */
-  double gamma;             /* tpe: fraction of finished trials in the "good" set; default 0.1 */
-  int gamma_max;            /* tpe: ... capped at this many; default 25 */
-  int ei_candidates;        /* tpe: candidates scored per proposal; default 24 */
-  double prior_weight;      /* tpe: weight of the prior; default 1.0 */
-  int multivariate;         /* tpe: joint density over parameters; default false */
-  int batch;                /* tpe: 0 = asynchronous (default); B >= 1 = generations of B (reproducible) */
-  int constant_liar;        /* tpe, asynchronous: running trials count as the worst value; default true */
-  int consider_endpoints;   /* tpe: end kernels' bandwidth may reach the domain edge; default false */
-  int magic_clip;           /* tpe: lower bound range/min(100, n+2) on bandwidths; default true */
-  int sobol_scramble;       /* sobol: random digital shift from the seed; default true */
+  sampler_method method; /* default random (SAMPLER_RANDOM) */
+  /* The sampler's options with the sampler's defaults (sampler_options_init):
+   * the planned trials (grid: default, and at most, the grid size) and the
+   * TPE and Sobol settings. Their keys, types and ranges are the table
+   * CFG_SAMPLER_OPTS (config_schema.h). */
+  sampler_options sampler;
+  cfg_metric metric; /* default val_mse */
+  cfg_goal goal;     /* minimize */
   cfg_pruner pruner;
 } cfg_search;
 
@@ -127,12 +130,12 @@ typedef struct {
 } cfg_train;
 
 typedef struct {
-  int retrain;                 /* default true */
-  cfg_final_epochs epochs;     /* default mean_best */
-  int fixed_epochs;            /* epochs: fixed */
-  double holdout_fraction;     /* epochs: holdout; default 0.1 */
-  double anneal_fraction;      /* decay lr to 0 (cosine) over this last fraction of the retrain; default 0.2 */
-  int ensemble;                /* networks retrained with different seeds, predictions averaged; default 1 */
+  int retrain;             /* default true */
+  cfg_final_epochs epochs; /* default mean_best */
+  int fixed_epochs;        /* epochs: fixed */
+  double holdout_fraction; /* epochs: holdout; default 0.1 */
+  double anneal_fraction;  /* lr decays to 0 (cosine) over this last fraction; default 0.2 */
+  int ensemble;            /* networks retrained with other seeds, averaged; default 1 */
 } cfg_final;
 
 typedef struct {
@@ -140,9 +143,9 @@ typedef struct {
 } cfg_output;
 
 typedef struct mlps_config {
-  char name[CFG_NAME_MAX]; /* default: the config file name without extension */
+  char name[CFG_NAME_MAX];        /* default: the config file name without extension */
   char description[CFG_DESC_MAX]; /* free text; default "" */
-  uint64_t seed;           /* default 1 */
+  uint64_t seed;                  /* default 1 */
   cfg_data data;
   cfg_split split;
   cfg_search search;
@@ -168,11 +171,12 @@ void cfg_errors_free(cfg_errors *e);
 /* Loads, overrides and validates. sets are "key.path=value" strings applied
  * in order before validation. Returns MLPS_OK, or MLPS_EINPUT with every
  * problem in errs (which the caller frees); cfg is fully set only on OK. */
-int cfg_load(const char *path, const char *const *sets, int nsets, mlps_config *cfg, cfg_errors *errs);
+int cfg_load(const char *path, const char *const *sets, int nsets, mlps_config *cfg,
+             cfg_errors *errs);
 /* The same from text (e.g. the config embedded in a journal); origin names
  * it in messages. */
-int cfg_load_text(const char *text, size_t len, const char *origin, const char *const *sets, int nsets,
-                  mlps_config *cfg, cfg_errors *errs);
+int cfg_load_text(const char *text, size_t len, const char *origin, const char *const *sets,
+                  int nsets, mlps_config *cfg, cfg_errors *errs);
 void cfg_free(mlps_config *cfg);
 
 /* YAML text of the resolved config (every key, defaults filled in). Loading

@@ -3,333 +3,327 @@
  * (cfg_diff, for --resume). The dump is what gets embedded in journals,
  * model files and summaries, so it must load back to the same config. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
+#include "config/config_schema.h"
 #include "config/ytree.h"
 #include "util/err.h"
+#include "util/fmt.h"
+#include "util/sbuf.h"
 
-/* Growing string buffer. */
-typedef struct {
-  char *s;
-  size_t len, cap;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) MLPS_PRINTF(2, 3);
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = b->cap - b->len;
-    int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? room : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < room && b->s) {
-      b->len += (size_t)n;
-      return;
-    }
-    b->cap = (b->cap + (size_t)n + 1) * 2;
-    b->s = mlps_xrealloc(b->s, b->cap);
-  }
-}
-
-/* Shortest text that reads back to the same double, always recognisable as
- * a float (by us and by PyYAML: a dot in the mantissa, signed exponent). */
-static const char *fmt_double(char *buf, size_t cap, double v) {
-  for (int prec = 15; prec <= 17; prec++) {
-    snprintf(buf, cap, "%.*g", prec, v);
-    if (strtod(buf, NULL) == v) break;
-  }
-  if (strpbrk(buf, "ni")) return buf; /* inf/nan never reach a valid config */
-  char *e = strchr(buf, 'e');
-  if (!strchr(buf, '.')) {
+/* Shortest text that reads back to the same double (util/fmt), always
+ * recognisable as a float (by us and by PyYAML: a dot in the mantissa,
+ * signed exponent). */
+static const char *yaml_double(char *buf, size_t cap, double v) {
+  char t[FMT_DOUBLE_SIZE + 2];
+  fmt_double(t, v);
+  char *e = strchr(t, 'e');
+  if (!strpbrk(t, "ni") && !strchr(t, '.')) { /* inf/nan never reach a valid config */
     if (e) {
-      char tail[32];
+      char tail[FMT_DOUBLE_SIZE];
       snprintf(tail, sizeof tail, "%s", e);
-      snprintf(e, cap - (size_t)(e - buf), ".0%s", tail);
+      snprintf(e, sizeof t - (size_t)(e - t), ".0%s", tail);
     } else {
-      strncat(buf, ".0", cap - strlen(buf) - 1);
+      strcat(t, ".0");
     }
   }
+  snprintf(buf, cap, "%s", t);
   return buf;
 }
 
 /* Plain when it cannot be mistaken for anything but a string, else
  * double-quoted with escapes. */
 static void put_str(sbuf *b, const char *s) {
-  static const char *const special[] = {"null", "Null", "NULL", "~",   "true", "True", "TRUE", "false",
-                                        "False", "FALSE", "yes", "Yes", "YES",  "no",   "No",   "NO",
-                                        "on",  "On",   "ON",   "off",  "Off",  "OFF"};
-  int plain = s[0] != '\0' && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_' ||
-                               s[0] == '/');
+  static const char *const special[] = {
+      "null", "Null", "NULL", "~",  "true", "True", "TRUE", "false", "False", "FALSE", "yes",
+      "Yes",  "YES",  "no",   "No", "NO",   "on",   "On",   "ON",    "off",   "Off",   "OFF"};
+  int plain = s[0] != '\0' && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+                               s[0] == '_' || s[0] == '/');
   for (const char *p = s; plain && *p; p++) {
     char ch = *p;
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-          ch == '-' || ch == '.' || ch == '/' || ch == '+'))
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+          ch == '_' || ch == '-' || ch == '.' || ch == '/' || ch == '+'))
       plain = 0;
   }
   for (size_t i = 0; plain && i < sizeof special / sizeof special[0]; i++)
     if (!strcmp(s, special[i])) plain = 0;
   if (plain) {
-    sb_printf(b, "%s", s);
+    sbuf_printf(b, "%s", s);
     return;
   }
-  sb_printf(b, "\"");
+  sbuf_printf(b, "\"");
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if (*p == '"' || *p == '\\')
-      sb_printf(b, "\\%c", *p);
+      sbuf_printf(b, "\\%c", *p);
     else if (*p == '\n')
-      sb_printf(b, "\\n");
+      sbuf_printf(b, "\\n");
     else if (*p == '\t')
-      sb_printf(b, "\\t");
+      sbuf_printf(b, "\\t");
     else if (*p < 0x20 || *p == 0x7f)
-      sb_printf(b, "\\x%02x", *p);
+      sbuf_printf(b, "\\x%02x", *p);
     else
-      sb_printf(b, "%c", *p);
+      sbuf_printf(b, "%c", *p);
   }
-  sb_printf(b, "\"");
+  sbuf_printf(b, "\"");
 }
 
 static void put_num(sbuf *b, double v) {
+  char buf[FMT_DOUBLE_SIZE + 2];
+  sbuf_puts(b, yaml_double(buf, sizeof buf, v));
+}
+
+const char *cfg_opt_text(const cfg_opt *o, const void *base, char *buf, size_t cap) {
+  const char *field = (const char *)base + o->offset;
+  switch (o->type) {
+    case CFG_OPT_INT: snprintf(buf, cap, "%d", *(const int *)field); break;
+    case CFG_OPT_NUM: yaml_double(buf, cap, *(const double *)field); break;
+    case CFG_OPT_BOOL: snprintf(buf, cap, "%s", *(const int *)field ? "true" : "false"); break;
+    case CFG_OPT_ENUM: snprintf(buf, cap, "%s", o->names[*(const int *)field]); break;
+  }
+  return buf;
+}
+
+/* "  key: value" lines of the options opts[0..n) of the struct at base. */
+static void put_opts(sbuf *b, const cfg_opt *opts, int n, const void *base) {
   char buf[64];
-  sb_printf(b, "%s", fmt_double(buf, sizeof buf, v));
+  for (int i = 0; i < n; i++)
+    sbuf_printf(b, "  %s: %s\n", opts[i].key, cfg_opt_text(&opts[i], base, buf, sizeof buf));
 }
 
 static void put_chain(sbuf *b, const xf_kind *chain, int n) {
   if (n == 0) {
-    sb_printf(b, "[none]");
+    sbuf_printf(b, "[none]");
     return;
   }
-  sb_printf(b, "[");
-  for (int i = 0; i < n; i++) sb_printf(b, "%s%s", i ? ", " : "", XF_NAMES[chain[i]]);
-  sb_printf(b, "]");
+  sbuf_printf(b, "[");
+  for (int i = 0; i < n; i++) sbuf_printf(b, "%s%s", i ? ", " : "", XF_NAMES[chain[i]]);
+  sbuf_printf(b, "]");
 }
 
 /* A parameter value as YAML (widths "64,64" -> [64, 64]). */
 static void put_value(sbuf *b, const space_param *p, const space_value *v) {
   if (v->type == VAL_INT)
-    sb_printf(b, "%ld", v->i);
+    sbuf_printf(b, "%ld", v->i);
   else if (v->type == VAL_FLOAT)
     put_num(b, v->f);
   else if (!strcmp(p->name, "widths")) {
-    sb_printf(b, "[");
-    for (const char *s = v->s; *s; s++) sb_printf(b, *s == ',' ? ", " : "%c", *s);
-    sb_printf(b, "]");
+    sbuf_printf(b, "[");
+    for (const char *s = v->s; *s; s++) sbuf_printf(b, *s == ',' ? ", " : "%c", *s);
+    sbuf_printf(b, "]");
   } else
     put_str(b, v->s);
 }
 
 static void put_bound(sbuf *b, const space_param *p, double v) {
   if (p->is_int)
-    sb_printf(b, "%.0f", v);
+    sbuf_printf(b, "%.0f", v);
   else
     put_num(b, v);
 }
 
 char *cfg_dump(const mlps_config *cfg) {
   sbuf b = {0};
-  sb_printf(&b, "# mlpsweep resolved config (%s %d): every key, defaults filled in\n", CFG_FORMAT,
-            CFG_FORMAT_VERSION);
-  sb_printf(&b, "name: ");
+  sbuf_printf(&b, "# mlpsweep resolved config (%s %d): every key, defaults filled in\n", CFG_FORMAT,
+              CFG_FORMAT_VERSION);
+  sbuf_printf(&b, "name: ");
   put_str(&b, cfg->name);
-  sb_printf(&b, "\ndescription: ");
+  sbuf_printf(&b, "\ndescription: ");
   put_str(&b, cfg->description);
-  sb_printf(&b, "\nseed: %llu\n", (unsigned long long)cfg->seed);
+  sbuf_printf(&b, "\nseed: %llu\n", (unsigned long long)cfg->seed);
 
   const cfg_data *d = &cfg->data;
-  sb_printf(&b, "data:\n  path: ");
+  sbuf_printf(&b, "data:\n  path: ");
   put_str(&b, d->path);
-  sb_printf(&b, "\n  inputs: ");
+  sbuf_printf(&b, "\n  inputs: ");
   put_str(&b, d->inputs);
-  sb_printf(&b, "\n  targets: ");
+  sbuf_printf(&b, "\n  targets: ");
   put_str(&b, d->targets);
-  sb_printf(&b, "\n  input_columns: ");
+  sbuf_printf(&b, "\n  input_columns: ");
   put_str(&b, d->input_columns);
-  sb_printf(&b, "\n  target_columns: ");
+  sbuf_printf(&b, "\n  target_columns: ");
   put_str(&b, d->target_columns);
-  sb_printf(&b, "\n  max_rows: %ld\n  input_transform: ", d->max_rows);
+  sbuf_printf(&b, "\n  max_rows: %ld\n  input_transform: ", d->max_rows);
   put_chain(&b, d->input_transform, d->n_input_transform);
-  sb_printf(&b, "\n  target_transform: ");
+  sbuf_printf(&b, "\n  target_transform: ");
   put_chain(&b, d->target_transform, d->n_target_transform);
 
   const cfg_split *sp = &cfg->split;
   /* test_fraction and test_count exclude each other; the unused one is
    * left out (test_count 0 means "use test_fraction"). */
-  sb_printf(&b, "\nsplit:\n");
+  sbuf_printf(&b, "\nsplit:\n");
   if (sp->test_count > 0) {
-    sb_printf(&b, "  test_count: %ld\n", sp->test_count);
+    sbuf_printf(&b, "  test_count: %ld\n", sp->test_count);
   } else {
-    sb_printf(&b, "  test_fraction: ");
+    sbuf_printf(&b, "  test_fraction: ");
     put_num(&b, sp->test_fraction);
-    sb_printf(&b, "\n  test_count: 0\n");
+    sbuf_printf(&b, "\n  test_count: 0\n");
   }
-  sb_printf(&b, "  kfold: %d\n  val_fraction: ", sp->kfold);
+  sbuf_printf(&b, "  kfold: %d\n  val_fraction: ", sp->kfold);
   put_num(&b, sp->val_fraction);
-  if (sp->seed >= 0) sb_printf(&b, "\n  seed: %ld", sp->seed);
+  if (sp->seed >= 0) sbuf_printf(&b, "\n  seed: %ld", sp->seed);
 
   const cfg_search *s = &cfg->search;
-  sb_printf(&b, "\nsearch:\n  method: %s\n  trials: %ld\n  metric: {name: %s, goal: %s}\n",
-            SAMPLER_METHOD_NAMES[s->method], s->trials, CFG_METRIC_NAMES[s->metric], CFG_GOAL_NAMES[s->goal]);
-  sb_printf(&b, "  startup_trials: %d\n  gamma: ", s->startup_trials);
-  put_num(&b, s->gamma);
-  sb_printf(&b, "\n  gamma_max: %d\n  ei_candidates: %d\n  prior_weight: ", s->gamma_max, s->ei_candidates);
-  put_num(&b, s->prior_weight);
-  sb_printf(&b, "\n  multivariate: %s\n  batch: %d\n", s->multivariate ? "true" : "false", s->batch);
-  sb_printf(&b, "  constant_liar: %s\n  consider_endpoints: %s\n  magic_clip: %s\n  sobol_scramble: %s\n",
-            s->constant_liar ? "true" : "false", s->consider_endpoints ? "true" : "false",
-            s->magic_clip ? "true" : "false", s->sobol_scramble ? "true" : "false");
-  sb_printf(&b, "  pruner: {name: %s, startup_trials: %d, warmup_epochs: %d, interval: %d}\n",
-            CFG_PRUNER_NAMES[s->pruner.kind], s->pruner.startup_trials, s->pruner.warmup_epochs,
-            s->pruner.interval);
+  sbuf_printf(&b, "\nsearch:\n  method: %s\n  trials: %ld\n  metric: {name: %s, goal: %s}\n",
+              SAMPLER_METHOD_NAMES[s->method], s->sampler.trials, CFG_METRIC_NAMES[s->metric],
+              CFG_GOAL_NAMES[s->goal]);
+  put_opts(&b, CFG_SAMPLER_OPTS, CFG_N_SAMPLER_OPTS, &s->sampler);
+  sbuf_printf(&b, "  pruner: {name: %s, startup_trials: %d, warmup_epochs: %d, interval: %d}\n",
+              CFG_PRUNER_NAMES[s->pruner.kind], s->pruner.startup_trials, s->pruner.warmup_epochs,
+              s->pruner.interval);
 
-  sb_printf(&b, "parameters:\n");
+  sbuf_printf(&b, "parameters:\n");
   for (int i = 0; i < cfg->space.n; i++) {
     const space_param *p = &cfg->space.p[i];
-    sb_printf(&b, "  %s: {distribution: %s", p->name, SPACE_DIST_NAMES[p->dist]);
+    sbuf_printf(&b, "  %s: {distribution: %s", p->name, SPACE_DIST_NAMES[p->dist]);
     if (p->dist == DIST_CONSTANT) {
-      sb_printf(&b, ", value: ");
+      sbuf_printf(&b, ", value: ");
       put_value(&b, p, &p->values[0]);
     } else if (p->dist == DIST_CATEGORICAL) {
-      sb_printf(&b, ", values: [");
+      sbuf_printf(&b, ", values: [");
       for (int j = 0; j < p->n_values; j++) {
-        if (j) sb_printf(&b, ", ");
+        if (j) sbuf_printf(&b, ", ");
         put_value(&b, p, &p->values[j]);
       }
-      sb_printf(&b, "]");
+      sbuf_printf(&b, "]");
     } else {
-      sb_printf(&b, ", min: ");
+      sbuf_printf(&b, ", min: ");
       put_bound(&b, p, p->min);
-      sb_printf(&b, ", max: ");
+      sbuf_printf(&b, ", max: ");
       put_bound(&b, p, p->max);
       if (p->dist == DIST_Q_UNIFORM || p->dist == DIST_Q_LOG_UNIFORM_VALUES) {
-        sb_printf(&b, ", q: ");
+        sbuf_printf(&b, ", q: ");
         put_bound(&b, p, p->q);
       }
     }
-    sb_printf(&b, "}\n");
+    sbuf_printf(&b, "}\n");
   }
 
   const cfg_train *t = &cfg->train;
-  sb_printf(&b, "train:\n  max_epochs: %d\n  patience: %d\n  min_delta: ", t->max_epochs, t->patience);
-  put_num(&b, t->min_delta);
-  sb_printf(&b, "\n  loss: %s\n  init: %s\n  max_seconds: ", NN_LOSS_NAMES[t->loss], NN_INIT_NAMES[t->init]);
-  put_num(&b, t->max_seconds);
+  sbuf_printf(&b, "train:\n");
+  put_opts(&b, CFG_TRAIN_OPTS, CFG_N_TRAIN_OPTS, t);
   const cfg_schedule *sc = &t->schedule;
-  sb_printf(&b, "\n  schedule: {name: %s", NN_SCHEDULE_NAMES[sc->kind]);
+  sbuf_printf(&b, "  schedule: {name: %s", NN_SCHEDULE_NAMES[sc->kind]);
   if (sc->kind == SCHED_PLATEAU) {
-    sb_printf(&b, ", factor: ");
+    sbuf_printf(&b, ", factor: ");
     put_num(&b, sc->factor);
-    sb_printf(&b, ", patience: %d, min_lr: ", sc->patience);
+    sbuf_printf(&b, ", patience: %d, min_lr: ", sc->patience);
     put_num(&b, sc->min_lr);
-    sb_printf(&b, ", threshold: ");
+    sbuf_printf(&b, ", threshold: ");
     put_num(&b, sc->threshold);
   } else if (sc->kind == SCHED_COSINE) {
-    sb_printf(&b, ", eta_min: ");
+    sbuf_printf(&b, ", eta_min: ");
     put_num(&b, sc->eta_min);
   } else if (sc->kind == SCHED_STAGES) {
-    sb_printf(&b, ", stages: [");
+    sbuf_printf(&b, ", stages: [");
     for (int i = 0; i < sc->n_stages; i++) {
-      sb_printf(&b, "%s\n      {max_epochs: %d, patience: %d, lr_factor: ", i ? "," : "", sc->stages[i].max_epochs,
-                sc->stages[i].patience);
+      sbuf_printf(&b, "%s\n      {max_epochs: %d, patience: %d, lr_factor: ", i ? "," : "",
+                  sc->stages[i].max_epochs, sc->stages[i].patience);
       put_num(&b, sc->stages[i].lr_factor);
-      sb_printf(&b, "}");
+      sbuf_printf(&b, "}");
     }
-    sb_printf(&b, "]");
+    sbuf_printf(&b, "]");
   }
-  sb_printf(&b, "}\n");
+  sbuf_printf(&b, "}\n");
 
   const cfg_final *f = &cfg->final;
-  sb_printf(&b, "final:\n  retrain: %s\n  epochs: %s\n  fixed_epochs: %d\n  holdout_fraction: ",
-            f->retrain ? "true" : "false", CFG_FINAL_EPOCHS_NAMES[f->epochs], f->fixed_epochs);
+  sbuf_printf(&b, "final:\n  retrain: %s\n  epochs: %s\n  fixed_epochs: %d\n  holdout_fraction: ",
+              f->retrain ? "true" : "false", CFG_FINAL_EPOCHS_NAMES[f->epochs], f->fixed_epochs);
   put_num(&b, f->holdout_fraction);
-  sb_printf(&b, "\n  anneal_fraction: ");
+  sbuf_printf(&b, "\n  anneal_fraction: ");
   put_num(&b, f->anneal_fraction);
-  sb_printf(&b, "\n  ensemble: %d\noutput:\n  dir: ", f->ensemble);
+  sbuf_printf(&b, "\n  ensemble: %d\noutput:\n  dir: ", f->ensemble);
   put_str(&b, cfg->output.dir);
-  sb_printf(&b, "\n");
+  sbuf_printf(&b, "\n");
   return b.s;
 }
 
 static void put_domain(sbuf *b, const space_param *p) {
   if (p->dist == DIST_CONSTANT) {
-    sb_printf(b, "fixed ");
+    sbuf_printf(b, "fixed ");
     put_value(b, p, &p->values[0]);
   } else if (p->dist == DIST_CATEGORICAL) {
-    sb_printf(b, "one of [");
+    sbuf_printf(b, "one of [");
     for (int j = 0; j < p->n_values; j++) {
-      if (j) sb_printf(b, ", ");
+      if (j) sbuf_printf(b, ", ");
       put_value(b, p, &p->values[j]);
     }
-    sb_printf(b, "] (%d choices)", p->n_values);
+    sbuf_printf(b, "] (%d choices)", p->n_values);
   } else {
-    sb_printf(b, "%s [", SPACE_DIST_NAMES[p->dist]);
+    sbuf_printf(b, "%s [", SPACE_DIST_NAMES[p->dist]);
     put_bound(b, p, p->min);
-    sb_printf(b, ", ");
+    sbuf_printf(b, ", ");
     put_bound(b, p, p->max);
-    sb_printf(b, "]");
+    sbuf_printf(b, "]");
     if (p->q > 0) {
-      sb_printf(b, " step ");
+      sbuf_printf(b, " step ");
       put_bound(b, p, p->q);
     }
-    if (p->is_int) sb_printf(b, ", integers");
-    if (p->dist == DIST_INT_UNIFORM) sb_printf(b, " (%.0f values)", p->max - p->min + 1);
+    if (p->is_int) sbuf_printf(b, ", integers");
+    if (p->dist == DIST_INT_UNIFORM) sbuf_printf(b, " (%.0f values)", p->max - p->min + 1);
   }
 }
 
 char *cfg_summary(const mlps_config *cfg, int nranks) {
   sbuf b = {0};
   const cfg_search *s = &cfg->search;
-  sb_printf(&b, "# ---- search-space summary (comments only: this output is itself a valid config) ----\n");
-  sb_printf(&b, "# method %s, metric %s (%s)\n", SAMPLER_METHOD_NAMES[s->method], CFG_METRIC_NAMES[s->metric],
-            CFG_GOAL_NAMES[s->goal]);
+  sbuf_printf(
+      &b,
+      "# ---- search-space summary (comments only: this output is itself a valid config) ----\n");
+  sbuf_printf(&b, "# method %s, metric %s (%s)\n", SAMPLER_METHOD_NAMES[s->method],
+              CFG_METRIC_NAMES[s->metric], CFG_GOAL_NAMES[s->goal]);
   int nfree = 0;
   for (int i = 0; i < cfg->space.n; i++) {
     const space_param *p = &cfg->space.p[i];
     if (p->dist != DIST_CONSTANT) nfree++;
-    sb_printf(&b, "#   %-13s ", p->name);
+    sbuf_printf(&b, "#   %-13s ", p->name);
     put_domain(&b, p);
-    sb_printf(&b, "\n");
+    sbuf_printf(&b, "\n");
   }
-  sb_printf(&b, "# searched parameters: %d of %d\n", nfree, cfg->space.n);
+  sbuf_printf(&b, "# searched parameters: %d of %d\n", nfree, cfg->space.n);
   if (space_is_finite(&cfg->space)) {
     uint64_t g = space_grid_size(&cfg->space);
     if (g == UINT64_MAX)
-      sb_printf(&b, "# grid size: more than 1.8e19 points\n");
+      sbuf_printf(&b, "# grid size: more than 1.8e19 points\n");
     else
-      sb_printf(&b, "# grid size: %llu point%s\n", (unsigned long long)g, g == 1 ? "" : "s");
+      sbuf_printf(&b, "# grid size: %llu point%s\n", (unsigned long long)g, g == 1 ? "" : "s");
   } else {
-    sb_printf(&b, "# grid size: not finite (continuous:");
+    sbuf_printf(&b, "# grid size: not finite (continuous:");
     for (int i = 0; i < cfg->space.n; i++)
       if (cfg->space.p[i].dist != DIST_CONSTANT && cfg->space.p[i].dist != DIST_CATEGORICAL)
-        sb_printf(&b, " %s", cfg->space.p[i].name);
-    sb_printf(&b, ")\n");
+        sbuf_printf(&b, " %s", cfg->space.p[i].name);
+    sbuf_printf(&b, ")\n");
   }
   long trials = cfg_planned_trials(cfg), tasks = cfg_planned_tasks(cfg);
-  sb_printf(&b, "# planned: %ld trial%s x %d fold%s = %ld task%s", trials, trials == 1 ? "" : "s", cfg->split.kfold,
-            cfg->split.kfold == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
+  sbuf_printf(&b, "# planned: %ld trial%s x %d fold%s = %ld task%s", trials, trials == 1 ? "" : "s",
+              cfg->split.kfold, cfg->split.kfold == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
   if (cfg->final.retrain)
-    sb_printf(&b, ", then a final retrain (ensemble of %d, epochs %s)", cfg->final.ensemble,
-              CFG_FINAL_EPOCHS_NAMES[cfg->final.epochs]);
-  sb_printf(&b, "\n");
+    sbuf_printf(&b, ", then a final retrain (ensemble of %d, epochs %s)", cfg->final.ensemble,
+                CFG_FINAL_EPOCHS_NAMES[cfg->final.epochs]);
+  sbuf_printf(&b, "\n");
   if (s->method == SAMPLER_TPE) {
-    if (s->batch)
-      sb_printf(&b, "# tpe: first %d trials by LHS, then generations of %d (reproducible across rank counts)\n",
-                s->startup_trials, s->batch);
+    if (s->sampler.batch)
+      sbuf_printf(&b,
+                  "# tpe: first %d trials by LHS, then generations of %d (reproducible across rank "
+                  "counts)\n",
+                  s->sampler.startup_trials, s->sampler.batch);
     else
-      sb_printf(&b, "# tpe: first %d trials by LHS, then asynchronous proposals%s\n", s->startup_trials,
-                s->constant_liar ? " (running trials count as the worst seen: constant liar)" : "");
+      sbuf_printf(&b, "# tpe: first %d trials by LHS, then asynchronous proposals%s\n",
+                  s->sampler.startup_trials,
+                  s->sampler.constant_liar
+                      ? " (running trials count as the worst seen: constant liar)"
+                      : "");
   }
   if (nranks > 0) {
     if (nranks == 1)
-      sb_printf(&b, "# ranks: 1 (rank 0 coordinates and trains the tasks itself)\n");
+      sbuf_printf(&b, "# ranks: 1 (rank 0 coordinates and trains the tasks itself)\n");
     else
-      sb_printf(&b, "# ranks: %d (rank 0 coordinates, %d worker%s; %.1f tasks per worker)\n", nranks, nranks - 1,
-                nranks == 2 ? "" : "s", (double)tasks / (nranks - 1));
+      sbuf_printf(&b, "# ranks: %d (rank 0 coordinates, %d worker%s; %.1f tasks per worker)\n",
+                  nranks, nranks - 1, nranks == 2 ? "" : "s", (double)tasks / (nranks - 1));
   }
-  sb_printf(&b, "# outputs: %s/\n", cfg->output.dir);
+  sbuf_printf(&b, "# outputs: %s/\n", cfg->output.dir);
   return b.s;
 }
 

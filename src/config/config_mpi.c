@@ -6,8 +6,8 @@
 
 #include "util/err.h"
 
-int cfg_load_mpi(MPI_Comm comm, const char *path, const char *const *sets, int nsets, mlps_config *cfg,
-                 cfg_errors *errs) {
+int cfg_load_mpi(MPI_Comm comm, const char *path, const char *const *sets, int nsets,
+                 mlps_config *cfg, cfg_errors *errs) {
   int rank;
   if (errs) errs->n = 0, errs->text = NULL;
   if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS) return MLPS_ERUNTIME;

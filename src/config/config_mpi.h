@@ -15,7 +15,7 @@
  * errs.text when it is not NULL and every rank exits with the status: the
  * messages appear once and no rank waits on another. Returns MLPS_ERUNTIME
  * if a broadcast fails. */
-int cfg_load_mpi(MPI_Comm comm, const char *path, const char *const *sets, int nsets, mlps_config *cfg,
-                 cfg_errors *errs);
+int cfg_load_mpi(MPI_Comm comm, const char *path, const char *const *sets, int nsets,
+                 mlps_config *cfg, cfg_errors *errs);
 
 #endif

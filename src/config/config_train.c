@@ -1,6 +1,9 @@
 /* Trial + config -> train_config (see config_train.h). */
 #include "config/config_train.h"
 
+/* Validation caps the stages at CFG_MAX_STAGES, so they always fit. */
+_Static_assert(CFG_MAX_STAGES <= TRAIN_MAX_STAGES, "a schedule that validates must build");
+
 int cfg_train_config(const mlps_config *cfg, const cfg_trial *t, train_config *tc, mlps_err *e) {
   const cfg_train *c = &cfg->train;
   train_config_default(tc);
@@ -23,9 +26,6 @@ int cfg_train_config(const mlps_config *cfg, const cfg_trial *t, train_config *t
   tc->cosine_eta_min = s->eta_min;
   tc->n_stages = 0;
   if (s->kind == SCHED_STAGES) {
-    if (s->n_stages > TRAIN_MAX_STAGES)
-      return mlps_errorf(e, MLPS_EINPUT, "train.schedule.stages: %d stages, the engine takes at most %d",
-                         s->n_stages, TRAIN_MAX_STAGES);
     tc->n_stages = s->n_stages;
     for (int i = 0; i < s->n_stages; i++) {
       tc->stages[i].max_epochs = s->stages[i].max_epochs;

@@ -143,15 +143,16 @@ static int attach(builder *b, ynode *node) {
   f->pending_key = NULL;
   int prev = ytree_map_find(f->node, key->str);
   if (prev >= 0) {
-    berr(b, key->line, key->col, "duplicate key '%s' (first at line %d); keep only one of them", key->str,
-         f->node->keys[prev]->line);
+    berr(b, key->line, key->col, "duplicate key '%s' (first at line %d); keep only one of them",
+         key->str, f->node->keys[prev]->line);
     ytree_node_free(key);
     ytree_node_free(node);
     return 0;
   }
   if (strcmp(key->str, "<<") == 0 && !key->quoted)
     berr(b, key->line, key->col,
-         "merge keys (<<) are not supported; write the keys out in full (anchors and aliases are rejected too)");
+         "merge keys (<<) are not supported; write the keys out in full (anchors and aliases are "
+         "rejected too)");
   map_append(f->node, key, node);
   return 0;
 }
@@ -160,13 +161,15 @@ static int check_anchor(builder *b, const yaml_char_t *anchor, int line, int col
   if (!anchor) return 0;
   if (b->n_anchors++) return 1;
   berr(b, line, col,
-       "YAML anchors (&%s) are not supported; write the value out in full where it is used", (const char *)anchor);
+       "YAML anchors (&%s) are not supported; write the value out in full where it is used",
+       (const char *)anchor);
   return 1;
 }
 
 static int count_node(builder *b, int line, int col) {
   if (++b->nodes > YTREE_MAX_NODES) {
-    berr(b, line, col, "more than %d YAML nodes; a sweep config should be a few hundred at most", YTREE_MAX_NODES);
+    berr(b, line, col, "more than %d YAML nodes; a sweep config should be a few hundred at most",
+         YTREE_MAX_NODES);
     return -1;
   }
   return 0;
@@ -180,35 +183,36 @@ static int build(builder *b, yaml_parser_t *p) {
       int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
       const char *problem = p->problem ? p->problem : "unknown problem";
       if (p->error == YAML_READER_ERROR)
-        berr(b, 0, 0, "not UTF-8 text (%s at byte %zu); save the config as UTF-8", problem, p->problem_offset);
+        berr(b, 0, 0, "not UTF-8 text (%s at byte %zu); save the config as UTF-8", problem,
+             p->problem_offset);
       else if (p->problem_mark.index < b->len && b->text[p->problem_mark.index] == '\t')
-        berr(b, line, col, "YAML syntax error: a tab character; YAML indents with spaces only, replace it");
+        berr(b, line, col,
+             "YAML syntax error: a tab character; YAML indents with spaces only, replace it");
       else
-        berr(b, line, col, "YAML syntax error: %s%s%s; check indentation, colons and quoting", problem,
-             p->context ? " " : "", p->context ? p->context : "");
+        berr(b, line, col, "YAML syntax error: %s%s%s; check indentation, colons and quoting",
+             problem, p->context ? " " : "", p->context ? p->context : "");
       return -1;
     }
     int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
     int stop = 0;
     switch (ev.type) {
       case YAML_STREAM_START_EVENT:
-      case YAML_DOCUMENT_END_EVENT:
-        break;
-      case YAML_STREAM_END_EVENT:
-        stop = 1;
-        break;
+      case YAML_DOCUMENT_END_EVENT: break;
+      case YAML_STREAM_END_EVENT: stop = 1; break;
       case YAML_DOCUMENT_START_EVENT:
         if (++docs > 1) {
-          berr(b, line, col, "more than one YAML document (---); put the whole sweep in one document");
+          berr(b, line, col,
+               "more than one YAML document (---); put the whole sweep in one document");
           stop = -1;
         }
         break;
       case YAML_ALIAS_EVENT: {
         if (!b->n_aliases++)
           berr(b, line, col,
-             "YAML aliases (*%s) are not supported; write the value out in full (this also rules out "
-             "exponential 'billion laughs' expansion)",
-             (const char *)ev.data.alias.anchor);
+               "YAML aliases (*%s) are not supported; write the value out in full (this also rules "
+               "out "
+               "exponential 'billion laughs' expansion)",
+               (const char *)ev.data.alias.anchor);
         if (count_node(b, line, col)) {
           stop = -1;
           break;
@@ -236,7 +240,8 @@ static int build(builder *b, yaml_parser_t *p) {
           else if (strcmp(tag, "tag:yaml.org,2002:int") && strcmp(tag, "tag:yaml.org,2002:float") &&
                    strcmp(tag, "tag:yaml.org,2002:bool") && strcmp(tag, "tag:yaml.org,2002:null") &&
                    strcmp(tag, "!"))
-            berr(b, line, col, "YAML tag '%s' is not supported; remove it (quote the value to make it a string)",
+            berr(b, line, col,
+                 "YAML tag '%s' is not supported; remove it (quote the value to make it a string)",
                  (const char *)ev.data.scalar.tag);
         }
         if (attach(b, n)) stop = -1;
@@ -245,7 +250,8 @@ static int build(builder *b, yaml_parser_t *p) {
       case YAML_SEQUENCE_START_EVENT:
       case YAML_MAPPING_START_EVENT: {
         int is_map = ev.type == YAML_MAPPING_START_EVENT;
-        const yaml_char_t *anchor = is_map ? ev.data.mapping_start.anchor : ev.data.sequence_start.anchor;
+        const yaml_char_t *anchor =
+            is_map ? ev.data.mapping_start.anchor : ev.data.sequence_start.anchor;
         const yaml_char_t *tag = is_map ? ev.data.mapping_start.tag : ev.data.sequence_start.tag;
         check_anchor(b, anchor, line, col);
         if (tag && strcmp((const char *)tag, is_map ? TAG_MAP : TAG_SEQ) != 0)
@@ -259,7 +265,8 @@ static int build(builder *b, yaml_parser_t *p) {
           }
         }
         if (b->depth >= YTREE_MAX_DEPTH) {
-          berr(b, line, col, "nesting deeper than %d levels; a sweep config needs about 5", YTREE_MAX_DEPTH);
+          berr(b, line, col, "nesting deeper than %d levels; a sweep config needs about 5",
+               YTREE_MAX_DEPTH);
           stop = -1;
           break;
         }
@@ -279,16 +286,15 @@ static int build(builder *b, yaml_parser_t *p) {
         if (attach(b, n)) stop = -1;
         break;
       }
-      default:
-        break;
+      default: break;
     }
     yaml_event_delete(&ev);
     if (stop) return stop < 0 ? -1 : 0;
   }
 }
 
-int ytree_parse(ytree_doc *doc, const char *text, size_t len, const char *origin, ytree_error_fn err,
-                void *ctx) {
+int ytree_parse(ytree_doc *doc, const char *text, size_t len, const char *origin,
+                ytree_error_fn err, void *ctx) {
   memset(doc, 0, sizeof *doc);
   builder b = {0};
   b.doc = doc;
@@ -310,8 +316,8 @@ int ytree_parse(ytree_doc *doc, const char *text, size_t len, const char *origin
   yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
   int built = build(&b, &p);
   if (b.n_anchors > 1 || b.n_aliases > 1)
-    berr(&b, 0, 0, "%d anchors and %d aliases in all; only the first of each is shown above", b.n_anchors,
-         b.n_aliases);
+    berr(&b, 0, 0, "%d anchors and %d aliases in all; only the first of each is shown above",
+         b.n_anchors, b.n_aliases);
   if (built < 0) {
     /* Free what is still on the stack (partially built containers). */
     while (b.depth > 0) {
@@ -339,7 +345,8 @@ int ytree_parse_file(ytree_doc *doc, const char *path, ytree_error_fn err, void 
   }
   if (!S_ISREG(st.st_mode) || (unsigned long long)st.st_size > YTREE_MAX_BYTES) {
     if (S_ISREG(st.st_mode))
-      snprintf(msg, sizeof msg, "config is %lld bytes, over the %u-byte limit; a sweep config is a few KiB",
+      snprintf(msg, sizeof msg,
+               "config is %lld bytes, over the %u-byte limit; a sweep config is a few KiB",
                (long long)st.st_size, YTREE_MAX_BYTES);
     else
       snprintf(msg, sizeof msg, "not a regular file; give the path of a YAML config");
@@ -378,7 +385,8 @@ static void set_origin(ynode *n, const char *origin) {
   }
 }
 
-static void collect_err(void *ctx, const char *origin, int line, int col, const char *path, const char *msg) {
+static void collect_err(void *ctx, const char *origin, int line, int col, const char *path,
+                        const char *msg) {
   (void)origin, (void)line, (void)col, (void)path;
   snprintf((char *)ctx, 512, "%s", msg);
 }
@@ -407,7 +415,9 @@ int ytree_set(ytree_doc *doc, const char *arg, ytree_error_fn err, void *ctx) {
   key[klen] = '\0';
   /* Every segment must be non-empty. */
   if (key[0] == '.' || key[klen - 1] == '.' || strstr(key, "..")) {
-    if (err) err(ctx, origin, 0, 0, key, "empty segment in the key path; write it like search.metric.name");
+    if (err)
+      err(ctx, origin, 0, 0, key,
+          "empty segment in the key path; write it like search.metric.name");
     free(key);
     return 1;
   }
@@ -416,7 +426,8 @@ int ytree_set(ytree_doc *doc, const char *arg, ytree_error_fn err, void *ctx) {
   char vmsg[512] = "";
   if (ytree_parse(&vdoc, value, strlen(value), origin, collect_err, vmsg)) {
     char msg[700];
-    snprintf(msg, sizeof msg, "the value is not valid YAML (%s); quote it, e.g. --set '%s=\"...\"'", vmsg, key);
+    snprintf(msg, sizeof msg, "the value is not valid YAML (%s); quote it, e.g. --set '%s=\"...\"'",
+             vmsg, key);
     if (err) err(ctx, origin, 0, 0, key, msg);
     ytree_free(&vdoc);
     free(key);
@@ -452,7 +463,8 @@ int ytree_set(ytree_doc *doc, const char *arg, ytree_error_fn err, void *ctx) {
     } else if (cur->kind == YT_SEQ && is_index(seg, &idx)) {
       if (idx > cur->n) {
         char msg[700];
-        snprintf(msg, sizeof msg, "index %ld is past the end of a list of %d; use 0..%d", idx, cur->n, cur->n);
+        snprintf(msg, sizeof msg, "index %ld is past the end of a list of %d; use 0..%d", idx,
+                 cur->n, cur->n);
         if (err) err(ctx, origin, 0, 0, done_path, msg);
         rc = 1;
         break;
@@ -461,8 +473,10 @@ int ytree_set(ytree_doc *doc, const char *arg, ytree_error_fn err, void *ctx) {
       slot = &cur->items[idx];
     } else {
       char msg[800];
-      snprintf(msg, sizeof msg, "is %s here, not a mapping, so it has no key '%s'; set %s itself instead",
-               cur->kind == YT_SEQ ? "a list" : "a single value", seg, done_path[0] ? done_path : "a top-level key");
+      snprintf(msg, sizeof msg,
+               "is %s here, not a mapping, so it has no key '%s'; set %s itself instead",
+               cur->kind == YT_SEQ ? "a list" : "a single value", seg,
+               done_path[0] ? done_path : "a top-level key");
       if (err) err(ctx, origin, 0, 0, done_path, msg);
       rc = 1;
       break;
@@ -523,7 +537,8 @@ static int diff_rec(const ynode *a, const ynode *b, char *path, size_t cap,
   return nd;
 }
 
-int ytree_diff(const ynode *a, const ynode *b, void (*out)(void *ctx, const char *path), void *ctx) {
+int ytree_diff(const ynode *a, const ynode *b, void (*out)(void *ctx, const char *path),
+               void *ctx) {
   char path[1024] = "";
   return diff_rec(a, b, path, sizeof path, out, ctx);
 }

@@ -21,11 +21,11 @@ typedef enum { YT_SCALAR, YT_SEQ, YT_MAP } ytree_kind;
 
 typedef struct ynode {
   ytree_kind kind;
-  const char *origin; /* file name or "--set k=v"; owned by the ytree_doc */
-  int line, col;      /* 1-based; 0 for nodes that came from --set */
-  char *str;          /* scalar text (NUL-terminated) */
-  int quoted;         /* scalar was quoted or tagged !!str: always a string */
-  int n, cap;         /* number of items (seq) or key/value pairs (map) */
+  const char *origin;   /* file name or "--set k=v"; owned by the ytree_doc */
+  int line, col;        /* 1-based; 0 for nodes that came from --set */
+  char *str;            /* scalar text (NUL-terminated) */
+  int quoted;           /* scalar was quoted or tagged !!str: always a string */
+  int n, cap;           /* number of items (seq) or key/value pairs (map) */
   struct ynode **items; /* seq items, or map values */
   struct ynode **keys;  /* map keys (scalars) */
 } ynode;
@@ -38,8 +38,8 @@ typedef struct {
 } ytree_doc;
 
 /* One problem found while building or changing a tree. */
-typedef void (*ytree_error_fn)(void *ctx, const char *origin, int line, int col,
-                               const char *path, const char *msg);
+typedef void (*ytree_error_fn)(void *ctx, const char *origin, int line, int col, const char *path,
+                               const char *msg);
 
 /* Parses text (len bytes) into doc. origin names the source in messages.
  * Returns 0, or the number of problems reported through err. After a fatal

@@ -103,7 +103,7 @@ int journal_create(journal *j, const char *path, const journal_header *h, int no
   json_str(&w, h->config_text ? h->config_text : "");
   json_obj_end(&w);
   json_raw(&w, "\n");
-  int bad = write_all(fd, w.s, w.len) != 0 || (!no_fsync && sync_fd(fd) != 0);
+  int bad = write_all(fd, w.text.s, w.text.len) != 0 || (!no_fsync && sync_fd(fd) != 0);
   json_free(&w);
   if (bad) {
     int e = errno;
@@ -182,7 +182,7 @@ void journal_add(journal *j, const task_result *r, const double *x, const search
 
 int journal_flush(journal *j, mlps_err *err) {
   if (!j->n_pending) return MLPS_OK;
-  if (write_all(j->fd, j->w.s, j->w.len) != 0 || (!j->no_fsync && sync_fd(j->fd) != 0))
+  if (write_all(j->fd, j->w.text.s, j->w.text.len) != 0 || (!j->no_fsync && sync_fd(j->fd) != 0))
     return mlps_errorf(err, MLPS_ERUNTIME, "cannot append to journal %s: %s", j->path,
                        strerror(errno));
   json_reset(&j->w);

@@ -1,5 +1,5 @@
-/* JSON writer (escaping, round-trip doubles) and a small recursive-descent
- * reader for journal lines. See json.h. */
+/* JSON writer (escaping; the text is a util/sbuf, doubles are util/fmt's)
+ * and a small recursive-descent reader for journal lines. See json.h. */
 #include "sweep/json.h"
 
 #include <math.h>
@@ -11,17 +11,7 @@
 
 /* ---- writer ---------------------------------------------------------- */
 
-static void put(json_writer *w, const char *s, size_t n) {
-  if (w->len + n + 1 > w->cap) {
-    size_t cap = w->cap ? w->cap : 256;
-    while (cap < w->len + n + 1) cap *= 2;
-    w->s = mlps_xrealloc(w->s, cap);
-    w->cap = cap;
-  }
-  memcpy(w->s + w->len, s, n);
-  w->len += n;
-  w->s[w->len] = '\0';
-}
+static void put(json_writer *w, const char *s, size_t n) { sbuf_put(&w->text, s, n); }
 
 void json_init(json_writer *w) {
   memset(w, 0, sizeof *w);
@@ -29,13 +19,12 @@ void json_init(json_writer *w) {
 }
 
 void json_free(json_writer *w) {
-  free(w->s);
+  sbuf_free(&w->text);
   memset(w, 0, sizeof *w);
 }
 
 void json_reset(json_writer *w) {
-  w->len = 0;
-  if (w->s) w->s[0] = '\0';
+  sbuf_reset(&w->text);
   w->depth = 0;
   w->first[0] = 1;
   w->after_key = 0;
@@ -113,16 +102,6 @@ void json_str(json_writer *w, const char *s) {
   json_escape(w, s ? s : "");
 }
 
-char *json_fmt_double(char *buf, double v) {
-  /* 15 significant digits always survive decimal -> double -> decimal, so
-   * %.15g (which drops trailing zeros) is already the shortest text for any
-   * value that has one of <= 15 digits; otherwise 16 or 17 are needed. */
-  for (int prec = 15; prec <= 17; prec++) {
-    snprintf(buf, 32, "%.*g", prec, v);
-    if (strtod(buf, NULL) == v) break;
-  }
-  return buf;
-}
 
 void json_num(json_writer *w, double v) {
   sep(w);
@@ -130,9 +109,8 @@ void json_num(json_writer *w, double v) {
     put(w, "null", 4);
     return;
   }
-  char b[32];
-  json_fmt_double(b, v);
-  put(w, b, strlen(b));
+  char b[FMT_DOUBLE_SIZE];
+  sbuf_puts(&w->text, fmt_double(b, v));
 }
 
 void json_int(json_writer *w, long long v) {
@@ -145,11 +123,6 @@ void json_int(json_writer *w, long long v) {
 void json_bool(json_writer *w, int v) {
   sep(w);
   put(w, v ? "true" : "false", v ? 4 : 5);
-}
-
-void json_null(json_writer *w) {
-  sep(w);
-  put(w, "null", 4);
 }
 
 void json_raw(json_writer *w, const char *s) { put(w, s, strlen(s)); }

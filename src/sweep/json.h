@@ -10,14 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/fmt.h"
+#include "util/sbuf.h"
+
 /* ---- writer ---------------------------------------------------------- */
 
-/* Growable text buffer with a comma-tracking stack: json_key / value calls
+/* A util/sbuf text with a comma-tracking stack: json_key / value calls
  * insert separators themselves, so callers write objects as a flat list. */
 #define JSON_MAX_DEPTH 32
 typedef struct {
-  char *s;       /* NUL-terminated text, owned */
-  size_t len, cap;
+  sbuf text; /* NUL-terminated text, owned */
   int depth;
   unsigned char first[JSON_MAX_DEPTH]; /* 1 until the level has an element */
   int after_key; /* a key was just written: the next value needs no comma */
@@ -35,12 +37,9 @@ void json_str(json_writer *w, const char *s);
 void json_num(json_writer *w, double v); /* NaN/Inf -> null */
 void json_int(json_writer *w, long long v);
 void json_bool(json_writer *w, int v);
-void json_null(json_writer *w);
 /* Appends raw text (e.g. "\n" after a journal line). */
 void json_raw(json_writer *w, const char *s);
 
-/* Shortest "%.Ng" (N = 1..17) that reads back to exactly v; buf >= 32. */
-char *json_fmt_double(char *buf, double v);
 /* Appends the JSON string literal for s (quotes included) to w's text. */
 void json_escape(json_writer *w, const char *s);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/fmt.h"
 #include "util/paths.h"
 
 const char *const TASK_STATUS_NAMES[TASK_STATUS_COUNT] = {"ok", "diverged", "timeout", "failed",
@@ -173,11 +174,11 @@ const char *trials_param_text(const search_space *s, int i, double xi, char *buf
   if (v) {
     if (v->type == VAL_STRING) snprintf(buf, n, "%s", v->s);
     else if (v->type == VAL_INT) snprintf(buf, n, "%ld", v->i);
-    else snprintf(buf, n, "%s", json_fmt_double(d, v->f));
+    else snprintf(buf, n, "%s", fmt_double(d, v->f));
   } else if (p->is_int) {
     snprintf(buf, n, "%.0f", xi);
   } else {
-    snprintf(buf, n, "%s", json_fmt_double(d, xi));
+    snprintf(buf, n, "%s", fmt_double(d, xi));
   }
   return buf;
 }
@@ -234,7 +235,7 @@ static void csv_field(FILE *f, const char *s) {
 static void csv_num(FILE *f, double v) {
   char b[32];
   fputc(',', f);
-  if (isfinite(v)) fputs(json_fmt_double(b, v), f);
+  if (isfinite(v)) fputs(fmt_double(b, v), f);
   else if (isnan(v)) fputs("nan", f);
   else fputs(v > 0 ? "inf" : "-inf", f);
 }

@@ -25,7 +25,7 @@ int resume_config_cmp(void *user, const char *journal_cfg, const char *current_c
   /* The budget may change too, to extend a sweep (or cut it short): trial k
    * of grid, random, Sobol and TPE does not depend on it. An LHS design is
    * built for exactly search.trials rows, so there it stays fixed. */
-  if (a.search.method == b.search.method && a.search.method != SAMPLER_LHS) a.search.trials = b.search.trials;
+  if (a.search.method == b.search.method && a.search.method != SAMPLER_LHS) a.search.sampler.trials = b.search.sampler.trials;
   char diff[1024];
   int nd = cfg_diff(&a, &b, diff, sizeof diff);
   if (nd)

@@ -79,5 +79,5 @@ int summary_finish(json_writer *w, const mlps_config *cfg, const char *cfg_text,
   json_raw(w, "\n");
   char path[MLPS_PATH_MAX];
   MLPS_TRY(path_join(path, sizeof path, cfg->output.dir, "summary.json", e));
-  return write_text_file(path, w->s, e);
+  return write_text_file(path, w->text.s, e);
 }

@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "config/config_train.h"
 #include "config/ytree.h"
+#include "nn/mlp.h"
 #include "test_util.h"
 
 static int starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
@@ -60,9 +61,9 @@ static void test_defaults(void) {
   CHECK(c->split.kfold == 5);
   CHECK_CLOSE(c->split.test_fraction, 0.1, 0, 0);
   CHECK(c->split.seed == -1 && CFG_SPLIT_SEED(c) == 1);
-  CHECK(c->search.method == SAMPLER_RANDOM && c->search.trials == 20);
+  CHECK(c->search.method == SAMPLER_RANDOM && c->search.sampler.trials == 20);
   CHECK(c->search.metric == METRIC_VAL_MSE && c->search.goal == GOAL_MINIMIZE);
-  CHECK(c->search.startup_trials == 10 && c->search.ei_candidates == 24 && c->search.gamma_max == 25);
+  CHECK(c->search.sampler.startup_trials == 10 && c->search.sampler.ei_candidates == 24 && c->search.sampler.gamma_max == 25);
   CHECK(c->search.pruner.kind == PRUNER_NONE);
   CHECK(c->train.max_epochs == 1000 && c->train.patience == 50);
   CHECK(c->train.schedule.kind == SCHED_CONSTANT && c->train.loss == LOSS_MSE && c->train.init == INIT_TORCH);
@@ -133,7 +134,7 @@ static void test_grid_and_widths(void) {
   CHECK(param(c, "layers") == NULL && param(c, "width") == NULL);
   const space_param *w = param(c, "widths");
   CHECK(w && w->dist == DIST_CATEGORICAL && w->n_values == 2 && strcmp(w->values[1].s, "128,64,32") == 0);
-  CHECK(c->search.trials == 6 && cfg_planned_tasks(c) == 18);
+  CHECK(c->search.sampler.trials == 6 && cfg_planned_tasks(c) == 18);
   int ws[8];
   CHECK(cfg_widths_parse(w->values[1].s, ws, 8) == 3 && ws[0] == 128 && ws[2] == 32);
   CHECK(cfg_widths_parse("64,,3", ws, 8) == 0 && cfg_widths_parse("64,", ws, 8) == 0);
@@ -158,7 +159,7 @@ static void test_overrides(void) {
   CHECK(rc == 0);
   if (rc) fprintf(stderr, "%s", e.text);
   cfg_errors_free(&e);
-  CHECK(c->search.trials == 40);
+  CHECK(c->search.sampler.trials == 40);
   CHECK(param(c, "lr")->dist == DIST_LOG_UNIFORM_VALUES && param(c, "lr")->min == 1e-5);
   CHECK(strcmp(c->data.path, "other file.h5") == 0);
   CHECK(c->train.schedule.kind == SCHED_PLATEAU && c->train.schedule.factor == 0.5 &&
@@ -237,6 +238,50 @@ static void test_trial_decode(void) {
   CHECK(tc.opt.kind == OPT_RADAM && tc.opt.weight_decay == 0);
   x[0] = 2; /* not a choice */
   CHECK(cfg_trial_decode(c, x, &tr, &err) == MLPS_EINPUT && strstr(err.msg, "widths"));
+  free(c);
+}
+
+/* A config that validates can run (issue 17): the largest layers and the
+ * longest widths list validation lets through decode to an architecture the
+ * engine builds, and one more layer is refused at validation. */
+static void check_builds(const mlps_config *c, int n_layers) {
+  double x[SPACE_MAX_PARAMS] = {0};
+  cfg_trial tr;
+  mlps_err err = {0};
+  CHECK(cfg_trial_decode(c, x, &tr, &err) == MLPS_OK);
+  CHECK(tr.n_layers == n_layers);
+  int widths[MLP_MAX_LAYERS + 1], nw = 0; /* as fit.c builds it: inputs, hidden, outputs */
+  widths[nw++] = 3;
+  for (int i = 0; i < tr.n_layers; i++) widths[nw++] = tr.widths[i];
+  widths[nw++] = 2;
+  mlp_arch a;
+  CHECK(mlp_arch_make(&a, widths, nw, tr.activation, &err) == MLPS_OK);
+  mlp *net = mlp_create(&a, &err);
+  CHECK(net != NULL);
+  mlp_free(net);
+}
+
+static void test_engine_limits(void) {
+  mlps_config *c = calloc(1, sizeof *c);
+  cfg_errors e;
+  char t[1024];
+  snprintf(t, sizeof t, "data: {path: x.h5}\nparameters:\n  layers: {value: %d}\n  width: {value: 2}\n",
+           CFG_MAX_LAYERS);
+  CHECK(load(t, NULL, 0, c, &e) == 0);
+  check_builds(c, CFG_MAX_LAYERS);
+  snprintf(t, sizeof t, "data: {path: x.h5}\nparameters:\n  layers: {value: %d}\n", CFG_MAX_LAYERS + 1);
+  CHECK(load(t, NULL, 0, c, &e) == MLPS_EINPUT && e.n == 1 && strstr(e.text, "parameters.layers.value"));
+  cfg_errors_free(&e);
+  int off = snprintf(t, sizeof t, "data: {path: x.h5}\nparameters:\n  widths: {value: [");
+  for (int i = 0; i < CFG_MAX_LAYERS; i++) off += snprintf(t + off, sizeof t - (size_t)off, "%s2", i ? ", " : "");
+  snprintf(t + off, sizeof t - (size_t)off, "]}\n");
+  CHECK(load(t, NULL, 0, c, &e) == 0);
+  check_builds(c, CFG_MAX_LAYERS);
+  snprintf(t + off, sizeof t - (size_t)off, ", 2]}\n");
+  char want[64];
+  snprintf(want, sizeof want, "%d layer widths, at most %d", CFG_MAX_LAYERS + 1, CFG_MAX_LAYERS);
+  CHECK(load(t, NULL, 0, c, &e) == MLPS_EINPUT && e.n == 1 && strstr(e.text, want));
+  cfg_errors_free(&e);
   free(c);
 }
 
@@ -405,7 +450,7 @@ static void test_sampler_contract(void) {
     CHECK((int)c->search.method == m);
     sampler_options o;
     cfg_sampler_options(c, &o);
-    CHECK(o.trials == c->search.trials && o.startup_trials == 4);
+    CHECK(o.trials == c->search.sampler.trials && o.startup_trials == 4);
     sampler *s = NULL;
     mlps_err err = {0};
     rc = sampler_create(&s, c->search.method, &c->space, c->seed, &o, &err);
@@ -449,6 +494,7 @@ int main(void) {
   test_round_trips();
   test_diff();
   test_trial_decode();
+  test_engine_limits();
   test_limits();
   test_messages();
   test_mutations();

@@ -31,7 +31,7 @@ int main(int argc, char **argv) {
 
   int rc = cfg_load_mpi(MPI_COMM_WORLD, argv[1], sets, 1, cfg, &e);
   CHECK(rc == MLPS_OK);
-  CHECK(cfg->search.trials == 5);
+  CHECK(cfg->search.sampler.trials == 5);
   CHECK(e.text == NULL && e.n == 0);
   unsigned long h = checksum(cfg, sizeof *cfg), hmin, hmax;
   MPI_Allreduce(&h, &hmin, 1, MPI_UNSIGNED_LONG, MPI_MIN, MPI_COMM_WORLD);

@@ -12,7 +12,7 @@ static void roundtrip_string(const char *s) {
   json_writer w;
   json_init(&w);
   json_str(&w, s);
-  json_doc *d = json_parse(w.s, w.len, NULL, 0);
+  json_doc *d = json_parse(w.text.s, w.text.len, NULL, 0);
   CHECK(d != NULL);
   if (d) {
     CHECK(json_root(d)->type == JSON_STR);
@@ -32,7 +32,7 @@ int main(void) {
     json_writer w;
     json_init(&w);
     json_str(&w, "a\"b\\c\nd\x01");
-    CHECK(strcmp(w.s, "\"a\\\"b\\\\c\\nd\\u0001\"") == 0);
+    CHECK(strcmp(w.text.s, "\"a\\\"b\\\\c\\nd\\u0001\"") == 0);
     json_free(&w);
   }
   /* \u escapes incl. a surrogate pair decode to UTF-8 */
@@ -47,14 +47,14 @@ int main(void) {
                    0.30000000000000004, 1e21, -0.0};
   for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
     char b[32];
-    json_fmt_double(b, vals[i]);
+    fmt_double(b, vals[i]);
     CHECK(strtod(b, NULL) == vals[i]);
     CHECK(strlen(b) <= 24);
   }
   {
     char b[32];
-    CHECK(strcmp(json_fmt_double(b, 0.1), "0.10000000000000001") != 0);
-    CHECK(strcmp(json_fmt_double(b, 0.1), "0.1") == 0);
+    CHECK(strcmp(fmt_double(b, 0.1), "0.10000000000000001") != 0);
+    CHECK(strcmp(fmt_double(b, 0.1), "0.1") == 0);
   }
   /* object with nested array, NaN/Inf -> null, numbers back exactly */
   {
@@ -77,9 +77,9 @@ int main(void) {
     json_key(&w, "s");
     json_str(&w, "v");
     json_obj_end(&w);
-    CHECK(strstr(w.s, "[0.3333333333333333,null,null]") != NULL);
+    CHECK(strstr(w.text.s, "[0.3333333333333333,null,null]") != NULL);
     char perr[128];
-    json_doc *d = json_parse(w.s, w.len, perr, sizeof perr);
+    json_doc *d = json_parse(w.text.s, w.text.len, perr, sizeof perr);
     CHECK(d != NULL);
     if (d) {
       const json_value *r = json_root(d);
