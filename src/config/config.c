@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const CFG_METRIC_NAMES[METRIC_COUNT] = {"val_mse", "val_mae", "val_median_frac_err"};
 const char *const CFG_GOAL_NAMES[GOAL_COUNT] = {"minimize"};
 const char *const CFG_PRUNER_NAMES[PRUNER_COUNT] = {"none", "median"};
 const char *const CFG_FINAL_EPOCHS_NAMES[FINAL_EPOCHS_COUNT] = {"mean_best", "median_best",

@@ -15,6 +15,7 @@
 #include "data/transform_types.h"
 #include "nn/mlp.h" /* MLP_MAX_LAYERS, MLP_MAX_WIDTH */
 #include "nn/nn_types.h"
+#include "search/metric.h"
 #include "search/sampler.h" /* sampler_method, SAMPLER_METHOD_NAMES, sampler_options */
 #include "search/space.h"
 #include "util/err.h"
@@ -34,13 +35,6 @@
 #define CFG_MAX_WIDTH 65536  /* units per hidden layer; the engine takes MLP_MAX_WIDTH */
 #define CFG_MAX_ENSEMBLE 64  /* final.ensemble */
 
-typedef enum {
-  METRIC_VAL_MSE,
-  METRIC_VAL_MAE,
-  METRIC_VAL_MEDIAN_FRAC_ERR,
-  METRIC_COUNT
-} cfg_metric;
-extern const char *const CFG_METRIC_NAMES[METRIC_COUNT];
 
 typedef enum { GOAL_MINIMIZE, GOAL_COUNT } cfg_goal; /* every metric is an error */
 extern const char *const CFG_GOAL_NAMES[GOAL_COUNT];
@@ -97,7 +91,7 @@ typedef struct {
    * TPE and Sobol settings. Their keys, types and ranges are the table
    * CFG_SAMPLER_OPTS (config_schema.h). */
   sampler_options sampler;
-  cfg_metric metric; /* default val_mse */
+  search_metric metric; /* default val_mse */
   cfg_goal goal;     /* minimize */
   cfg_pruner pruner;
 } cfg_search;

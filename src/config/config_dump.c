@@ -167,7 +167,7 @@ char *cfg_dump(const mlps_config *cfg) {
 
   const cfg_search *s = &cfg->search;
   sbuf_printf(&b, "\nsearch:\n  method: %s\n  trials: %ld\n  metric: {name: %s, goal: %s}\n",
-              SAMPLER_METHOD_NAMES[s->method], s->sampler.trials, CFG_METRIC_NAMES[s->metric],
+              SAMPLER_METHOD_NAMES[s->method], s->sampler.trials, METRIC_NAMES[s->metric],
               CFG_GOAL_NAMES[s->goal]);
   put_opts(&b, CFG_SAMPLER_OPTS, CFG_N_SAMPLER_OPTS, &s->sampler);
   sbuf_printf(&b, "  pruner: {name: %s, startup_trials: %d, warmup_epochs: %d, interval: %d}\n",
@@ -273,7 +273,7 @@ char *cfg_summary(const mlps_config *cfg, int nranks) {
       &b,
       "# ---- search-space summary (comments only: this output is itself a valid config) ----\n");
   sbuf_printf(&b, "# method %s, metric %s (%s)\n", SAMPLER_METHOD_NAMES[s->method],
-              CFG_METRIC_NAMES[s->metric], CFG_GOAL_NAMES[s->goal]);
+              METRIC_NAMES[s->metric], CFG_GOAL_NAMES[s->goal]);
   int nfree = 0;
   for (int i = 0; i < cfg->space.n; i++) {
     const space_param *p = &cfg->space.p[i];

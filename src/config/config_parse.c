@@ -240,9 +240,9 @@ static void parse_search(cfg_ctx *c, const ynode *root, cfg_search *s, int *tria
   *trials_given =
       cfg_get_int(c, m, path, "trials", (cfg_range){1, 1e7, 0, 0}, &s->sampler.trials) == 1;
   int mk = s->metric;
-  const ynode *mm = named_section(c, m, path, "metric", sub, sizeof sub, "metric", CFG_METRIC_NAMES,
+  const ynode *mm = named_section(c, m, path, "metric", sub, sizeof sub, "metric", METRIC_NAMES,
                                   METRIC_COUNT, &mk);
-  s->metric = (cfg_metric)mk;
+  s->metric = (search_metric)mk;
   if (mm) {
     cfg_check_keys(c, mm, sub, METRIC_KEYS, CFG_NK(METRIC_KEYS));
     int g;

@@ -432,7 +432,7 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
                      "failed; best %s %.6g (trial %d: %s); wall %.2f s, coordinator CPU %.1f%% "
                      "of wall",
                      c->tasks_done, s->n_tasks_run, s->n_tasks_resumed, s->n_trials_ok,
-                     s->n_trials_failed, SWEEP_METRIC_NAMES[o->metric], s->best_metric,
+                     s->n_trials_failed, METRIC_NAMES[o->metric], s->best_metric,
                      s->best_trial, params, s->wall_seconds,
                      s->wall_seconds > 0 ? 100 * s->coord_cpu_seconds / s->wall_seconds : 0.0);
   }

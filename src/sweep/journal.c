@@ -87,7 +87,7 @@ int journal_create(journal *j, const char *path, const journal_header *h, int no
   json_key(&w, "seed");
   json_str(&w, seed);
   json_key(&w, "metric");
-  json_str(&w, SWEEP_METRIC_NAMES[h->metric]);
+  json_str(&w, METRIC_NAMES[h->metric]);
   json_key(&w, "params");
   json_arr_begin(&w);
   for (int i = 0; h->space && i < h->space->n; i++) {
@@ -128,7 +128,7 @@ int journal_open_append(journal *j, const char *path, int no_fsync, mlps_err *er
 }
 
 void journal_add(journal *j, const task_result *r, const double *x, const search_space *s,
-                 sweep_metric metric, const epoch_report *curve, int n_curve) {
+                 search_metric metric, const epoch_report *curve, int n_curve) {
   json_writer *w = &j->w;
   /* Lines are appended one after another: reset the comma state only. */
   w->depth = 0;
@@ -152,8 +152,8 @@ void journal_add(journal *j, const task_result *r, const double *x, const search
   json_str(w, r->reason);
   json_key(w, "metric");
   json_num(w, r->metrics[metric]);
-  for (int m = 0; m < SWEEP_METRIC_COUNT; m++) {
-    json_key(w, SWEEP_METRIC_NAMES[m]);
+  for (int m = 0; m < METRIC_COUNT; m++) {
+    json_key(w, METRIC_NAMES[m]);
     json_num(w, r->metrics[m]);
   }
   json_key(w, "best_epoch");
@@ -225,8 +225,8 @@ static const char *parse_task(const json_value *o, journal_entry *e, int n_folds
   const char *reason = json_get_str(o, "reason");
   if (!reason) return "reason";
   snprintf(r->reason, sizeof r->reason, "%s", reason);
-  for (int m = 0; m < SWEEP_METRIC_COUNT; m++)
-    if (!json_get_num(o, SWEEP_METRIC_NAMES[m], &r->metrics[m])) return SWEEP_METRIC_NAMES[m];
+  for (int m = 0; m < METRIC_COUNT; m++)
+    if (!json_get_num(o, METRIC_NAMES[m], &r->metrics[m])) return METRIC_NAMES[m];
   if (!get_int(o, "best_epoch", &r->best_epoch)) return "best_epoch";
   if (!get_int(o, "epochs", &r->epochs)) return "epochs";
   if (!json_get_num(o, "seconds", &r->seconds)) return "seconds";

@@ -35,7 +35,7 @@ typedef struct {
   int n_folds;
   int max_trials;
   uint64_t seed;
-  sweep_metric metric;
+  search_metric metric;
 } journal_header;
 
 /* Creates path (must not exist), writes and syncs the header line, and
@@ -47,7 +47,7 @@ int journal_open_append(journal *j, const char *path, int no_fsync, mlps_err *er
 /* Queues one finished task's line (not yet durable), with its learning
  * curve (may be empty), so that history.h5 can be rebuilt from the journal. */
 void journal_add(journal *j, const task_result *r, const double *x, const search_space *s,
-                 sweep_metric metric, const epoch_report *curve, int n_curve);
+                 search_metric metric, const epoch_report *curve, int n_curve);
 /* Writes the queued lines with one write() and fsync()s: after it returns
  * MLPS_OK they are on disk. */
 int journal_flush(journal *j, mlps_err *err);

@@ -66,7 +66,7 @@ void progress_update(progress *p, const trial_table *tt, const search_space *s, 
            "sweep: tasks %d/%d (%.1f%%) | trials %d ok, %d failed | %.1f tasks/min | ETA %s "
            "| best %s %s",
            tasks_done, p->total_tasks, p->total_tasks ? 100.0 * tasks_done / p->total_tasks : 0.0,
-           ok, failed, 60 * rate, eta, SWEEP_METRIC_NAMES[tt->metric], best);
+           ok, failed, 60 * rate, eta, METRIC_NAMES[tt->metric], best);
   if (p->tty) {
     /* Keep the live line within a typical terminal so \r redraws cleanly
      * (the best trial's parameters come last and are what gets cut). */
@@ -79,13 +79,13 @@ void progress_update(progress *p, const trial_table *tt, const search_space *s, 
   fflush(p->f);
 }
 
-void progress_task(progress *p, const task_result *r, sweep_metric m, const search_space *s,
+void progress_task(progress *p, const task_result *r, search_metric m, const search_space *s,
                    const double *x) {
   if (p->verbosity < 2) return;
   char params[256];
   clear_line(p);
   fprintf(p->f, "sweep: trial %d fold %d %s %s=%.6g epochs %d (best %d) %.2fs rank %d [%s]%s%s\n",
-          r->trial, r->fold, TASK_STATUS_NAMES[r->status], SWEEP_METRIC_NAMES[m],
+          r->trial, r->fold, TASK_STATUS_NAMES[r->status], METRIC_NAMES[m],
           r->metrics[m], r->epochs, r->best_epoch, r->seconds, r->rank,
           trials_params_line(s, x, params, sizeof params), r->reason[0] ? ": " : "", r->reason);
   fflush(p->f);

@@ -29,7 +29,7 @@ void progress_init(progress *p, FILE *f, int verbosity, double interval, int tot
 void progress_update(progress *p, const trial_table *tt, const search_space *s, int tasks_done,
                      int force);
 /* Verbose: one line for a finished task. */
-void progress_task(progress *p, const task_result *r, sweep_metric m, const search_space *s,
+void progress_task(progress *p, const task_result *r, search_metric m, const search_space *s,
                    const double *x);
 /* A message on its own line (clears the live line first). verbosity 0 still
  * prints messages with level 0. */

@@ -22,7 +22,7 @@ void sweep_opts_init(sweep_opts *o) {
   o->verbosity = 1;
   o->progress_interval = 10;
   o->stop_grace = 10;
-  o->metric = SWEEP_METRIC_VAL_MSE;
+  o->metric = METRIC_VAL_MSE;
 }
 
 int sweep_run(const sweep_opts *o, sweep_result **out, mlps_err *err) {

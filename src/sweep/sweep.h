@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "search/metric.h"
 #include "search/space.h"
 #include "util/err.h"
 
@@ -44,16 +45,9 @@ typedef enum {
 } task_status;
 extern const char *const TASK_STATUS_NAMES[TASK_STATUS_COUNT];
 
-/* The validation metrics a task reports; the sweep's objective is one of
- * them (lower is better). NaN when absent (e.g. the median fractional error
- * is only defined for log targets). */
-typedef enum {
-  SWEEP_METRIC_VAL_MSE,
-  SWEEP_METRIC_VAL_MAE,
-  SWEEP_METRIC_VAL_MEDIAN_FRAC_ERR,
-  SWEEP_METRIC_COUNT
-} sweep_metric;
-extern const char *const SWEEP_METRIC_NAMES[SWEEP_METRIC_COUNT];
+/* The validation metrics a task reports are search/metric.h's; the sweep's
+ * objective is one of them (lower is better). NaN when absent (e.g. the
+ * median fractional error is only defined for log targets). */
 
 #define SWEEP_REASON_MAX 160
 
@@ -76,7 +70,7 @@ typedef struct {
   int32_t best_epoch; /* -1 when none */
   int32_t epochs;     /* epochs run */
   int32_t rank;       /* rank that ran it */
-  double metrics[SWEEP_METRIC_COUNT];
+  double metrics[METRIC_COUNT];
   double seconds;
   char reason[SWEEP_REASON_MAX];
 } task_result;
@@ -151,7 +145,7 @@ typedef struct {
   int n_finished;          /* folds with a (journaled) result */
   double metric_mean;      /* mean over folds of the objective; NaN unless OK */
   double metric_std;       /* sample std over folds (n-1), 0 with one fold */
-  double metrics_mean[SWEEP_METRIC_COUNT]; /* mean of each metric over folds */
+  double metrics_mean[METRIC_COUNT]; /* mean of each metric over folds */
   double best_epoch_mean, epochs_mean;
   double seconds_sum, seconds_max;
   char reason[SWEEP_REASON_MAX]; /* why it failed */
@@ -165,7 +159,7 @@ typedef struct {
   const sweep_trial *trials; /* indexed by trial id, [0, n) */
   int n;
   int n_folds;
-  sweep_metric metric;
+  search_metric metric;
   int best;                  /* id of the best OK trial, or -1 */
 } sweep_history;
 
@@ -208,7 +202,7 @@ typedef struct {
   int n_folds;              /* k >= 1 */
   int max_trials;           /* budget: trial ids are [0, max_trials) */
   uint64_t seed;
-  sweep_metric metric;      /* objective */
+  search_metric metric;      /* objective */
   int resume;               /* continue from OUT/trials.jsonl */
   int verbosity;            /* 0 quiet, 1 progress (default), 2 + a line per task */
   double progress_interval; /* seconds between plain progress lines (non-tty), 10 */
@@ -252,7 +246,7 @@ typedef struct {
   sweep_trial *trials; /* indexed by id */
   int n_trials;
   int n_folds;
-  sweep_metric metric;
+  search_metric metric;
   sweep_stats stats;
 } sweep_result;
 

@@ -117,9 +117,9 @@ int synth_task(void *user, const sweep_task *t, sweep_ctx *ctx, task_result *r) 
     }
   }
   r->status = TASK_OK;
-  r->metrics[SWEEP_METRIC_VAL_MSE] = m;
-  r->metrics[SWEEP_METRIC_VAL_MAE] = sqrt(m);
-  r->metrics[SWEEP_METRIC_VAL_MEDIAN_FRAC_ERR] = NAN;
+  r->metrics[METRIC_VAL_MSE] = m;
+  r->metrics[METRIC_VAL_MAE] = sqrt(m);
+  r->metrics[METRIC_VAL_MEDIAN_FRAC_ERR] = NAN;
   r->epochs = n_ep > 0 ? n_ep : 1;
   r->best_epoch = r->epochs - 1 - (t->trial + t->fold) % (r->epochs > 2 ? 2 : 1);
   return 0;

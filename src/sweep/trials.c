@@ -16,11 +16,9 @@
 
 const char *const TASK_STATUS_NAMES[TASK_STATUS_COUNT] = {"ok", "diverged", "timeout", "failed",
                                                           "stopped"};
-const char *const SWEEP_METRIC_NAMES[SWEEP_METRIC_COUNT] = {"val_mse", "val_mae",
-                                                            "val_median_frac_err"};
 const char *const TRIAL_STATE_NAMES[TRIAL_STATE_COUNT] = {"unseen", "pending", "ok", "failed"};
 
-void trials_init(trial_table *tt, int n_folds, sweep_metric metric) {
+void trials_init(trial_table *tt, int n_folds, search_metric metric) {
   memset(tt, 0, sizeof *tt);
   tt->n_folds = n_folds;
   tt->metric = metric;
@@ -56,7 +54,7 @@ sweep_trial *trials_get(trial_table *tt, int id) {
     t->id = tt->n;
     t->state = TRIAL_UNSEEN;
     t->metric_mean = t->metric_std = NAN;
-    for (int m = 0; m < SWEEP_METRIC_COUNT; m++) t->metrics_mean[m] = NAN;
+    for (int m = 0; m < METRIC_COUNT; m++) t->metrics_mean[m] = NAN;
     t->best_epoch_mean = t->epochs_mean = NAN;
     tt->n++;
   }
@@ -94,10 +92,10 @@ static void aggregate(trial_table *tt, sweep_trial *t) {
     } else if (!isfinite(r->metrics[tt->metric])) {
       failed = 1;
       snprintf(t->reason, sizeof t->reason, "fold %d: objective %s is not finite", f,
-               SWEEP_METRIC_NAMES[tt->metric]);
+               METRIC_NAMES[tt->metric]);
     }
   }
-  for (int m = 0; m < SWEEP_METRIC_COUNT; m++) {
+  for (int m = 0; m < METRIC_COUNT; m++) {
     double s = 0;
     for (int f = 0; f < k; f++) s += t->folds[f].metrics[m];
     t->metrics_mean[m] = s / k;
@@ -252,7 +250,7 @@ int trials_write_csv(const trial_table *tt, const search_space *s, const char *p
     csv_field(f, s->p[i].name);
   }
   fprintf(f, ",status,reason,n_folds_ok,metric_mean,metric_std");
-  for (int m = 0; m < SWEEP_METRIC_COUNT; m++) fprintf(f, ",%s_mean", SWEEP_METRIC_NAMES[m]);
+  for (int m = 0; m < METRIC_COUNT; m++) fprintf(f, ",%s_mean", METRIC_NAMES[m]);
   fprintf(f, ",best_epoch_mean,epochs_mean,seconds_sum,seconds_max\n");
   for (int id = 0; id < tt->n; id++) {
     const sweep_trial *t = &tt->t[id];
@@ -270,7 +268,7 @@ int trials_write_csv(const trial_table *tt, const search_space *s, const char *p
     fprintf(f, ",%d", n_ok);
     csv_num(f, t->metric_mean);
     csv_num(f, t->metric_std);
-    for (int m = 0; m < SWEEP_METRIC_COUNT; m++) csv_num(f, t->metrics_mean[m]);
+    for (int m = 0; m < METRIC_COUNT; m++) csv_num(f, t->metrics_mean[m]);
     csv_num(f, t->best_epoch_mean);
     csv_num(f, t->epochs_mean);
     csv_num(f, t->seconds_sum);

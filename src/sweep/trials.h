@@ -14,11 +14,11 @@ typedef struct {
   sweep_trial *t; /* indexed by trial id, [0, n) */
   int n, cap;
   int n_folds;
-  sweep_metric metric;
+  search_metric metric;
   int best; /* id of the best OK trial or -1 */
 } trial_table;
 
-void trials_init(trial_table *tt, int n_folds, sweep_metric metric);
+void trials_init(trial_table *tt, int n_folds, search_metric metric);
 /* Frees the table (and every trial's buffers). */
 void trials_free(trial_table *tt);
 /* Trial id, growing the table with TRIAL_UNSEEN trials as needed. */

@@ -18,7 +18,7 @@ void run_task(const sweep_opts *o, const sweep_task *t, sweep_ctx *ctx, int rank
   r->trial = t->trial;
   r->fold = t->fold;
   r->best_epoch = -1;
-  for (int m = 0; m < SWEEP_METRIC_COUNT; m++) r->metrics[m] = NAN;
+  for (int m = 0; m < METRIC_COUNT; m++) r->metrics[m] = NAN;
   double t0 = mlps_now();
   int rc = o->task(o->task_user, t, ctx, r);
   r->seconds = mlps_now() - t0;

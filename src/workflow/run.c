@@ -99,7 +99,7 @@ static int run_sweep(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
   o.n_folds = cfg->split.kfold;
   o.max_trials = (int)budget;
   o.seed = cfg->seed;
-  o.metric = (sweep_metric)cfg->search.metric;
+  o.metric = cfg->search.metric;
   o.resume = ro->resume;
   o.verbosity = ro->verbosity;
   o.task = task_train_fold;

@@ -27,7 +27,7 @@ void summary_begin(json_writer *w, const mlps_config *cfg, const sweep_result *r
   json_key(w, "format"), json_str(w, "mlpsweep-summary");
   json_key(w, "version"), json_int(w, 1);
   json_key(w, "name"), json_str(w, cfg->name);
-  json_key(w, "metric"), json_str(w, SWEEP_METRIC_NAMES[res->metric]);
+  json_key(w, "metric"), json_str(w, METRIC_NAMES[res->metric]);
   json_key(w, "best_trial"), json_int(w, fp->best);
   if (fp->best >= 0) {
     json_key(w, "best_params");

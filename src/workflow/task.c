@@ -24,7 +24,7 @@ int task_train_fold(void *user, const sweep_task *t, sweep_ctx *ctx, task_result
   const data_set *ds = rc->ds;
   mlps_err e = {0};
   fit_plan p;
-  for (int k = 0; k < SWEEP_METRIC_COUNT; k++) res->metrics[k] = NAN;
+  for (int k = 0; k < METRIC_COUNT; k++) res->metrics[k] = NAN;
   res->best_epoch = -1;
   if (fit_plan_make(rc->cfg, t->x, ds->d, ds->m, &p, &e)) {
     snprintf(res->reason, sizeof res->reason, "%.*s", (int)sizeof res->reason - 1, e.msg);
@@ -75,9 +75,9 @@ int task_train_fold(void *user, const sweep_task *t, sweep_ctx *ctx, task_result
     if (!st) st = fit_predict_rows(&fm, ds->X, ds->d, va, nva, scaled, natural, &e);
     if (!st) st = fit_metrics_rows(&fm, ds, va, nva, scaled, natural, &fmx, NULL, NULL, &e);
     if (!st) {
-      res->metrics[SWEEP_METRIC_VAL_MSE] = fmx.mse;
-      res->metrics[SWEEP_METRIC_VAL_MAE] = fmx.mae;
-      res->metrics[SWEEP_METRIC_VAL_MEDIAN_FRAC_ERR] = fmx.median_frac;
+      res->metrics[METRIC_VAL_MSE] = fmx.mse;
+      res->metrics[METRIC_VAL_MAE] = fmx.mae;
+      res->metrics[METRIC_VAL_MEDIAN_FRAC_ERR] = fmx.median_frac;
     }
   }
   if (st) {

@@ -48,7 +48,7 @@ int main(void) {
   journal j;
   mlps_err err;
   const char *cfg = "sweep:\n  name: \"t\"\n  weird: \\ \x01 end\n";
-  journal_header h = {cfg, &s, 3, 10, 18446744073709551615ULL, SWEEP_METRIC_VAL_MSE};
+  journal_header h = {cfg, &s, 3, 10, 18446744073709551615ULL, METRIC_VAL_MSE};
   CHECK(journal_create(&j, path, &h, 0, &err) == MLPS_OK);
   CHECK(journal_create(&j, path, &h, 0, &err) != MLPS_OK); /* never overwrites */
   journal_open_append(&j, path, 0, &err);
@@ -57,8 +57,8 @@ int main(void) {
   snprintf(b.reason, sizeof b.reason, "loss \"NaN\"\nat epoch 3");
   /* a's learning curve goes with it (NaN as null), b has none */
   epoch_report curve[2] = {{0, 0, 0, 0, 0.25, 1.0 / 3, 1e-3}, {0, 0, 1, 0, NAN, 0.125, 5e-4}};
-  journal_add(&j, &a, x, &s, SWEEP_METRIC_VAL_MSE, curve, 2);
-  journal_add(&j, &b, x, &s, SWEEP_METRIC_VAL_MSE, NULL, 0);
+  journal_add(&j, &a, x, &s, METRIC_VAL_MSE, curve, 2);
+  journal_add(&j, &b, x, &s, METRIC_VAL_MSE, NULL, 0);
   CHECK(journal_flush(&j, &err) == MLPS_OK);
   journal_close(&j);
 
@@ -118,7 +118,7 @@ int main(void) {
   CHECK(write(fd, "garbage\n", 8) == 8);
   close(fd);
   journal_open_append(&j, path, 0, &err);
-  journal_add(&j, &a, x, &s, SWEEP_METRIC_VAL_MSE, NULL, 0);
+  journal_add(&j, &a, x, &s, METRIC_VAL_MSE, NULL, 0);
   journal_flush(&j, &err);
   journal_close(&j);
   CHECK(journal_read(path, &jc, &err) == MLPS_EINPUT);
@@ -127,7 +127,7 @@ int main(void) {
 
   /* aggregation: fold order, sample std, failure, best with ties */
   trial_table tt;
-  trials_init(&tt, 3, SWEEP_METRIC_VAL_MSE);
+  trials_init(&tt, 3, METRIC_VAL_MSE);
   for (int id = 0; id < 3; id++) trials_set_point(&tt, id, x, s.n);
   task_result r2 = mk(0, 2, 0.3), r1 = mk(0, 1, 0.2), r0 = mk(0, 0, 0.1);
   CHECK(trials_record(&tt, &r2) == 0);

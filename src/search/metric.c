@@ -1,0 +1,4 @@
+/* Metric names (see metric.h). */
+#include "search/metric.h"
+
+const char *const METRIC_NAMES[METRIC_COUNT] = {"val_mse", "val_mae", "val_median_frac_err"};

@@ -1,0 +1,15 @@
+/* The objectives a search minimises: the validation metrics every task
+ * reports, named once for the config (search.metric), the journal, the
+ * summary and trials.csv. Every metric is an error: lower is better. */
+#ifndef MLPS_SEARCH_METRIC_H
+#define MLPS_SEARCH_METRIC_H
+
+typedef enum {
+  METRIC_VAL_MSE,              /* validation MSE in transformed units */
+  METRIC_VAL_MAE,              /* validation MAE in transformed units */
+  METRIC_VAL_MEDIAN_FRAC_ERR,  /* median |fractional error| in data units */
+  METRIC_COUNT
+} search_metric;
+extern const char *const METRIC_NAMES[METRIC_COUNT];
+
+#endif
