@@ -182,7 +182,7 @@ check "compare_samplers.py reads past a stale trials.csv, not a trial with folds
 $PY - "$AN" <<'PYEOF'
 import json, math, os, shutil, sys
 sys.path.insert(0, sys.argv[1])
-from mlpsweep_results import Run
+from mlpsweep_analysis.results import Run
 shutil.rmtree("runs/a_j", ignore_errors=True)
 shutil.copytree("runs/a", "runs/a_j")
 with open("runs/a_j/trials.jsonl") as f:
