@@ -19,9 +19,10 @@ each other sampler (scipy; seeds are independent runs, not pairs). Failed or
 diverged trials count as bad, not as missing. Exit code 2 on unreadable
 input.
 
-Wall time is an mlpsweep run's summary `sweep_seconds`, which covers only
-the last invocation, and an Optuna run's `elapsed`, which a --resume
-carries on. Training time is the sum of the tasks' (Optuna: the trials')
+Wall time is an mlpsweep run's summary `sweep_seconds_total` (every
+start of a resumed sweep), or `sweep_seconds` (the last start only) from a
+summary without it, and an Optuna run's `elapsed`, which a --resume carries
+on. Training time is the sum of the tasks' (Optuna: the trials')
 own seconds, so it covers every invocation; with one worker per run it is
 the wall time less start-up and the sampler's own cost.
 """
@@ -45,7 +46,8 @@ def read_run(path):
         r = Run(path)
         tr, m = r.metric_values()
         train = sum(t.get("seconds_sum") or 0.0 for t in r.trials)
-        return list(m[np.argsort(tr)]), (r.summary or {}).get("sweep_seconds"), train
+        s = r.summary or {}
+        return list(m[np.argsort(tr)]), s.get("sweep_seconds_total", s.get("sweep_seconds")), train
     rows = sorted(optuna_io.read(path), key=lambda o: o["trial"])
     vals = [optuna_io.value(o) for o in rows]
     return vals, (rows[-1].get("elapsed") if rows else None), sum(o.get("seconds", 0.0) for o in rows)

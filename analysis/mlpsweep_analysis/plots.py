@@ -8,6 +8,7 @@ report.py embeds them in report.html; as a command this writes them as PNG:
     /usr/bin/python3 analysis/plots.py OUT [-o OUT/plots] [--data DATA.h5] [--top 6]
 """
 import argparse
+import math
 import os
 import sys
 
@@ -19,10 +20,25 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 
-from .results import LOG_DISTS, Run, fmt  # noqa: E402
+from .results import LOG_DISTS, Run, fmt, fmt_metric, is_frac  # noqa: E402
 
 FAIL_COLOR = "#d62728"
 MAX_HEATMAP_ROWS = 150  # beyond this, heatmap rows are medians over groups of test rows
+# report.html shows the figures at 100 dpi in a page at most 1400 px wide
+# (less on a laptop): no figure wider than this, so that none is scaled
+# down in the browser, and no text smaller than SMALL points (11 px).
+MAX_WIDTH_IN = 12.0
+SMALL = 8.5
+
+
+def _metric_scale(metric):
+    """(factor, unit) of a metric on the plots: fractional errors in percent,
+    as the report's tables and the terminal give them."""
+    return (100.0, "%") if is_frac(metric) else (1.0, "")
+
+
+def _with_unit(label, unit):
+    return f"{label} ({unit})" if unit else label
 
 
 def _is_num(values):
@@ -55,16 +71,43 @@ def _param_axis(run, name, dist):
     return "cat", np.array([cats.index(x) for x in raw], dtype=float), cats, False
 
 
+def log_ticks(lo, hi):
+    """Tick values for a log axis over [lo, hi]: the first of the decades,
+    the 1-3 steps, the 1-2-5 steps and the 1..9 steps that gives three or
+    more (at most six: a panel a third of the page wide holds that many
+    labels like 0.0003 side by side), else three values spread over the
+    range in log, rounded to as few significant digits as keep them apart."""
+    if not (lo > 0 and hi > lo and math.isfinite(hi)):
+        return []
+    k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    for subs in ((1,), (1, 3), (1, 2, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9)):
+        t = [float(f"{m * 10.0 ** k:.12g}") for k in range(k0, k1 + 1) for m in subs]
+        t = [v for v in t if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
+        if len(t) >= 3:
+            while len(t) > 6:  # many decades: every other one
+                t = t[::2]
+            return t
+    r = hi / lo  # three values inside the range, rounded as little as keeps them apart and inside
+    for digits in range(2, 8):
+        t = sorted({float(f"{lo * r ** f:.{digits}g}") for f in (0.1, 0.5, 0.9)})
+        t = [v for v in t if lo <= v <= hi]
+        if len(t) == 3:
+            break
+    return t
+
+
 def _plain_log_ticks(axis, lo=None, hi=None):
-    """Log axis with plain numbers (16, 32, 1e-3); minor ticks at 2 and 5
-    labelled too when the data [lo, hi] span less than two decades."""
-    f = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")
-    axis.set_major_formatter(f)
-    if lo is not None and hi is not None and lo > 0 and hi / lo < 100:
-        axis.set_minor_locator(matplotlib.ticker.LogLocator(base=10, subs=(2.0, 5.0)))
-        axis.set_minor_formatter(f)
-    else:
-        axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    """A log axis labelled with plain numbers (16, 0.002, 1e-05) at
+    log_ticks(lo, hi) (default: the axis' current view), minor ticks
+    unlabelled: readable however few values or decades the axis spans."""
+    if lo is None or hi is None:
+        ax = axis.axes  # its limits, brought up to date (the axis' own may be stale)
+        lo, hi = sorted(ax.get_xlim() if axis is ax.xaxis else ax.get_ylim())
+    t = log_ticks(lo, hi)
+    if t:
+        axis.set_major_locator(matplotlib.ticker.FixedLocator(t))
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
 def best_so_far(metric):
@@ -89,7 +132,7 @@ def plot_learning_curves(run, top=6):
     n = len(curves)
     ncol = min(3, n)
     nrow = (n + ncol - 1) // ncol
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 3.4 * nrow), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(min(4.6 * ncol, MAX_WIDTH_IN), 3.4 * nrow), squeeze=False)
     colors = plt.cm.tab10.colors
     for ax, (t, hist) in zip(axes.flat, curves):
         lr_varies = False
@@ -105,23 +148,22 @@ def plot_learning_curves(run, top=6):
         loss = np.concatenate([np.concatenate([a[:, 1], a[:, 2]]) for a in hist.values()])
         if _logscale_ok(loss) or (np.nanmin(loss) > 0 and np.nanmax(loss) / np.nanmin(loss) > 5):
             ax.set_yscale("log")
-            _plain_log_ticks(ax.yaxis, np.nanmin(loss), np.nanmax(loss))
+            _plain_log_ticks(ax.yaxis)
         if lr_varies:
             ax2 = ax.twinx()
             for a in hist.values():
                 ax2.plot(a[:, 0], a[:, 3], ":", color="0.5", lw=0.8)
             ax2.set_yscale("log")
-            lrs = np.concatenate([a[:, 3] for a in hist.values()])
-            _plain_log_ticks(ax2.yaxis, lrs[lrs > 0].min(), lrs.max())
-            ax2.set_ylabel("learning rate (dotted)", fontsize=8, color="0.4")
-            ax2.tick_params(labelsize=7, colors="0.4")
-        ax.set_title(f"trial {t['trial']}: {run.metric} {fmt(t['metric_mean'])}", fontsize=9)
+            _plain_log_ticks(ax2.yaxis)
+            ax2.set_ylabel("learning rate (dotted)", fontsize=SMALL, color="0.4")
+            ax2.tick_params(labelsize=SMALL, colors="0.4")
+        ax.set_title(f"trial {t['trial']}: {run.metric} {fmt_metric(run.metric, t['metric_mean'])}", fontsize=9)
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss (transformed targets)")
         ax.grid(alpha=0.3, which="both")
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7, ncol=2, loc="best")
+    axes.flat[0].legend(fontsize=SMALL, ncol=2, loc="best")
     fig.suptitle(f"Learning curves of the {n} best trials (solid: validation, dashed: training; dot: best epoch)")
     fig.tight_layout()
     return fig
@@ -136,12 +178,14 @@ def plot_metric_vs_params(run):
     ok = np.isfinite(m)
     if not ok.any():
         return None
+    scale, unit = _metric_scale(run.metric)
+    m, std = m * scale, std * scale
     best = np.nanargmin(m)
     n = len(run.params)
     ncol = min(3, n)
     nrow = (n + ncol - 1) // ncol
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.4 * ncol + 1, 3.4 * nrow + 0.5), squeeze=False, sharey=True,
-                             layout="constrained")
+    fig, axes = plt.subplots(nrow, ncol, figsize=(min(3.6 * ncol + 1.2, MAX_WIDTH_IN), 3.4 * nrow + 0.5),
+                             squeeze=False, sharey=True, layout="constrained")
     ylog = _logscale_ok(m[ok])
     top = np.nanmax(m) * (1.6 if ylog else 1.0) + (0 if ylog else 0.08 * (np.nanmax(m) - np.nanmin(m) + 1e-300))
     rng = np.random.default_rng(0)
@@ -159,28 +203,32 @@ def plot_metric_vs_params(run):
         if kind == "cat":
             ax.set_xticks(range(len(cats)))
             ax.set_xlim(-0.5, len(cats) - 0.5)
-            ax.set_xticklabels(cats, rotation=30 if max(len(c) for c in cats) > 5 else 0, fontsize=8)
+            ax.set_xticklabels(cats, rotation=30 if max(len(c) for c in cats) > 5 else 0, fontsize=SMALL)
         else:
+            uniq = np.unique(v)
+            # A list of values (grid, categorical): tick exactly those. A
+            # distribution: ticks at round numbers, not at each trial's
+            # value (a few trials drawn close together made labels overlap).
+            listed = dist == "categorical" or (not dist and len(uniq) <= 8)
             if xlog:
                 ax.set_xscale("log")
-                _plain_log_ticks(ax.xaxis, v.min(), v.max())
-            uniq = np.unique(v)
-            if len(uniq) <= 8:  # a list of values: tick exactly those
-                ax.set_xticks(uniq)
-                ax.set_xticklabels([f"{u:g}" for u in uniq])
+                _plain_log_ticks(ax.xaxis)
+            if listed:
+                ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(uniq))
+                ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda u, _: f"{u:g}"))
                 ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             elif np.all(v == np.round(v)) and not xlog:
                 ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_xlabel(name + (" (log)" if xlog else ""))
         ax.grid(alpha=0.3, which="major")
     for ax in axes[:, 0]:
-        ax.set_ylabel(f"{run.metric} (CV mean)")
+        ax.set_ylabel(_with_unit(f"{run.metric}, CV mean", unit))
     if ylog:
         axes.flat[0].set_yscale("log")
-        _plain_log_ticks(axes.flat[0].yaxis, np.nanmin(m), np.nanmax(m))
+        _plain_log_ticks(axes.flat[0].yaxis)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
+    axes.flat[0].legend(fontsize=SMALL)
     cb = fig.colorbar(sc, ax=axes.ravel().tolist(), label="trial number", shrink=0.8)
     cb.locator = matplotlib.ticker.MaxNLocator(integer=True)
     cb.update_ticks()
@@ -197,6 +245,8 @@ def plot_parallel(run):
     ok = np.isfinite(m)
     if not ok.any():
         return None
+    scale, unit = _metric_scale(run.metric)
+    m = m * scale
     axes_def = []  # (label, normalised values in [0, 1], tick positions, tick labels)
     for name, dist in run.params:
         kind, v, cats, xlog = _param_axis(run, name, dist)
@@ -217,11 +267,26 @@ def plot_parallel(run):
     span = hi - lo if hi > lo else 1.0
     mnorm = np.full(len(m), 1.08)  # failed trials above the top
     mnorm[ok] = (mm - lo) / span
-    ticks = np.linspace(lo, hi, 5)
-    axes_def.append((run.metric + (" (log)" if ylog else ""), mnorm, list((ticks - lo) / span) + [1.08],
-                     [fmt(float(10 ** t if ylog else t), 3) for t in ticks] + ["failed"]))
+    # The metric's ticks at round values (the same on its colour bar).
+    vlo, vhi = m[ok].min(), m[ok].max()
+    if ylog:
+        mt = np.array(log_ticks(vlo, vhi))
+    else:
+        mt = matplotlib.ticker.MaxNLocator(5).tick_values(vlo, vhi)
+        mt = mt[(mt >= vlo - 1e-12 * abs(vlo)) & (mt <= vhi + 1e-12 * abs(vhi))]
+    # and at the best and worst values, where the lines end (round ticks
+    # too close to them dropped)
+    near = 0.08 * ((np.log10(vhi) - np.log10(vlo)) if ylog else (vhi - vlo))
+    pos = (lambda v: np.log10(v)) if ylog else (lambda v: v)
+    mt = np.unique(np.concatenate([[vlo, vhi], [t for t in mt if min(abs(pos(t) - pos(vlo)),
+                                                                     abs(pos(t) - pos(vhi))) > near]]))
+    tpos = list(((np.log10(mt) if ylog else mt) - lo) / span)
+    tlab = [fmt(float(t), 3) for t in mt]
+    if (~ok).any():  # a "failed" mark only when a trial failed
+        tpos, tlab = tpos + [1.08], tlab + ["failed"]
+    axes_def.append((_with_unit(run.metric + (", log" if ylog else ""), unit), mnorm, tpos, tlab))
     k = len(axes_def)
-    fig, ax = plt.subplots(figsize=(max(7, 1.9 * k), 4.8))
+    fig, ax = plt.subplots(figsize=(min(max(7, 1.9 * k), MAX_WIDTH_IN), 4.8))
     xs = np.arange(k)
     Y = np.array([a[1] for a in axes_def]).T  # (trials, axes)
     cmap = plt.cm.viridis  # best (lowest) dark, worst light
@@ -237,52 +302,78 @@ def plot_parallel(run):
     for j, (label, _, tpos, tlab) in enumerate(axes_def):
         ax.axvline(j, color="k", lw=0.8, zorder=0)
         for p, s in zip(tpos, tlab):
-            ax.text(j + 0.04, p, s, fontsize=7, va="center", ha="left",
+            ax.text(j + 0.04, p, s, fontsize=9, va="center", ha="left",
                     bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.7), zorder=5)
     ax.set_xticks(xs)
-    ax.set_xticklabels([a[0] for a in axes_def], fontsize=9)
+    ax.set_xticklabels([a[0] for a in axes_def], fontsize=10)
     ax.set_yticks([])
     ax.set_xlim(-0.2, k - 0.6)
     ax.set_ylim(-0.06, 1.14)
     for s in ("top", "right", "left"):
         ax.spines[s].set_visible(False)
-    sm = plt.cm.ScalarMappable(cmap=cmap, norm=LogNorm(m[ok].min(), m[ok].max()) if ylog
-                               else plt.Normalize(m[ok].min(), m[ok].max()))
-    fig.colorbar(sm, ax=ax, label=run.metric, pad=0.02)
-    ax.set_title(f"Parallel coordinates of {len(m)} trials (thick: best trial {tr[best]}; dashed grey: failed)")
+    sm = plt.cm.ScalarMappable(cmap=cmap, norm=LogNorm(vlo, vhi) if ylog else plt.Normalize(vlo, vhi))
+    cb = fig.colorbar(sm, ax=ax, label=_with_unit(run.metric, unit), pad=0.02)
+    cb.set_ticks(mt)
+    cb.set_ticklabels(tlab[:len(mt)])
+    cb.ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    failed = "; dashed grey: failed" if (~ok).any() else ""
+    ax.set_title(f"Parallel coordinates of {len(m)} trials (thick: best trial {tr[best]}{failed})")
     fig.tight_layout()
     return fig
 
 
 def plot_best_so_far(runs, labels=None, ax=None):
     """Best metric so far against trial number, one line per run (same label,
-    same colour); finished trials as dots. runs: list of Run."""
+    same colour); finished trials as dots; the legend gives each label's
+    best, and with one label a dotted line marks it. runs: list of Run."""
     fig = None
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 4.3))
     colors = plt.cm.tab10.colors
+    metrics = sorted({r.metric for r in runs})
+    scale, unit = _metric_scale(metrics[0]) if len(metrics) == 1 else (1.0, "")
     seen = {}  # label -> colour; a repeated label (e.g. seeds of one sampler) shares it
+    bests, lines = {}, {}
     allv = []
     for i, run in enumerate(runs):
         lab = labels[i] if labels and i < len(labels) else run.label
         first = lab not in seen
         c = seen.setdefault(lab, colors[len(seen) % 10])
         tr, m = run.metric_values()
+        m = m * scale
         n = tr
         ok = np.isfinite(m)
-        ax.step(n, best_so_far(m), where="post", color=c, lw=1.8, label=lab if first else None)
+        (ln,) = ax.step(n, best_so_far(m), where="post", color=c, lw=1.8)
+        if first:
+            lines[lab] = ln
         ax.plot(n[ok], m[ok], ".", color=c, alpha=0.35, ms=5)
         allv.extend(m[ok])
-    if _logscale_ok(allv) or (len(allv) and min(allv) > 0 and max(allv) / min(allv) > 5):
+        if ok.any():
+            bests[lab] = min(bests.get(lab, np.inf), float(np.min(m[ok])))
+    ylog = _logscale_ok(allv) or (len(allv) and min(allv) > 0 and max(allv) / min(allv) > 5)
+    if ylog:
         ax.set_yscale("log")
-        _plain_log_ticks(ax.yaxis, min(allv), max(allv))
+    if len(bests) == 1:  # one label: a line at its best, so that the value reads off the axis
+        (lab, b), = bests.items()
+        ax.axhline(b, color=seen[lab], ls=":", lw=0.9)
+        # below the line, at the right: no trial lies under the final best
+        ax.annotate(f"best {fmt(b, 4)}{unit}", xy=(1, b), xycoords=("axes fraction", "data"), xytext=(-4, -3),
+                    textcoords="offset points", ha="right", va="top", fontsize=9, color=seen[lab])
+        lo, hi = ax.get_ylim()
+        if ax.get_yscale() == "log":
+            ax.set_ylim(min(lo, b / (hi / b) ** 0.12), hi)
+        else:
+            ax.set_ylim(min(lo, b - 0.12 * (hi - b)), hi)
+    if ylog:
+        _plain_log_ticks(ax.yaxis)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    metrics = sorted({r.metric for r in runs})
     ax.set_xlabel("trial (in the order proposed)")
-    ax.set_ylabel(" / ".join(metrics) + " (best so far; dots: each trial)")
+    ax.set_ylabel(_with_unit(" / ".join(metrics), unit))
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
-    ax.set_title("Best so far against trial number")
+    ax.legend(list(lines.values()),
+              [f"{lab} (best {fmt(bests[lab], 4)}{unit})" if lab in bests else lab for lab in lines],
+              fontsize=SMALL)
+    ax.set_title("Best so far against trial number (dots: each trial)")
     if fig:
         fig.tight_layout()
     return fig
@@ -299,6 +390,21 @@ def _test(run):
         frac = np.where(Y != 0, P / Y - 1.0, np.nan)
     info = run.data_info(X.shape[1], Y.shape[1])
     return X, Y, P, frac, info
+
+
+def target_label(info, what):
+    """'true [counts]': an axis of target values, with the data file's unit
+    when it gives one."""
+    u = info["target_units"]
+    return f"{what} [{u}]" if u else f"{what} (data units)"
+
+
+def _grid_colorbar(fig, sc, axes, info):
+    """The colour bar of the output grid (or bin index), plainly ticked."""
+    cb = fig.colorbar(sc, ax=axes, label=info["grid_label"] if info["grid"] is not None else "output bin")
+    if info["grid"] is not None and np.all(info["grid"] > 0):
+        _plain_log_ticks(cb.ax.yaxis, cb.norm.vmin, cb.norm.vmax)
+    return cb
 
 
 def _grid_x(info, m):
@@ -329,26 +435,27 @@ def plot_parity(run):
     if pos:
         ax.set_xscale("log")
         ax.set_yscale("log")
-    ax.set_xlabel("true (test set, data units)")
-    ax.set_ylabel("predicted")
+    ax.set_xlabel(target_label(info, "true (test set)"))
+    ax.set_ylabel(target_label(info, "predicted"))
     ax.legend(loc="upper left")
     ax.set_title(f"Parity: {Y.shape[0]} test rows x {m} outputs")
     fin = np.isfinite(frac)
     if fin.any():
-        ax2.scatter(Y[fin], frac[fin], **dict(kw, c=np.broadcast_to(cval.reshape(Y.shape), Y.shape)[fin]))
+        pct = 100 * frac
+        ax2.scatter(Y[fin], pct[fin], **dict(kw, c=np.broadcast_to(cval.reshape(Y.shape), Y.shape)[fin]))
         ax2.axhline(0, color="0.2", lw=0.8)
-        q = np.nanpercentile(np.abs(frac[fin]), 99.5)
+        q = np.nanpercentile(np.abs(pct[fin]), 99.5)
         ax2.set_ylim(-1.15 * q, 1.15 * q)
         if pos:
             ax2.set_xscale("log")
-        ax2.set_xlabel("true (test set, data units)")
-        ax2.set_ylabel("predicted / true - 1 (99.5% of points shown)")
+        ax2.set_xlabel(target_label(info, "true (test set)"))
+        ax2.set_ylabel("predicted / true - 1 (%; 99.5% of points shown)")
         ax2.set_title("Fractional residual")
     else:
         ax2.axis("off")
     for a in (ax, ax2):
         a.grid(alpha=0.3, which="major")
-    fig.colorbar(sc, ax=[ax, ax2], label=info["grid_label"] if info["grid"] is not None else "output bin")
+    _grid_colorbar(fig, sc, [ax, ax2], info)
     return fig
 
 
@@ -360,6 +467,7 @@ def plot_error_spectra(run):
     X, Y, P, frac, info = t
     m = Y.shape[1]
     x, xlabel, xlog = _grid_x(info, m)
+    frac = 100 * frac  # percent, as the tables
     a = np.abs(frac)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
     qs = [(50, "median", "C0"), (68, "68th pct", "C1"), (95, "95th pct", "C2"), (99, "99th pct", "C3")]
@@ -367,7 +475,8 @@ def plot_error_spectra(run):
         ax1.plot(x, np.nanpercentile(a, q, axis=0), "-", color=c, label=lab, lw=1.6)
     ax1.plot(x, np.nanmax(a, axis=0), ":", color="0.4", label="max", lw=1)
     ax1.set_yscale("log")
-    ax1.set_ylabel("|predicted / true - 1|")
+    _plain_log_ticks(ax1.yaxis)
+    ax1.set_ylabel("|predicted / true - 1| (%)")
     ax1.set_title("|fractional error| percentiles over the test rows")
     med = np.nanmedian(frac, axis=0)
     ax2.fill_between(x, np.nanpercentile(frac, 2.5, axis=0), np.nanpercentile(frac, 97.5, axis=0),
@@ -376,14 +485,15 @@ def plot_error_spectra(run):
                      color="C0", alpha=0.35, label="16-84 pct")
     ax2.plot(x, med, "-", color="C0", label="median (bias)")
     ax2.axhline(0, color="k", lw=0.8)
-    ax2.set_ylabel("predicted / true - 1")
+    ax2.set_ylabel("predicted / true - 1 (%)")
     ax2.set_title("signed fractional error")
     for ax in (ax1, ax2):
         if xlog:
             ax.set_xscale("log")
+            _plain_log_ticks(ax.xaxis)
         ax.set_xlabel(xlabel)
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=SMALL)
     fig.tight_layout()
     return fig
 
@@ -397,7 +507,7 @@ def plot_error_heatmaps(run):
     X, Y, P, frac, info = t
     n, m = Y.shape
     d = X.shape[1]
-    a = np.abs(frac)
+    a = 100 * np.abs(frac)  # percent, as the tables
     fin = a[np.isfinite(a) & (a > 0)]
     if not len(fin):
         return None
@@ -414,8 +524,8 @@ def plot_error_heatmaps(run):
         edges = np.array([x[0] - 0.5, x[0] + 0.5])
     ncol = min(3, d)
     nrow = (d + ncol - 1) // ncol
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.8 * ncol + 1.2, 4.0 * nrow + 0.6), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(nrow, ncol, figsize=(min(3.6 * ncol + 1.2, MAX_WIDTH_IN), 4.0 * nrow + 0.8),
+                             squeeze=False, layout="constrained")
     # Many rows: median over groups of equal count (quantiles of the sorted
     # parameter), or single bad rows alias away and the pattern drowns in noise.
     ngroup = n if n <= MAX_HEATMAP_ROWS else MAX_HEATMAP_ROWS
@@ -429,18 +539,21 @@ def plot_error_heatmaps(run):
                            shading="flat", rasterized=True)
         if xlog:
             ax.set_xscale("log")
+            _plain_log_ticks(ax.xaxis)
         ticks = np.linspace(0, ngroup - 1, min(6, ngroup)).astype(int)
         ax.set_yticks(ticks + 0.5)
-        ax.set_yticklabels([fmt(float(np.median(xs[groups[i]])), 3) for i in ticks], fontsize=7)
-        what = "test rows" if ngroup == n else f"{ngroup} groups of ~{n // ngroup} test rows (median)"
-        ax.set_ylabel(f"{what}, by {info['input_names'][j]}", fontsize=8 if ngroup != n else 9)
-        ax.set_xlabel(xlabel)
+        ax.set_yticklabels([fmt(float(np.median(xs[groups[i]])), 3) for i in ticks])
+        ax.tick_params(labelsize=9)
+        what = "test rows" if ngroup == n else f"groups of ~{n // ngroup} rows"
+        ax.set_ylabel(f"{info['input_names'][j]} ({what}, sorted)", fontsize=10)
+        ax.set_xlabel(xlabel, fontsize=10)
         ax.set_title(f"sorted by {info['input_names'][j]}", fontsize=10)
     for ax in list(axes.flat)[d:]:
         ax.axis("off")
-    fig.colorbar(im, ax=axes.ravel().tolist(), label="|predicted / true - 1|", shrink=0.85)
+    cb = fig.colorbar(im, ax=axes.ravel().tolist(), label="|predicted / true - 1| (%)", shrink=0.85)
+    _plain_log_ticks(cb.ax.yaxis, norm.vmin, norm.vmax)
     fig.suptitle("|fractional error| over output bins, test rows sorted by each input parameter"
-                 + ("" if ngroup == n else f" ({n} rows in {ngroup} groups, median of each)"))
+                 + ("" if ngroup == n else f"\n({n} rows in {ngroup} groups, median of each)"))
     return fig
 
 

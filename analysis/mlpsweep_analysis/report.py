@@ -18,13 +18,15 @@ import os
 import sys
 import time
 
+import numpy as np
+
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from .plots import PLOTS  # noqa: E402
-from .results import Run, fmt  # noqa: E402
+from .results import Run, fmt, fmt_metric, fmt_param  # noqa: E402
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:1.5em auto;max-width:1400px;
@@ -77,13 +79,58 @@ def fig_html(fig, png_dir=None, name=None):
 
 
 TEST_KEYS = [("median_frac_err", "median |frac err|"), ("p95_frac_err", "95th pct |frac err|"),
-             ("rmse", "RMSE (data units)"), ("mse_scaled", "MSE (transformed)"), ("mae_scaled", "MAE (transformed)"),
+             ("rmse", "RMSE"), ("mse_scaled", "MSE (transformed)"), ("mae_scaled", "MAE (transformed)"),
              ("n_rows", "test rows")]
 
 
+def test_header(target_units):
+    """TEST_KEYS' column names; RMSE in the targets' unit when the data file gives it."""
+    rmse = f"RMSE [{target_units}]" if target_units else "RMSE (data units)"
+    return [rmse if k == "rmse" else lab for k, lab in TEST_KEYS]
+
+
 def test_row(label, epochs, test):
-    return [label, epochs] + [fmt(float(test[k])) if isinstance(test.get(k), (int, float)) else ""
+    return [label, epochs] + [fmt_metric(k, float(test[k])) if isinstance(test.get(k), (int, float)) else ""
                               for k, _ in TEST_KEYS]
+
+
+def duration(t):
+    """Seconds as a person reads them: 42.1 s, 12.5 min, 3.2 h."""
+    return f"{t:.1f} s" if t < 120 else f"{t / 60:.1f} min" if t < 7200 else f"{t / 3600:.1f} h"
+
+
+def wall_time(s):
+    """The summary's wall time: over every start of the sweep when summary.json
+    says how many there were (keys starts, sweep_seconds_total), else the
+    last start's, as before those keys existed."""
+    ranks = s.get("ranks", "?")
+    starts = s.get("starts")
+    if isinstance(starts, int) and starts > 1 and isinstance(s.get("sweep_seconds_total"), (int, float)):
+        last = s.get("sweep_seconds", s.get("wall_seconds"))
+        last = f"; the last {duration(last)} on {ranks} ranks" if isinstance(last, (int, float)) else ""
+        return (f"{duration(s['sweep_seconds_total'])} over {starts} starts "
+                f"(resumed {starts - 1} time{'s' if starts > 2 else ''}{last})")
+    return f"{duration(s['wall_seconds'])} on {ranks} ranks" if "wall_seconds" in s else None
+
+
+def epoch_limit_warning(run):
+    """A warning when most finished trials had their best epoch at the last
+    allowed one (train.max_epochs - 1): their validation loss was still
+    falling when training stopped, so the sweep compared networks cut short."""
+    try:
+        max_epochs = int(float(run.config.get("train.max_epochs", "")))
+    except ValueError:
+        return None
+    ok = [t for t in run.trials if t["status"] == "ok"]
+    be = np.array([t.get("best_epoch_mean", np.nan) for t in ok], dtype=float)
+    be = be[np.isfinite(be)]
+    hit = int(np.sum(be >= max_epochs - 1 - 1e-9))
+    if max_epochs < 2 or len(be) == 0 or 2 * hit <= len(be):
+        return None
+    return (f"{hit} of {len(be)} finished trials had their best epoch at the last one allowed "
+            f"(epoch {max_epochs - 1}, train.max_epochs {max_epochs}): training was cut short by the epoch "
+            "limit, and the sweep compared networks that were still improving. Raise train.max_epochs "
+            "(early stopping, train.patience, ends each trial when it stops improving) and run again.")
 
 
 def sections(run, png_dir=None):
@@ -107,11 +154,15 @@ def sections(run, png_dir=None):
     if run.header:
         h = run.header
         pairs.append(("started", f"{h.get('created', '?')} (mlpsweep {h.get('mlpsweep_version', '?')})"))
-    if "wall_seconds" in s:
-        pairs.append(("wall time", f"{s['wall_seconds']:.1f} s on {s.get('ranks', '?')} ranks"))
+    wt = wall_time(s)
+    if wt:
+        pairs.append(("wall time", wt))
     if not run.summary:
         pairs.append(("state", "no summary.json: the sweep is still running or was stopped (resume with --resume)"))
     out.append(kv_table(pairs))
+    warn = epoch_limit_warning(run)
+    if warn:
+        out.append(f'<p class="bad"><b>Warning:</b> {esc(warn)}</p>')
 
     # --- best trial ---
     if best_id is None:
@@ -123,13 +174,13 @@ def sections(run, png_dir=None):
         std = s.get("cv_metric_std", best.get("metric_std", float("nan")))
         if one_split:  # kfold 1: one validation split, no spread to show
             out.append(f'<p>{esc(run.metric)} on the validation split (kfold 1): '
-                       f'<span class="big">{fmt(mean)}</span></p>')
+                       f'<span class="big">{fmt_metric(run.metric, mean)}</span></p>')
         else:
             out.append(f'<p>CV {esc(run.metric)} (mean &plusmn; std over folds): '
-                       f'<span class="big">{fmt(mean)} &plusmn; {fmt(std)}</span></p>')
+                       f'<span class="big">{fmt_metric(run.metric, mean)} &plusmn; '
+                       f'{fmt_metric(run.metric, std)}</span></p>')
         bp = s.get("best_params") or (best["params"] if best else {})
-        out.append(table(["parameter", "value"], [[k, fmt(v) if isinstance(v, float) else v] for k, v in bp.items()],
-                         left=(0, 1)))
+        out.append(table(["parameter", "value"], [[k, fmt_param(v)] for k, v in bp.items()], left=(0, 1)))
 
     # --- test ---
     out.append('<h2 id="test">Test set (used once)</h2>')
@@ -146,10 +197,13 @@ def sections(run, png_dir=None):
         rows.append(test_row(f"fold {d.get('fold')} model (diagnostic)", d.get("epochs", ""), d.get("test", {})))
         cls.append("")
     if rows:
-        out.append(table(["model", "epochs"] + [lab for _, lab in TEST_KEYS], rows, cls, left=(0,)))
+        tp = run.test_predictions()
+        units = run.data_info(*[a.shape[1] for a in tp[:2]])["target_units"] if tp is not None else ""
+        out.append(table(["model", "epochs"] + test_header(units), rows, cls, left=(0,)))
         out.append('<p class="muted">The fold models are the best trial\'s cross-validation networks, each trained '
                    'without its validation fold; they show whether the retrain on train+validation helped. '
-                   'Fractional errors are computed in data units and only for log-transformed targets.</p>')
+                   '|frac err| is |predicted / true - 1| in percent, computed in data units and only for '
+                   'log-transformed targets.</p>')
     if not fin:
         if not s:
             why = "the sweep has not finished."
@@ -165,7 +219,8 @@ def sections(run, png_dir=None):
     bad = [t for t in run.trials if t["status"] != "ok"]
     if bad:
         out.append(f'<h2 id="failed">Failed trials ({len(bad)})</h2>')
-        rows = [[t["trial"], t["status"], t.get("reason", "")] + [t["params"].get(p, "") for p, _ in run.params]
+        rows = [[t["trial"], t["status"], t.get("reason", "")] + [fmt_param(t["params"].get(p, ""))
+                                                                  for p, _ in run.params]
                 for t in bad[:30]]
         out.append(table(["trial", "status", "reason"] + [p for p, _ in run.params], rows,
                          ["bad"] * len(rows), left=(1, 2)))
@@ -177,11 +232,10 @@ def sections(run, png_dir=None):
     pn = [p for p, _ in run.all_params] or list(run.trials[0]["params"])
     rows, cls = [], []
     for rank, t in enumerate(ranked[:10], 1):
-        std = "" if one_split else fmt(t.get("metric_std", float("nan")))
-        rows.append([rank, t["trial"], fmt(t["metric_mean"]), std,
+        std = "" if one_split else fmt_metric(run.metric, t.get("metric_std", float("nan")))
+        rows.append([rank, t["trial"], fmt_metric(run.metric, t["metric_mean"]), std,
                      fmt(t.get("best_epoch_mean", float("nan")), 3)] +
-                    [fmt(float(t["params"][p]), 4) if _isfloat(t["params"].get(p)) else t["params"].get(p, "")
-                     for p in pn] + [fmt(t.get("seconds_sum", float("nan")), 3)])
+                    [fmt_param(t["params"].get(p, "")) for p in pn] + [fmt(t.get("seconds_sum", float("nan")), 3)])
         cls.append("best" if t["trial"] == best_id else "")
     if rows:
         out.append(table(["rank", "trial", f"{run.metric} mean", "std", "best epoch"] + pn + ["seconds"], rows, cls))
@@ -205,20 +259,15 @@ def sections(run, png_dir=None):
         info = run.data_info(*[a.shape[1] for a in run.test_predictions()[:2]])
         src = info["data_path"] or "not found: x axis is the output bin index, inputs are x0, x1, ... (pass --data)"
         out.append(f'<p class="muted">Output grid and parameter names from the data file: {esc(src)}</p>')
+        if info["target_description"]:
+            out.append(f'<p class="muted">Targets (the data file\'s description): '
+                       f'{esc(info["target_description"])}</p>')
 
     # --- config ---
     if run.config_text:
         out.append('<h2 id="config">Resolved config</h2><details><summary>show</summary><pre>'
                    + esc(run.config_text) + "</pre></details>")
     return out
-
-
-def _isfloat(v):
-    try:
-        float(v)
-        return not isinstance(v, bool)
-    except (TypeError, ValueError):
-        return False
 
 
 def write_report(out_dir, path=None, data=None, png=False):
