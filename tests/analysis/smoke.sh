@@ -226,8 +226,9 @@ print("journal aggregation matches trials.csv:", ok)
 sys.exit(0 if ok else 1)
 PYEOF
 check "the journal read by trials.csv's rule (duplicates once, a non-finite objective fails)" "[ $? -eq 0 ]"
-$PY "$AN/compare_samplers.py" --run x runs/nope >cmp_bad.log 2>&1
-check "compare_samplers.py on a missing run exits 2" "[ $? -eq 2 ]"
+(cd "$AN" && $PY -m mlpsweep_analysis.compare_samplers --run x "$W/runs/nope") >cmp_bad.log 2>&1
+check "compare_samplers (as python3 -m mlpsweep_analysis.compare_samplers) on a missing run exits 2" \
+  "[ $? -eq 2 ] && grep -q 'compare_samplers.py: x:' cmp_bad.log"
 
 # --write-split: the rows match the ones the run used (its test set).
 "$MLPS_BIN" run a.yaml --dry-run --write-split split_a.h5 >/dev/null 2>&1
