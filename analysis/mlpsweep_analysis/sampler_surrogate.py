@@ -275,7 +275,7 @@ def main(argv=None):
         cargs += ["--run", label] + ps
     if "random" in runs and "tpe" in runs:
         cargs += ["--reference", "random", "--target", "tpe"]
-    cargs += ["--at", ",".join(str(n) for n in [10, 20, 30] if n < a.trials) + f",{a.trials}"]
+    cargs += ["--at", ",".join(str(n) for n in [n for n in (10, 20, 30) if n < a.trials] + [a.trials])]
     return compare_samplers.main(cargs)
 
 
