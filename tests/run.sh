@@ -6,6 +6,8 @@
 #   MLPS_SKIP_ASAN=1 bash tests/run.sh   # Release only (quicker local loop)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../jobs/setup.sh"
+# Test-only packages, one line per purpose:
+mlps_install_missing chromium || echo "tests: chromium not installed: analysis_browser will be SKIPPED"  # report in a browser
 
 status=0
 echo "== tests (Release, $MLPS_BUILD)"

@@ -6,7 +6,10 @@
 # report.py writes report.html (and with --png the plots) for A and C;
 # best_so_far.py plots the three runs; compare_samplers.py tabulates them;
 # run --write-split names the rows run A used; load_model (numpy, float64) matches
-# `mlpsweep predict` (float32) on A's and B's models.
+# `mlpsweep predict` (float32) on A's and B's models; the report reads right
+# (errors in percent, units from the data file, the epoch-limit warning, a
+# resumed sweep's wall time, rounded parameters, readable figures).
+# browser.sh then renders the reports in Chromium.
 # Needs /usr/bin/python3 with numpy, h5py and matplotlib (Debian's python3-*).
 set -uo pipefail
 : "${MLPS_BIN:?}" "${MLPS_MPIEXEC:?}" "${MLPS_TMP:?}" "${MLPS_SRC:?}"
@@ -182,7 +185,7 @@ check "compare_samplers.py reads past a stale trials.csv, not a trial with folds
 $PY - "$AN" <<'PYEOF'
 import json, math, os, shutil, sys
 sys.path.insert(0, sys.argv[1])
-from mlpsweep_results import Run
+from mlpsweep_analysis.results import Run
 shutil.rmtree("runs/a_j", ignore_errors=True)
 shutil.copytree("runs/a", "runs/a_j")
 with open("runs/a_j/trials.jsonl") as f:
@@ -223,8 +226,9 @@ print("journal aggregation matches trials.csv:", ok)
 sys.exit(0 if ok else 1)
 PYEOF
 check "the journal read by trials.csv's rule (duplicates once, a non-finite objective fails)" "[ $? -eq 0 ]"
-$PY "$AN/compare_samplers.py" --run x runs/nope >cmp_bad.log 2>&1
-check "compare_samplers.py on a missing run exits 2" "[ $? -eq 2 ]"
+(cd "$AN" && $PY -m mlpsweep_analysis.compare_samplers --run x "$W/runs/nope") >cmp_bad.log 2>&1
+check "compare_samplers (as python3 -m mlpsweep_analysis.compare_samplers) on a missing run exits 2" \
+  "[ $? -eq 2 ] && grep -q 'compare_samplers.py: x:' cmp_bad.log"
 
 # --write-split: the rows match the ones the run used (its test set).
 "$MLPS_BIN" run a.yaml --dry-run --write-split split_a.h5 >/dev/null 2>&1
@@ -241,6 +245,111 @@ with h5py.File("split_a.h5", "r") as s, h5py.File("runs/a/test_predictions.h5", 
 sys.exit(0 if ok else 1)
 PYEOF
 check "run --write-split writes the rows the run used" "[ $? -eq 0 ]"
+
+# The report as an astronomer reads it (issue 21).
+# Errors in percent, as the terminal prints them: the CV metric of run a is
+# summary.json's cv_metric_mean x 100 with 4 decimals and a % sign.
+want=$($PY -c 'import json,sys; s=json.load(open(sys.argv[1])); print("%.4f%%" % (100 * s["cv_metric_mean"]))' runs/a/summary.json)
+check "report a gives the CV metric in percent ($want)" "grep -qF 'class=\"big\">$want &plusmn;' runs/a/report.html"
+check "report a gives the test errors in percent and RMSE in the data file's unit" \
+  "grep -qE '<td class=\"\">[0-9]+\.[0-9]{4}%</td>' runs/a/report.html && grep -qF 'RMSE [counts]' runs/a/report.html"
+# Training cut short by the epoch limit (max_epochs 10: most best epochs are 9)
+# is warned of.
+check "report c warns that the epoch limit cut training short" "grep -q 'cut short by the epoch limit' c.html"
+# Without the epoch limit reached (max_epochs 100 in the config) no warning;
+# the wall time over every start of a resumed sweep (the summary keys it
+# has), and a sweep run once not called resumed; without attributes in the
+# data file, data units and x0, x1, ... (the functions the report calls, on
+# copies of run c's and a's outputs, without drawing the plots again).
+rm -rf runs/c_long && cp -r runs/c runs/c_long
+$PY -c 'import h5py,sys; i=h5py.File("bpl.h5","r"); o=h5py.File("plain.h5","w"); [o.create_dataset(k, data=i[k][()]) for k in ("X","Y","grid")]'
+(cd "$AN" && $PY - "$W" <<'PYEOF'
+import json, sys
+from mlpsweep_analysis import report
+from mlpsweep_analysis.results import Run
+w = sys.argv[1]
+s = json.load(open(f"{w}/runs/c_long/summary.json"))
+s["config"] = s["config"].replace("max_epochs: 10\n", "max_epochs: 100\n")
+json.dump(s, open(f"{w}/runs/c_long/summary.json", "w"))
+long_warn = report.epoch_limit_warning(Run(f"{w}/runs/c_long"))
+short_warn = report.epoch_limit_warning(Run(f"{w}/runs/c"))
+s = json.load(open(f"{w}/runs/c/summary.json"))
+once = report.wall_time(s)
+s["starts"], s["sweep_seconds_total"] = 3, 1234.5  # the keys a resumed sweep's summary has
+resumed = report.wall_time(s)
+plain = Run(f"{w}/runs/a", data_path=f"{w}/plain.h5").data_info(3, 60)
+full = Run(f"{w}/runs/a").data_info(3, 60)
+print(f"warnings: max_epochs 10: {short_warn!r}; 100: {long_warn!r}\nwall time: once: {once}; resumed: {resumed}")
+print(f"without attributes: {plain['target_units']!r} {plain['input_names']} {report.test_header('')[2]!r}; "
+      f"with: {full['target_units']!r} {full['input_names']} {full['target_description']!r}")
+ok = (long_warn is None and short_warn and "resumed" not in once and " on 3 ranks" in once
+      and resumed.startswith("20.6 min over 3 starts (resumed 2 times; the last ")
+      and plain["target_units"] == "" and plain["input_names"] == ["x0", "x1", "x2"] and not plain["target_description"]
+      and report.test_header("")[2] == "RMSE (data units)" and full["target_units"] == "counts"
+      and full["input_names"] == ["Gamma1", "Gamma2", "Eb [keV]"] and full["target_description"])
+sys.exit(0 if ok else 1)
+PYEOF
+) >summary_fns.log 2>&1
+check "no epoch-limit warning below the limit; wall time over a resumed sweep's starts; data units without attributes" \
+  "[ \$? -eq 0 ]"; cat summary_fns.log
+# A stopped sweep (no summary.json; parameters from the journal as text) rounds them.
+$PY "$AN/report.py" runs/c_killed -o c_killed.html >/dev/null 2>&1
+check "a stopped sweep's report rounds the parameters (no 0.0027911760...)" \
+  "[ -s c_killed.html ] && grep -q '<td class=\"l\">lr</td>' c_killed.html && ! grep -qE '<td[^>]*>[0-9]*\.[0-9]{8,}</td>' c_killed.html"
+check "the report names the targets from the data file's description" "grep -q 'Targets (the data' runs/a/report.html"
+# The figures themselves: no tick labels that overlap, no text under 8 pt,
+# at least two labelled ticks on every colour bar, no figure wider than
+# 12 in (1200 px in the page), a "failed" mark only when a trial failed,
+# and log_ticks gives 2-6 ticks inside any range.
+$PY - "$AN" <<'PYEOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from mlpsweep_analysis.plots import PLOTS, log_ticks
+from mlpsweep_analysis.results import Run
+bad = []
+for lo, hi in [(1.5e-4, 2.8e-2), (0.00156, 0.00386), (0.01, 10), (1e-6, 1e3), (64, 128), (100, 105), (0.641, 0.677)]:
+    t = log_ticks(lo, hi)
+    if not (2 <= len(t) <= 6 and all(lo <= v <= hi for v in t)):
+        bad.append(f"log_ticks({lo}, {hi}) = {t}")
+for out in ("runs/a", "runs/c"):
+    run = Run(out)
+    for name, _, fn in PLOTS:
+        fig = fn(run)
+        if fig is None:
+            continue
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        if fig.get_figwidth() > 12.0 + 1e-9:
+            bad.append(f"{out} {name}: {fig.get_figwidth():.1f} in wide")
+        for t in fig.findobj(matplotlib.text.Text):
+            if t.get_visible() and t.get_text().strip() and t.get_fontsize() < 8:
+                bad.append(f"{out} {name}: text {t.get_text()!r} at {t.get_fontsize()} pt")
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                labs = [l for l in axis.get_ticklabels() if l.get_visible() and l.get_text()]
+                lo, hi = axis.get_view_interval()
+                labs = [l for l in labs if min(lo, hi) <= (l.get_position()[0] if axis is ax.xaxis else l.get_position()[1]) <= max(lo, hi)]
+                boxes = [l.get_window_extent(r) for l in labs]
+                for i in range(len(boxes)):
+                    for j in range(i + 1, len(boxes)):
+                        if boxes[i].overlaps(boxes[j]):
+                            bad.append(f"{out} {name}: tick labels {labs[i].get_text()!r} and {labs[j].get_text()!r} overlap")
+            if ax.get_label() == "<colorbar>":
+                n = len([l for l in ax.yaxis.get_ticklabels() if l.get_text()])
+                if n < 2:
+                    bad.append(f"{out} {name}: colour bar with {n} labelled tick(s)")
+        if name == "parallel_coordinates":
+            has = any(t.get_text() == "failed" for t in fig.findobj(matplotlib.text.Text))
+            if has != (out == "runs/a"):  # a has failed trials, c none
+                bad.append(f"{out} {name}: 'failed' mark {'shown' if has else 'missing'}")
+        plt.close(fig)
+print("\n".join(bad) or "figures: readable")
+sys.exit(1 if bad else 0)
+PYEOF
+check "the figures are readable (no overlapping or tiny labels, colour bars ticked, 'failed' only when failed)" "[ \$? -eq 0 ]"
 
 if [ $fail -ne 0 ]; then
   for l in rep_a.log rep_c.log bsf.log cmp.log; do echo "--- $l"; tail -20 $l; done

@@ -262,9 +262,12 @@ class Run:
 
     def data_info(self, d, m):
         """{'input_names': [d names], 'grid': (m,) or None, 'grid_label': str,
-        'data_path': str or None} for d inputs and m outputs."""
+        'target_units': str ('' when unknown), 'target_description': str,
+        'data_path': str or None} for d inputs and m outputs, from the data
+        file's attributes where it has them (`mlpsweep gen` writes them all:
+        X names and units, Y units and description, grid name and units)."""
         info = {"input_names": [f"x{j}" for j in range(d)], "grid": None, "grid_label": "output bin",
-                "data_path": None}
+                "target_units": "", "target_description": "", "data_path": None}
         path = self.data_path()
         if not path:
             return info
@@ -283,6 +286,11 @@ class Run:
                         units = [_s(v) for v in xs.attrs["units"]] if xs is not None and "units" in xs.attrs else []
                         info["input_names"] = [names[c] + (f" [{units[c]}]" if c < len(units) and units[c] else "")
                                                for c in cols]
+                ys = h.get(self.config.get("data.targets", "Y"))
+                if ys is not None:
+                    info["target_units"] = _one_unit(ys.attrs.get("units"),
+                                                     self.config.get("data.target_columns", "all"), m)
+                    info["target_description"] = _s(ys.attrs.get("description", ""))
                 g = h.get("grid")
                 if isinstance(g, h5py.Dataset) and g.ndim == 1:
                     grid = g[()].astype(np.float64)
@@ -295,6 +303,49 @@ class Run:
         except (OSError, KeyError, ValueError):
             pass
         return info
+
+
+def _one_unit(units, col_spec, m):
+    """The unit of the selected target columns: a scalar attribute, or a
+    per-column one whose selected columns agree; '' otherwise."""
+    if units is None:
+        return ""
+    if isinstance(units, (str, bytes)):
+        return _s(units)
+    units = [_s(u) for u in np.ravel(units)]
+    cols = parse_columns(col_spec, len(units))
+    sel = {units[c] for c in cols if c < len(units)}
+    return sel.pop() if len(sel) == 1 and len(cols) == m else ""
+
+
+def is_frac(metric):
+    """Fractional-error metrics and test keys: shown in percent, as the
+    terminal shows the final model's errors."""
+    return str(metric).endswith("frac_err")
+
+
+def fmt_pct(v):
+    """A fraction as the terminal prints it: 0.006070 -> '0.6070%'."""
+    if v is None or not isinstance(v, (int, float)) or not math.isfinite(v):
+        return fmt(v)
+    return f"{100 * v:.4f}%"
+
+
+def fmt_metric(metric, v):
+    """A value of the named metric: percent for fractional errors."""
+    return fmt_pct(v) if is_frac(metric) else fmt(v)
+
+
+def fmt_param(v):
+    """A parameter value for a table: numbers (also as text, as trials.csv
+    and the journal give them) to 4 significant digits, anything else as is."""
+    if isinstance(v, bool):
+        return str(v)
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    return fmt(x)
 
 
 def fmt(v, digits=4):

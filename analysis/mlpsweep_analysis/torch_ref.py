@@ -20,6 +20,8 @@ import time
 import h5py
 import numpy as np
 
+from .names import torch_module
+
 
 def set_threads(n):
     """One BLAS/OpenMP thread count for torch; call before importing torch
@@ -66,14 +68,10 @@ class Scaled:
         return np.exp(Z.astype(np.float64) * self.ys + self.ym)
 
 
-ACTS = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "elu": "ELU", "selu": "SELU", "gelu": "GELU",
-        "swish": "SiLU", "silu": "SiLU", "sigmoid": "Sigmoid", "tanh": "Tanh"}
-
-
 def make_net(torch, d, m, widths, act):
     layers, prev = [], d
     for w in widths:
-        layers += [torch.nn.Linear(prev, w), getattr(torch.nn, ACTS[act])()]
+        layers += [torch.nn.Linear(prev, w), torch_module(torch, act)()]
         prev = w
     layers.append(torch.nn.Linear(prev, m))
     return torch.nn.Sequential(*layers)

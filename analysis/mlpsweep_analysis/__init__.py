@@ -1,0 +1,17 @@
+"""mlpsweep's analysis in Python (Debian's python3-numpy, python3-h5py,
+python3-matplotlib; torch, optuna, sklearn only where a module says so).
+
+Modules:
+    results      read an output directory (journal, trials.csv, summary, ...)
+    model        load_model: model.h5 as a numpy callable (`mlpsweep predict`)
+    plots        the report's figures
+    report       report.html
+    names        the activation names shared with the C engine and PyTorch
+    optuna_io    the JSON-lines format of Optuna runs
+    torch_ref    PyTorch training the way an mlpsweep task trains
+    best_so_far, compare_samplers, compare_proposals, sampler_surrogate,
+    optuna_tpe, torch_tutorial, bench_torch: commands
+
+Each command runs as `python3 -m mlpsweep_analysis.NAME` from analysis/, or
+through its wrapper `analysis/NAME.py` (model: analysis/mlpsweep_model.py).
+"""
