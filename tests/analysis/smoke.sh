@@ -17,9 +17,9 @@ W=$MLPS_TMP/analysis_smoke
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
 
 if ! $PY -c 'import numpy, h5py, matplotlib' 2>py.err; then
-  echo "FAIL: $PY cannot import numpy, h5py and matplotlib ($(tail -1 py.err));"
+  fail "$PY cannot import numpy, h5py and matplotlib ($(tail -1 py.err));"
   echo "      install them with: apt-get install -y python3-numpy python3-h5py python3-matplotlib"
-  exit 1
+  checks_done analysis_smoke
 fi
 
 "$MLPS_BIN" gen brokenpowerlaw --n 1000 --seed 3 -o bpl.h5 >/dev/null || exit 1
@@ -242,7 +242,7 @@ sys.exit(0 if ok else 1)
 PYEOF
 check "run --write-split writes the rows the run used" "[ $? -eq 0 ]"
 
-if [ $fail -ne 0 ]; then
+if [ $check_failures -ne 0 ]; then
   for l in rep_a.log rep_c.log bsf.log cmp.log; do echo "--- $l"; tail -20 $l; done
 fi
 checks_done analysis_smoke
