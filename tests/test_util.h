@@ -6,7 +6,8 @@
 #include <math.h>
 #include <stdio.h>
 
-static int t_failures = 0;
+/* unused in tools that take only mpi_test.h's prologue (sweep_synth) */
+__attribute__((unused)) static int t_failures = 0;
 
 #define CHECK(cond)                                                        \
   do {                                                                     \

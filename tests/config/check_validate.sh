@@ -60,10 +60,6 @@ grep -q '^usage: mlpsweep validate CONFIG' "$tmp/h" || fail "--help text"
 "$bin" validate "$demo" --set >/dev/null 2>&1; [ $? -eq 2 ] || fail "--set without value: expected exit 2"
 
 # 4. under MPI: no hang, messages once, same exit code everywhere.
-# Open MPI's plug-ins leak at exit and are unloaded before LeakSanitizer
-# looks, so their frames cannot be suppressed by name: leak checking is
-# off for these runs only (the runs above cover our code).
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
 # shellcheck disable=SC2086
 timeout 60 $mpiexec -np 3 "$bin" validate "$here/invalid/kfold_zero.yaml" >"$tmp/mo" 2>"$tmp/me"; rc=$?
 [ $rc -eq 2 ] || { fail "np 3 bad config: exit $rc, expected 2 (124 = hang)"; cat "$tmp/me"; }

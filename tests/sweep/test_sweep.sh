@@ -7,10 +7,6 @@ set -uo pipefail
 case_name=$1
 SYNTH=$2
 MPI=${MLPS_MPIEXEC:-mpiexec --oversubscribe}
-# Under ASan: Open MPI's plug-ins allocate memory they never free; the slow
-# unwinder lets LeakSanitizer attribute it to their libraries, which
-# tests/lsan.supp suppresses (sweep_synth also hides MPI_Init/Finalize).
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0"
 T=${MLPS_TMP:-/tmp}/sweep_$case_name
 rm -rf "$T"
 mkdir -p "$T"
