@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sweep/sweep.h"
 #include "mpi_test.h"
+#include "sweep/sweep.h"
 #include "sweep/synth.h"
 
 static search_space g_space;
