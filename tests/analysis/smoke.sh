@@ -20,9 +20,9 @@ W=$MLPS_TMP/analysis_smoke
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
 
 if ! $PY -c 'import numpy, h5py, matplotlib' 2>py.err; then
-  echo "FAIL: $PY cannot import numpy, h5py and matplotlib ($(tail -1 py.err));"
+  fail "$PY cannot import numpy, h5py and matplotlib ($(tail -1 py.err));"
   echo "      install them with: apt-get install -y python3-numpy python3-h5py python3-matplotlib"
-  exit 1
+  checks_done analysis_smoke
 fi
 
 "$MLPS_BIN" gen brokenpowerlaw --n 1000 --seed 3 -o bpl.h5 >/dev/null || exit 1
@@ -351,7 +351,7 @@ sys.exit(1 if bad else 0)
 PYEOF
 check "the figures are readable (no overlapping or tiny labels, colour bars ticked, 'failed' only when failed)" "[ \$? -eq 0 ]"
 
-if [ $fail -ne 0 ]; then
+if [ $check_failures -ne 0 ]; then
   for l in rep_a.log rep_c.log bsf.log cmp.log; do echo "--- $l"; tail -20 $l; done
 fi
 checks_done analysis_smoke

@@ -136,7 +136,7 @@ check "kfold 65 runs through the final stage" "[ $? -eq 0 ] && [ -s k65/model.h5
 
 # ---- a full disk ------------------------------------------------------
 if [ "$(id -u)" -eq 0 ] && mkdir -p disk && mount -t tmpfs -o size=160k tmpfs disk 2>/dev/null; then
-  trap 'umount -l "$W/disk" 2>/dev/null' EXIT
+  trap 'umount -l "$W/disk" 2>/dev/null; rm -rf "$check_tmp"' EXIT
   # The journal needs about 4 KiB per task with its curve here, history.h5
   # more: the disk fills during the sweep.
   run 2 slow.yaml --set output.dir=disk/out --set search.trials=40 --set train.max_epochs=40 >disk1.log 2>&1
@@ -168,7 +168,7 @@ with h5py.File('disk/out/history.h5') as f:
   run 2 slow.yaml $wide --resume --set output.dir=disk/wide >disk4.log 2>&1
   check "after space is freed --resume writes model.h5" "[ $? -eq 0 ] && [ -s disk/wide/model.h5 ]"
   umount disk
-  trap - EXIT
+  trap 'rm -rf "$check_tmp"' EXIT
 else
   echo "SKIP: full-disk cases need root and a tmpfs mount"
 fi

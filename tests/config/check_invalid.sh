@@ -13,7 +13,8 @@ case $bin in /*) ;; */*) bin=$PWD/$bin ;; esac
 dir=$(cd "$(dirname "$0")/invalid" && pwd)
 tmp=${MLPS_TMP:-/tmp}/config_invalid.$$
 mkdir -p "$tmp"
-fail=0 n=0
+. "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
+n=0
 for f in "$dir"/*.yaml; do
   n=$((n + 1))
   name=$(basename "$f")
@@ -22,10 +23,10 @@ for f in "$dir"/*.yaml; do
   (cd "$dir" && "$bin" validate "$name" $args >"$tmp/out" 2>"$tmp/err")
   rc=$?
   if [ $rc -ne 2 ]; then
-    echo "FAIL $name: exit $rc, expected 2"; cat "$tmp/err"; fail=1; continue
+    fail "$name: exit $rc, expected 2"; cat "$tmp/err"; continue
   fi
   if [ -s "$tmp/out" ]; then
-    echo "FAIL $name: printed a config on stdout although invalid"; fail=1
+    fail "$name: printed a config on stdout although invalid"
   fi
   nexp=0
   while IFS= read -r exp; do
@@ -39,18 +40,17 @@ for f in "$dir"/*.yaml; do
     esac
     if ! grep -F -- "$frag" "$tmp/err" | grep -q -F -- "$prefix" ||
        ! grep -F -- "$frag" "$tmp/err" | grep -q "^$(printf '%s' "$prefix" | sed 's/[.[\*^$]/\\&/g')"; then
-      echo "FAIL $name: no line starting '$prefix' containing '$frag'; got:"; cat "$tmp/err"; fail=1
+      fail "$name: no line starting '$prefix' containing '$frag'; got:"; cat "$tmp/err"
     fi
   done < <(sed -n 's/^# expect: //p' "$f")
-  if [ $nexp -eq 0 ]; then echo "FAIL $name: no '# expect:' header"; fail=1; fi
+  if [ $nexp -eq 0 ]; then fail "$name: no '# expect:' header"; fi
   # Every line but the final count line names its place.
   bad=$(grep -v '^mlpsweep validate: ' "$tmp/err" | grep -v -E "^($name:[0-9]+:[0-9]+: |$name: |--set [^ ]*: )" || true)
-  if [ -n "$bad" ]; then echo "FAIL $name: lines without a place:"; echo "$bad"; fail=1; fi
+  if [ -n "$bad" ]; then fail "$name: lines without a place:"; echo "$bad"; fi
   if [ "$(grep -c '^mlpsweep validate: .* problem' "$tmp/err")" -ne 1 ]; then
-    echo "FAIL $name: expected one summary line"; cat "$tmp/err"; fail=1
+    fail "$name: expected one summary line"; cat "$tmp/err"
   fi
 done
 rm -rf "$tmp"
-if [ $n -lt 30 ]; then echo "FAIL: only $n invalid configs (want >= 30)"; fail=1; fi
-[ $fail -eq 0 ] && echo "config_invalid: $n invalid configs rejected as expected"
-exit $fail
+if [ $n -lt 30 ]; then fail "only $n invalid configs (want >= 30)"; fi
+checks_done config_invalid "$n invalid configs rejected as expected"

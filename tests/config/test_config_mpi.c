@@ -1,12 +1,11 @@
 /* cfg_load_mpi on 3 ranks: a valid config arrives identical on every rank;
  * an invalid one gives the same status everywhere, with the messages on
  * rank 0 only, and nobody hangs (the test has a timeout). */
-#include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config_mpi.h"
-#include "test_util.h"
+#include "mpi_test.h"
 
 static unsigned long checksum(const void *p, size_t n) {
   const unsigned char *b = p;
@@ -16,14 +15,10 @@ static unsigned long checksum(const void *p, size_t n) {
 }
 
 int main(int argc, char **argv) {
-  MPI_Init(&argc, &argv);
-  int rank, size;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  mpi_test_init(&argc, &argv);
   if (argc < 3) {
-    if (rank == 0) fprintf(stderr, "usage: test_config_mpi GOOD.yaml BAD.yaml\n");
-    MPI_Finalize();
-    return 2;
+    if (mt_rank == 0) fprintf(stderr, "usage: test_config_mpi GOOD.yaml BAD.yaml\n");
+    return mpi_test_exit(2);
   }
   mlps_config *cfg = calloc(1, sizeof *cfg);
   cfg_errors e;
@@ -42,14 +37,9 @@ int main(int argc, char **argv) {
   rc = cfg_load_mpi(MPI_COMM_WORLD, argv[2], NULL, 0, cfg, &e);
   CHECK(rc == MLPS_EINPUT);
   CHECK(e.n >= 1);
-  CHECK(rank == 0 ? e.text != NULL && strstr(e.text, "kfold") != NULL : e.text == NULL);
+  CHECK(mt_rank == 0 ? e.text != NULL && strstr(e.text, "kfold") != NULL : e.text == NULL);
   cfg_errors_free(&e);
 
-  int fails = t_failures, total;
-  MPI_Allreduce(&fails, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
   free(cfg);
-  MPI_Finalize();
-  if (rank == 0) return total ? (fprintf(stderr, "config_mpi: %d check(s) failed\n", total), 1)
-                              : (printf("config_mpi: all checks passed on %d ranks\n", size), 0);
-  return total ? 1 : 0;
+  return mpi_test_finish("config_mpi");
 }

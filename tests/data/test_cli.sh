@@ -8,19 +8,15 @@ BIN=${MLPS_BIN:?}
 T=${MLPS_TMP:?}/data_cli
 PY=/usr/bin/python3
 rm -rf "$T" && mkdir -p "$T"
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
 
-# run EXPECTED_CODE NEEDLE cmd...: checks the exit code and that stdout+stderr contain NEEDLE
+# run EXPECTED_CODE NEEDLE cmd...: checks the exit code and that stdout or stderr contains NEEDLE
 run() {
   local want=$1 needle=$2
   shift 2
-  local out code
-  out=$("$@" 2>&1)
-  code=$?
-  if [ "$code" != "$want" ]; then fail "exit $code (want $want): $*"$'\n'"$out"; return; fi
-  if [ -n "$needle" ] && ! grep -qF -- "$needle" <<<"$out"; then fail "no '$needle' in output of: $*"$'\n'"$out"; return; fi
-  echo "ok ($code): $* -> $(head -c 200 <<<"$out" | tr '\n' ' ')"
+  expect_exit "$want" "$@" || return
+  if [ -n "$needle" ]; then expect_output "$needle" "the output of: $*" || return; fi
+  echo "ok ($want): $* -> $(cat "$check_out" "$check_err" | head -c 200 | tr '\n' ' ')"
 }
 
 # --- gen ---------------------------------------------------------------
@@ -124,5 +120,4 @@ run 2 "input_columns \"1;2\": cannot read" $C "$T/nox.h5" --inputs params --targ
 run 0 "inputs 'in/X' float64 (20, 2)" $C "$T/gz.h5" --inputs in/X --targets out/Y
 run 0 "chunked (7, 3), gzip 9" "$BIN" info "$T/gz.h5"
 
-if [ $fails -ne 0 ]; then echo "data_cli: $fails failure(s)"; exit 1; fi
-echo "data_cli: all checks passed"
+checks_done data_cli

@@ -5,21 +5,13 @@
  * With 3 ranks, two "nodes" are also emulated on this machine ({0, 2} and
  * {1}, via data_load_shared_nodes): two readers, two copies, and a problem
  * seen only by the second node's reader reaches every rank. */
-#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "data/data.h"
 #include "data/h5.h"
-#include "test_util.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LEAK_CHECK() __lsan_do_recoverable_leak_check()
-#else
-#define LEAK_CHECK() 0
-#endif
+#include "mpi_test.h"
 
 #define N 150000
 #define D 8
@@ -54,10 +46,8 @@ static uint64_t fnv(const void *p, size_t n, uint64_t h) {
 }
 
 int main(int argc, char **argv) {
-  MPI_Init(&argc, &argv);
-  int rank, size;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  mpi_test_init(&argc, &argv);
+  const int rank = mt_rank, size = mt_size;
   h5_quiet();
   const char *tmp = getenv("MLPS_TMP");
   char path[1024];
@@ -187,17 +177,5 @@ int main(int argc, char **argv) {
     MPI_Comm_free(&node);
   }
 
-  /* Leak check of our own code now, while Open MPI's plug-ins are still
-   * loaded (their one-off allocations are reachable or suppressed); the
-   * check at exit is off for this test (see CMakeLists.txt). */
-  if (LEAK_CHECK()) {
-    fprintf(stderr, "rank %d: LeakSanitizer found leaks\n", rank);
-    t_failures++;
-  }
-  int fails = t_failures, all;
-  MPI_Allreduce(&fails, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  t_failures = all;
-  int res = rank == 0 ? TEST_RESULT("data_shared") : (all ? 1 : 0);
-  MPI_Finalize();
-  return res;
+  return mpi_test_finish("data_shared");
 }

@@ -32,7 +32,7 @@ YAML
 
 for mv in false true; do
   "$MLPS_BIN" run s.yaml --set search.multivariate=$mv --set output.dir=out-$mv -q >run-$mv.log 2>&1 ||
-    { echo "FAIL: sweep (multivariate=$mv): $(tail -3 run-$mv.log)"; exit 1; }
+    { fail "sweep (multivariate=$mv): $(tail -3 run-$mv.log)"; checks_done search_pipe_replay; }
   # Commands: for each trial in order, ask it, then tell its result.
   $PY - out-$mv/trials.jsonl >cmds-$mv.txt <<'PY'
 import json, sys

@@ -15,28 +15,15 @@
  * Prints one line "synth: key=value ..." with the figures on rank 0 and
  * exits with sweep_run's code (0 done, 3 stopped, 1/2 errors). */
 #define _POSIX_C_SOURCE 200809L
-#include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "mpi_test.h"
 #include "sweep/sweep.h"
 #include "sweep/synth.h"
-
-/* Open MPI keeps allocations from MPI_Init to exit in plug-ins it unloads at
- * MPI_Finalize, so LeakSanitizer cannot name (or suppress) them. Allocations
- * made while LSan is disabled on this thread are not reported: wrap the MPI
- * set-up and tear-down only, so our own leaks are still caught. */
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LSAN_OFF() __lsan_disable()
-#define LSAN_ON() __lsan_enable()
-#else
-#define LSAN_OFF() ((void)0)
-#define LSAN_ON() ((void)0)
-#endif
 
 typedef struct {
   long kill_after, term_after;
@@ -63,12 +50,8 @@ static int usage(const char *m) {
 }
 
 int main(int argc, char **argv) {
-  LSAN_OFF();
-  MPI_Init(&argc, &argv);
-  LSAN_ON();
-  int rank, size;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  mpi_test_init(&argc, &argv);
+  const int rank = mt_rank, size = mt_size;
 
   static search_space space;
   synth_space(&space);
@@ -87,7 +70,7 @@ int main(int argc, char **argv) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define NEXT()                                            \
   do {                                                    \
-    if (!v) return LSAN_OFF(), MPI_Finalize(), usage("missing value"); \
+    if (!v) return mpi_test_exit(usage("missing value")); \
     i++;                                                  \
   } while (0)
     if (!strcmp(a, "--out")) { NEXT(); o.out_dir = v; }
@@ -109,17 +92,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--verbose")) o.verbosity = 2;
     else if (!strcmp(a, "--interval")) { NEXT(); o.progress_interval = atof(v); }
     else if (!strcmp(a, "--cpu-max")) { NEXT(); cpu_max = atof(v); }
-    else {
-      LSAN_OFF();
-      MPI_Finalize();
-      return usage("unknown option (see the comment at the top of sweep_synth.c)");
-    }
+    else
+      return mpi_test_exit(usage("unknown option (see the comment at the top of sweep_synth.c)"));
   }
-  if (!o.out_dir) {
-    LSAN_OFF();
-    MPI_Finalize();
-    return usage("--out DIR is required");
-  }
+  if (!o.out_dir) return mpi_test_exit(usage("--out DIR is required"));
   /* The "resolved config" the journal records: the synthetic settings that
    * change results, so a resume with other settings is refused. */
   char cfg[512];
@@ -176,7 +152,5 @@ int main(int argc, char **argv) {
       sweep_result_free(res);
     }
   }
-  LSAN_OFF();
-  MPI_Finalize();
-  return rc;
+  return mpi_test_exit(rc);
 }

@@ -7,16 +7,12 @@ set -uo pipefail
 case_name=$1
 SYNTH=$2
 MPI=${MLPS_MPIEXEC:-mpiexec --oversubscribe}
-# Under ASan: Open MPI's plug-ins allocate memory they never free; the slow
-# unwinder lets LeakSanitizer attribute it to their libraries, which
-# tests/lsan.supp suppresses (sweep_synth also hides MPI_Init/Finalize).
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0"
 T=${MLPS_TMP:-/tmp}/sweep_$case_name
 rm -rf "$T"
 mkdir -p "$T"
-fails=0
+. "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
+check_context=$case_name
 
-fail() { echo "FAIL($case_name): $*" >&2; fails=$((fails + 1)); }
 run() { # run NP OUT ARGS... : runs sweep_synth, stdout+stderr to OUT.log, returns its code
   local np=$1 out=$2
   shift 2
@@ -219,12 +215,10 @@ cpu)
   ;;
 esac
 
-if [ $fails -ne 0 ]; then
+if [ $check_failures -ne 0 ]; then
   for f in "$T"/*.log; do
-    echo "---- $f" >&2
-    tail -5 "$f" >&2
+    echo "---- $f"
+    tail -5 "$f"
   done
-  echo "$case_name: $fails failure(s)" >&2
-  exit 1
 fi
-echo "$case_name: ok"
+checks_done "$case_name" ok

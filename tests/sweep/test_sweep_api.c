@@ -4,26 +4,15 @@
  * on disk, learning curves in the result, a failing callback recorded as a
  * failed task, and every rank returning the same code. */
 #define _POSIX_C_SOURCE 200809L
-#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "mpi_test.h"
 #include "sweep/sweep.h"
 #include "sweep/synth.h"
-#include "test_util.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LSAN_OFF() __lsan_disable()
-#define LSAN_ON() __lsan_enable()
-#else
-#define LSAN_OFF() ((void)0)
-#define LSAN_ON() ((void)0)
-#endif
-
-static int g_rank;
 static search_space g_space;
 
 typedef struct {
@@ -93,11 +82,9 @@ static int run(int mode, const char *tag, int max_trials, prop_state *ps, hook_s
                sweep_result **res, mlps_err *err) {
   static char dir[4096], journal[4200];
   const char *tmp = getenv("MLPS_TMP");
-  int size;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
   long pid = (long)getpid();
   MPI_Bcast(&pid, 1, MPI_LONG, 0, MPI_COMM_WORLD);
-  snprintf(dir, sizeof dir, "%s/sweep_api_np%d_%s_%ld", tmp ? tmp : "/tmp", size, tag, pid);
+  snprintf(dir, sizeof dir, "%s/sweep_api_np%d_%s_%ld", tmp ? tmp : "/tmp", mt_size, tag, pid);
   snprintf(journal, sizeof journal, "%s/trials.jsonl", dir);
   memset(ps, 0, sizeof *ps);
   ps->mode = mode;
@@ -128,10 +115,7 @@ static void check_same_everywhere(int rc) {
 }
 
 int main(int argc, char **argv) {
-  LSAN_OFF();
-  MPI_Init(&argc, &argv);
-  LSAN_ON();
-  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+  mpi_test_init(&argc, &argv);
   synth_space(&g_space);
   prop_state ps;
   hook_state hs;
@@ -142,7 +126,7 @@ int main(int argc, char **argv) {
   int rc = run(0, "plain", 6, &ps, &hs, &res, &err);
   check_same_everywhere(rc);
   CHECK(rc == MLPS_OK);
-  if (g_rank == 0) {
+  if (mt_rank == 0) {
     CHECK(res != NULL);
     CHECK(hs.calls == 12 && hs.missing == 0);
     CHECK(ps.asked == 6 && !ps.saw_unseen);
@@ -163,14 +147,14 @@ int main(int argc, char **argv) {
   rc = run(1, "done", 100, &ps, &hs, &res, &err);
   check_same_everywhere(rc);
   CHECK(rc == MLPS_OK);
-  if (g_rank == 0 && res) CHECK(res->n_trials == 5 && hs.calls == 10);
+  if (mt_rank == 0 && res) CHECK(res->n_trials == 5 && hs.calls == 10);
   sweep_result_free(res);
 
   /* a proposer error stops the sweep with its message, same code everywhere */
   rc = run(2, "error", 10, &ps, &hs, &res, &err);
   check_same_everywhere(rc);
   CHECK(rc == MLPS_ERUNTIME);
-  if (g_rank == 0) CHECK(strstr(err.msg, "cannot propose trial 3") != NULL);
+  if (mt_rank == 0) CHECK(strstr(err.msg, "cannot propose trial 3") != NULL);
   sweep_result_free(res);
 
   /* WAIT: fine while trials are pending (np > 1: the workers idle until
@@ -179,17 +163,11 @@ int main(int argc, char **argv) {
   rc = run(3, "wait", 10, &ps, &hs, &res, &err);
   check_same_everywhere(rc);
   CHECK(rc == MLPS_ERUNTIME);
-  if (g_rank == 0) {
+  if (mt_rank == 0) {
     CHECK(strstr(err.msg, "would wait forever") != NULL);
     CHECK(hs.calls == 4); /* trials 0 and 1 finished and were journaled */
   }
   sweep_result_free(res);
 
-  int fails = t_failures, total;
-  MPI_Allreduce(&fails, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  LSAN_OFF();
-  MPI_Finalize();
-  if (g_rank != 0) return total ? 1 : 0;
-  t_failures = total;
-  return TEST_RESULT("sweep_api");
+  return mpi_test_finish("sweep_api");
 }
