@@ -18,6 +18,7 @@
 #include "search/sampler.h"
 #include "sweep/fit.h"
 #include "sweep/json.h"
+#include "sweep/launch_report.h"
 #include "sweep/model.h"
 #include "sweep/sweep.h"
 #include "util/rng.h"
@@ -597,6 +598,7 @@ int run_workflow(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro, mlps
   spec.max_rows = cfg->data.max_rows;
   data_set ds = {0};
   MLPS_TRY(data_load_shared(comm, &spec, &ds, e));
+  launch_report(comm, ro->verbosity);
 
   data_split sp = {0};
   int rc = split_make(ds.n, CFG_SPLIT_SEED(cfg), cfg->split.test_count > 0 ? 0 : cfg->split.test_fraction,
