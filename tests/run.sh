@@ -6,6 +6,7 @@
 #   MLPS_SKIP_ASAN=1 bash tests/run.sh   # Release only (quicker local loop)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../jobs/setup.sh"
+mlps_install_missing slurm-wlm slurm-wlm-basic-plugins munge iproute2 || echo "tests/run.sh: no SLURM packages; tests/cluster will say it is skipped" # for tests/cluster
 
 status=0
 echo "== tests (Release, $MLPS_BUILD)"
