@@ -7,9 +7,10 @@
 #      with MLPSWEEP_LAUNCHER=mpirun: each node's ranks read the data once
 #      (one rank per node, from the launch report's lines);
 #   2. sweep-array.sbatch with a groups file, two tasks side by side;
-#   3. sweep-1node.sbatch writing to the config's output.dir, the
-#      uninterrupted reference for
-#   4. the walltime case: sweep-1node.sbatch with --time and
+#   3. sweep-1node.sbatch with no sbatch option (the whole node), writing to
+#      the config's output.dir;
+#   4. sweep-1node.sbatch -n 3 as the uninterrupted reference for the
+#      walltime case: sweep-1node.sbatch with --time and
 #      --signal=B:TERM@60; once the sweep has finished a few tasks the test
 #      lowers the job's TimeLimit to 1 minute, so SLURM's own time-limit
 #      check sends the signal; the ranks stop cleanly (exit 3), the script
@@ -122,14 +123,21 @@ first   data.target_columns=0:10
 second  data.target_columns=10:20 search.trials=3
 EOF
 rel=$(realpath --relative-to=. "$jobs/sweep-array.sbatch")
-j3=$(submit --array=0-1 -n 2 -o 'array-%a.log' "$rel" tiny.yaml groups.txt)
+j3=$(submit --array=0-1 -n 2 -o 'array-%a.log' "$rel" tiny.yaml groups.txt res/groups)
 wait_done "$j3"
 check "array: both tasks complete, each with its group's overrides" \
-  "[ -s res/tiny/first/summary.json ] && [ -s res/tiny/second/summary.json ] && [ \$(wc -l < res/tiny/second/trials.csv) -eq 4 ] && grep -qF 'target_columns: \\\"0:10\\\"' res/tiny/first/trials.jsonl"
+  "[ -s res/groups/first/summary.json ] && [ -s res/groups/second/summary.json ] && [ \$(wc -l < res/groups/second/trials.csv) -eq 4 ] && grep -qF 'target_columns: \\\"0:10\\\"' res/groups/first/trials.jsonl"
 check "  the two tasks ran on different nodes side by side" \
   "[ \"\$(grep -ho 'node n[12]' array-0.log array-1.log | sort -u | wc -l)\" -eq 2 ]"
 
-# 3 and 4. Reference on n2, walltime job on n1, at the same time.
+# 3. One node with no sbatch option: the whole node (4 CPUs) + coordinator,
+# written to the config's output.dir.
+j4=$(submit -o one.log "$jobs/sweep-1node.sbatch" tiny.yaml)
+wait_done "$j4"
+check "1-node job without options: 5 ranks on one node, config's output.dir (res/tiny)" \
+  "[ \"\$(job_field $j4 JobState)\" = COMPLETED ] && [ -s res/tiny/summary.json ] && one_reader_per_node one.log 1 5"
+
+# 4. Reference on n2, walltime job on n1, at the same time.
 jr=$(submit -w n2 -n 3 -o ref.log "$jobs/sweep-1node.sbatch" slow.yaml)
 jw=$(submit -w n1 -n 1 --time=10 --signal=B:TERM@60 -o wall.log "$jobs/sweep-1node.sbatch" slow.yaml res/wall)
 for i in $(seq 1 600); do
@@ -145,7 +153,7 @@ done
 # first one only); a requeued job is held cred_expire seconds first.
 in_cluster scontrol update JobId="$jw" TimeLimit=10
 wait_done "$jr" "$jw"
-check "1-node job honours the config's output.dir (res/slow)" \
+check "reference 1-node job (-n 3) completes in the config's output.dir (res/slow)" \
   "[ \"\$(job_field $jr JobState)\" = COMPLETED ] && [ -s res/slow/summary.json ]"
 check "  one node, 4 ranks (3 slots + coordinator), data read once" "one_reader_per_node ref.log 1 4"
 check "walltime: SIGTERM reached the batch shell and the sweep stopped cleanly (exit 3)" \
