@@ -12,8 +12,8 @@
 #   4. sweep-1node.sbatch -n 3 as the uninterrupted reference for the
 #      walltime case: sweep-1node.sbatch with --time and
 #      --signal=B:TERM@60; once the sweep has finished a few tasks the test
-#      lowers the job's TimeLimit to 1 minute, so SLURM's own time-limit
-#      check sends the signal; the ranks stop cleanly (exit 3), the script
+#      lowers the job's TimeLimit to end 30-90 s later, so SLURM's own
+#      time-limit check sends the signal; the ranks stop cleanly (exit 3), the script
 #      requeues the job, the second start resumes and completes, and
 #      trials.csv equals the reference's, every task journaled once.
 # Skipped (exit 77, reason printed) without root, namespaces or slurm-wlm.
@@ -144,7 +144,14 @@ for i in $(seq 1 600); do
   [ -f res/wall/trials.jsonl ] && [ "$(tail -n +2 res/wall/trials.jsonl | wc -l)" -ge 2 ] && break
   sleep 0.5
 done
-in_cluster scontrol update JobId="$jw" TimeLimit=1
+# SLURM checks time limits every 30 s and signals a job whose remaining
+# time is at most the --signal offset + 30 s; a limit that has passed at a
+# check kills the job instead. So the new limit ends 30-90 s from now: the
+# next check signals, and the one after it comes before the limit.
+rt=$(job_field "$jw" RunTime) # [D-]HH:MM:SS
+IFS=: read -r h m sec <<<"${rt#*-}"
+elapsed=$((10#$h * 3600 + 10#$m * 60 + 10#$sec))
+in_cluster scontrol update JobId="$jw" TimeLimit=$(((elapsed + 30) / 60 + 1))
 for i in $(seq 1 300); do
   grep -q 'requeueing job' wall.log && break
   sleep 1
