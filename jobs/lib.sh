@@ -48,7 +48,7 @@ trap 'MLPS_GOT_TERM=1; mlps_say "caught SIGTERM before the sweep started"' TERM 
 
 # mlps_expand_counts "4(x2),2": prints 4 4 2 (SLURM's per-node count lists).
 mlps_expand_counts() {
-  local item n r out=()
+  local item n r items out=()
   IFS=, read -ra items <<<"$1"
   for item in "${items[@]}"; do
     n=${item%%(*}
@@ -87,7 +87,7 @@ mlps_launch() {
   esac
   local cmd=() counts=() total=0 c
   if [ -n "${SLURM_JOB_ID:-}" ]; then
-    read -ra counts <<<"$(mlps_expand_counts "$SLURM_TASKS_PER_NODE")"
+    read -ra counts <<<"$(mlps_expand_counts "${SLURM_TASKS_PER_NODE:-1}")"
     for c in "${counts[@]}"; do total=$((total + c)); done
     [ "$share" -eq 1 ] && total=$((total + 1))
   fi
@@ -156,8 +156,12 @@ mlps_requeue_if_stopped() {
   local rc=$1 out=$2
   if [ -e "$out/stopped" ] || { { [ "$rc" -eq 3 ] || [ "${MLPS_GOT_TERM:-0}" -eq 1 ]; } && [ ! -s "$out/summary.json" ]; }; then
     if [ -n "${SLURM_JOB_ID:-}" ] && command -v scontrol >/dev/null; then
-      mlps_say "sweep stopped before its end; requeueing job $MLPS_JOB to resume (SLURM holds a requeued job about 2 minutes, AuthInfo cred_expire, before it starts again)"
-      scontrol requeue "$MLPS_JOB"
+      # SLURM holds a requeued job for AuthInfo's cred_expire (default 120 s).
+      local hold
+      hold=$(scontrol show config 2>/dev/null | sed -n 's/^AuthInfo .*cred_expire=\([0-9]*\).*/\1/p')
+      mlps_say "sweep stopped before its end; requeueing job $MLPS_JOB to resume (SLURM holds a requeued job ${hold:-120} s before it may start again)"
+      scontrol requeue "$MLPS_JOB" ||
+        mlps_say "scontrol requeue failed; submit the same command again to resume"
     else
       mlps_say "sweep stopped before its end; run the same command again to resume"
     fi
