@@ -42,8 +42,11 @@ in_cluster() { in_ns "$MLPS_NS1" "$@"; }
 
 cluster_up() {
   local d=$1
+  cluster_reap_stale
   MLPS_CLUSTER_DIR=$d
   mkdir -p "$d"/{state,spool/n1,spool/n2,tmp} || return 1
+  # Who owns these daemons, for cluster_reap_stale after a killed test.
+  echo "$$ $MLPS_NS1 $MLPS_NS2" > "$d/owner"
   # munge: one daemon on a private socket serves all three hosts (a Unix
   # socket is reached by path, whatever the network namespace).
   mungekey -c -f -k "$d/munge.key" 2>/dev/null || dd if=/dev/urandom of="$d/munge.key" bs=1024 count=1 2>/dev/null
@@ -123,6 +126,21 @@ EOF
   in_cluster sinfo -N -l >&2
   tail -n 20 "$d"/slurmctld.log "$d"/slurmd-*.log >&2
   return 1
+}
+
+# A test killed on its timeout (SIGKILL) cannot stop its daemons, which
+# outlive it (they daemonize): stop those of any /tmp/mlps-slurm.* whose
+# owning test process is gone.
+cluster_reap_stale() {
+  local d owner ns1 ns2
+  for d in /tmp/mlps-slurm.*; do
+    [ -s "$d/owner" ] || continue
+    read -r owner ns1 ns2 < "$d/owner"
+    kill -0 "$owner" 2>/dev/null && continue
+    echo "cluster: stopping the daemons left by test process $owner ($d)"
+    (MLPS_CLUSTER_DIR=$d MLPS_NS1=$ns1 MLPS_NS2=$ns2; export SLURM_CONF=$d/slurm.conf; cluster_down)
+    rm -rf "$d"
+  done
 }
 
 cluster_down() {
