@@ -15,6 +15,11 @@
 #   cluster_down                 cancels the jobs, stops the daemons, removes
 #                                the namespaces
 #   in_cluster CMD...            runs CMD on the submit host (n1's namespace)
+#   on_node NODE CMD...          runs CMD as if on NODE (n1 or n2): its network
+#                                namespace and a UTS namespace named NODE
+#   cluster_rsh_agent FILE       writes an rsh agent for Open MPI's mpirun
+#                                (plm_rsh_agent) that starts its daemons on a
+#                                node in its namespaces, in place of ssh
 # and exports SLURM_CONF for the client commands.
 
 MLPS_NS1=mlps-n1-$$
@@ -39,6 +44,29 @@ cluster_can_run() {
 # in_ns NS CMD...: CMD in namespace NS's network stack, same mounts and cgroups.
 in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
 in_cluster() { in_ns "$MLPS_NS1" "$@"; }
+node_ns() { if [ "$1" = n2 ]; then echo "$MLPS_NS2"; else echo "$MLPS_NS1"; fi; }
+on_node() {
+  local n=$1
+  shift
+  in_ns "$(node_ns "$n")" unshare --uts sh -c "hostname $n && exec \"\$@\"" sh "$@"
+}
+
+cluster_rsh_agent() {
+  cat > "$1" <<AGENT
+#!/bin/sh
+# Open MPI's mpirun calls: AGENT [ssh options] HOST COMMAND-STRING
+while [ "\${1#-}" != "\$1" ]; do shift; done
+host=\$1
+shift
+case \$host in
+  n1) ns=$MLPS_NS1 ;;
+  n2) ns=$MLPS_NS2 ;;
+  *) echo "rsh agent: unknown node \$host" >&2; exit 1 ;;
+esac
+exec nsenter --net=/run/netns/\$ns unshare --uts sh -c "hostname \$host; \$*"
+AGENT
+  chmod +x "$1"
+}
 
 cluster_up() {
   local d=$1

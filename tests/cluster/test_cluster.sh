@@ -5,7 +5,9 @@
 # that is not the checkout, as a user would:
 #   1. sweep-multinode.sbatch on 2 nodes under srun --mpi=pmix, then again
 #      with MLPSWEEP_LAUNCHER=mpirun: each node's ranks read the data once
-#      (one rank per node, from the launch report's lines);
+#      (one rank per node, from the launch report's lines); and Open MPI's
+#      mpirun across the two nodes without SLURM (its rsh launcher, with an
+#      agent entering the node's namespaces in place of ssh);
 #   2. sweep-array.sbatch with a groups file, two tasks side by side;
 #   3. sweep-1node.sbatch with no sbatch option (the whole node), writing to
 #      the config's output.dir;
@@ -115,6 +117,16 @@ check "multinode job completes with MLPSWEEP_LAUNCHER=mpirun" \
   "[ \"\$(job_field $j2 JobState)\" = COMPLETED ] && [ -s res/multi-mpirun/summary.json ] && grep -q 'job: mpirun ' multi-mpirun.log"
 check "  each node's data read once under mpirun" "one_reader_per_node multi-mpirun.log 2 5"
 check "  srun and mpirun give the same trials.csv" "diff <(strip res/multi/trials.csv) <(strip res/multi-mpirun/trials.csv) >/dev/null"
+
+# 1b. Open MPI without SLURM across the same two nodes: mpirun's own rsh
+# launcher, with an agent that enters the node's namespaces where ssh
+# would log in (no sshd needed).
+cluster_rsh_agent "$W/rsh-agent"
+on_node n1 timeout 300 mpirun --mca plm_rsh_agent "$W/rsh-agent" --host n1:2,n2:2 -np 4 \
+  "$MLPS_BIN" run tiny.yaml --set output.dir=res/rsh >rsh.log 2>&1
+check "mpirun --host n1:2,n2:2 without SLURM (rsh launcher) completes" "[ $? -eq 0 ] && [ -s res/rsh/summary.json ]"
+check "  each node's data read once" "one_reader_per_node rsh.log 2 4"
+check "  the same trials.csv as under srun" "diff <(strip res/multi/trials.csv) <(strip res/rsh/trials.csv) >/dev/null"
 
 # 2. A job array over a groups file (submitted by a relative script path).
 cat > groups.txt <<'EOF'
