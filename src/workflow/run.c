@@ -14,6 +14,7 @@
 #include "util/agree.h"
 #include "util/log.h"
 #include "workflow/fit.h"
+#include "workflow/launch_report.h"
 #include "workflow/workflow.h"
 
 static int load_data(MPI_Comm comm, const mlps_config *cfg, data_set *ds, mlps_err *e) {
@@ -171,6 +172,7 @@ static int run_stages(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
   MPI_Comm_size(comm, &size);
   data_set ds = {0};
   MLPS_TRY(load_data(comm, cfg, &ds, e));
+  launch_report(comm, ro->verbosity);
   data_split sp = {0};
   run_ctx ctx = {0};
   ctx.cfg = cfg;

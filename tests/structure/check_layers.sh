@@ -19,10 +19,14 @@ nn:     util
 data:   util
 search: util
 config: util nn data search
-sweep:  util nn data search config
-cli:    util nn data search config sweep
+sweep:  util search/space.h search/metric.h
+workflow: util nn data search config sweep
+cli:    util nn data search config sweep workflow
 emu:    util data/h5.h
 '
+# (sweep/ is the generic MPI engine: it knows the search space and the metric
+# names, nothing of networks, data or configs; workflow/ is the emulator
+# application on it.)
 # (emu/, the planned emulator library, reads and writes HDF5 through
 # data/h5.h only; the rest of data/ is the training-data pipeline.)
 

@@ -12,18 +12,20 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 W=$MLPS_TMP/structure_layers_selftest
 rm -rf "$W" && mkdir -p "$W/src" && cd "$W/src" || exit 1
 
-mkdir util nn data search config sweep cli emu
-for m in util nn data search config sweep cli emu; do echo "/* $m */" >$m/$m.h; done
+mkdir util nn data search config sweep workflow cli emu
+for m in util nn data search config sweep workflow cli emu; do echo "/* $m */" >$m/$m.h; done
 echo "/* h5 */" >data/h5.h
+echo "/* space */" >search/space.h
 printf '#include "util/util.h"\n#include "nn/nn.h"\n' >nn/a.c
 printf '#include "util/util.h"\n#include "h5.h"\n' >data/a.c
 printf '#include "../util/util.h"\n' >search/a.c
 printf '#include "search/search.h"\n#include "data/data.h"\n#include "nn/nn.h"\n' >config/a.c
-printf '#include "config/config.h"\n#include <mpi.h>\n' >sweep/a.c
-printf '#include "sweep/sweep.h"\n' >cli/a.c
+printf '#include "search/space.h"\n#include <mpi.h>\n' >sweep/a.c
+printf '#include "config/config.h"\n#include "sweep/sweep.h"\n' >workflow/a.c
+printf '#include "workflow/workflow.h"\n' >cli/a.c
 printf '#include "data/h5.h"\n#include "util/util.h"\n#include "emu/emu.h"\n' >emu/a.c
 bash "$here/check_layers.sh" "$W/src" >good.log 2>&1
-check "a tree that follows the layering passes" "[ $? -eq 0 ] && grep -q 'all 13 includes' good.log" || cat good.log
+check "a tree that follows the layering passes" "[ $? -eq 0 ] && grep -q 'all 15 includes' good.log" || cat good.log
 
 printf '/* line 1 */\n#include "config/config.h"\n' >>nn/a.c
 printf '#include "sweep/sweep.h"\n' >>config/a.c
