@@ -8,20 +8,7 @@ BIN=${MLPS_BIN:?}
 T=${MLPS_TMP:?}/data_cli
 PY=/usr/bin/python3
 rm -rf "$T" && mkdir -p "$T"
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-
-# run EXPECTED_CODE NEEDLE cmd...: checks the exit code and that stdout+stderr contain NEEDLE
-run() {
-  local want=$1 needle=$2
-  shift 2
-  local out code
-  out=$("$@" 2>&1)
-  code=$?
-  if [ "$code" != "$want" ]; then fail "exit $code (want $want): $*"$'\n'"$out"; return; fi
-  if [ -n "$needle" ] && ! grep -qF -- "$needle" <<<"$out"; then fail "no '$needle' in output of: $*"$'\n'"$out"; return; fi
-  echo "ok ($code): $* -> $(head -c 200 <<<"$out" | tr '\n' ' ')"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/cli_lib.sh"
 
 # --- gen ---------------------------------------------------------------
 run 0 "wrote" "$BIN" gen powerlaw --n 64 --seed 3 -o "$T/pl.h5"
@@ -124,5 +111,4 @@ run 2 "input_columns \"1;2\": cannot read" $C "$T/nox.h5" --inputs params --targ
 run 0 "inputs 'in/X' float64 (20, 2)" $C "$T/gz.h5" --inputs in/X --targets out/Y
 run 0 "chunked (7, 3), gzip 9" "$BIN" info "$T/gz.h5"
 
-if [ $fails -ne 0 ]; then echo "data_cli: $fails failure(s)"; exit 1; fi
-echo "data_cli: all checks passed"
+cli_done data_cli
