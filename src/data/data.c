@@ -377,12 +377,16 @@ static int open_check(const data_spec *spec, opened *o, mlps_err *e) {
                o->dname[0], o->ncols[0], o->dname[1], o->ncols[1]);
     else
       snprintf(what, sizeof what, "%zu rows of inputs '%s' (%zu columns)", o->n, o->dname[0], o->ncols[0]);
-    return mlps_errorf(e, MLPS_EINPUT,
-                       "%s: %s need %s as float32 (plus %s while loading), but only %s %s; load less with "
-                       "data.max_rows or column selections, or use a node with more memory",
-                       path, what, data_fmt_bytes(need, b1, sizeof b1), data_fmt_bytes(buf, b3, sizeof b3),
+    /* Whole file rows are read, so a narrow selection of a very wide
+     * dataset may fit while its read buffer does not: fewer rows would not
+     * help then. */
+    const char *fix = need <= have ? "blocks of whole file rows are read (float64), so put the columns you use in a "
+                                   "dataset of their own, or use a node with more memory"
+                                 : "load less with data.max_rows or column selections, or use a node with more memory";
+    return mlps_errorf(e, MLPS_EINPUT, "%s: %s need %s as float32 (plus %s while loading), but only %s %s; %s", path,
+                       what, data_fmt_bytes(need, b1, sizeof b1), data_fmt_bytes(buf, b3, sizeof b3),
                        data_fmt_bytes(have, b2, sizeof b2),
-                       spec->mem_limit ? "are allowed (memory limit)" : "are available on this node");
+                       spec->mem_limit ? "are allowed (memory limit)" : "are available on this node", fix);
   }
   rc = select_columns(o, 0, spec->input_columns, "input_columns", path, e);
   if (!rc && o->nd == 2) rc = select_columns(o, 1, spec->target_columns, "target_columns", path, e);

@@ -67,7 +67,7 @@ run 2 "need 38.1 GiB as float32 (plus 22.9 GiB while loading), but only 1.86 GiB
 # also when the column selection is explicit (the old parser allocated one byte per file column)
 run 2 "need 38.1 GiB" limited "$BIN" info --check "$T/hugecols.h5" $L --target-columns 0:1023410236
 # two columns, but whole rows are read: the read buffer alone is too big
-run 2 "need 200 B as float32 (plus 7.63 GiB while loading)" limited "$BIN" info --check "$T/hugecols.h5" $L --target-columns 5,1023410235
+run 2 "need 200 B as float32 (plus 7.63 GiB while loading), but only 1.86 GiB are allowed (memory limit); blocks of whole file rows are read (float64), so put the columns you use in a dataset of their own" limited "$BIN" info --check "$T/hugecols.h5" $L --target-columns 5,1023410235
 run 2 "column 1023410236 is out of range" limited "$BIN" info --check "$T/hugecols.h5" $L --target-columns 1023410236
 run 2 "column 7 is selected twice" limited "$BIN" info --check "$T/hugecols.h5" $L --target-columns 0:9,7
 
