@@ -4,12 +4,13 @@
 
 #include "cli/cli.h"
 #include "data/gen.h"
+#include "data/h5.h"
 #include "util/names.h"
 
 static void help(FILE *f) {
   fprintf(f,
           "usage: mlpsweep gen MODEL --n N [--seed S] [--sampling lhs|random]\n"
-          "                    [--noise none|poisson] [--exposure T] [--gzip LEVEL] -o FILE.h5\n\n"
+          "                    [--noise none|poisson] [--exposure T] [--gzip LEVEL] -o FILE.h5 [--force]\n\n"
           "Writes an example emulation data set: /X (N, d) parameters, /Y (N, m) model\n"
           "outputs in natural units (transforms such as log belong to the sweep config),\n"
           "/grid (m) energies or wavenumbers, and attributes naming the parameters and\n"
@@ -30,7 +31,8 @@ static void help(FILE *f) {
           "  --noise M       none (default) or poisson (counts; power-law models only)\n"
           "  --exposure T    multiplies the spectra (the Poisson means); default 1\n"
           "  --gzip LEVEL    store /X and /Y chunked and gzip-compressed (1-9); default 0\n"
-          "  -o FILE.h5      output file (required)\n");
+          "  -o FILE.h5      output file (required); an existing file is refused (exit 2)\n"
+          "  --force         overwrite FILE.h5 if it exists\n");
 }
 
 static int pick(const char *opt, const char *v, const char *const *table, int n, int *out) {
@@ -48,7 +50,7 @@ static int pick(const char *opt, const char *v, const char *const *table, int n,
 int cmd_gen(int argc, char **argv) {
   gen_opts o = {GEN_POWERLAW, 0, 1, GEN_LHS, GEN_NOISE_NONE, 1.0, 0};
   const char *model = NULL, *out = NULL;
-  int have_n = 0;
+  int have_n = 0, force = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (cli_is_help(a)) {
@@ -56,6 +58,10 @@ int cmd_gen(int argc, char **argv) {
       return 0;
     }
     int is_opt = a[0] == '-' && a[1] != '\0';
+    if (strcmp(a, "--force") == 0) {
+      force = 1;
+      continue;
+    }
     if (!is_opt) {
       if (model) return cli_usage_error("gen", "more than one MODEL given ('%s' and '%s')", model, a);
       model = a;
@@ -104,6 +110,7 @@ int cmd_gen(int argc, char **argv) {
   if (o.noise == GEN_NOISE_POISSON && !gen_model_info(o.model)->allows_noise)
     return cli_usage_error("gen", "--noise poisson applies to the power-law models only, not %s", model);
   mlps_err e = {0, ""};
+  if (h5_check_overwrite(out, force, &e)) return cli_report("gen", &e);
   int rc = gen_write(out, &o, &e);
   if (rc) return cli_report("gen", &e);
   const gen_info *in = gen_model_info(o.model);

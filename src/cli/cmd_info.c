@@ -1,6 +1,8 @@
 /* mlpsweep info: describes an HDF5 file (datasets, shapes, types, chunking,
- * compression, attributes, per-column statistics), or with --check loads X
- * and Y exactly as a sweep would and reports the first problem (exit 2). */
+ * compression, attributes, per-column statistics over a bounded number of
+ * rows and columns, so that a file claiming 10^10 rows is described at
+ * once), or with --check loads X and Y exactly as a sweep would and reports
+ * the first problem (exit 2). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,19 +15,24 @@
 
 static void help(FILE *f) {
   fprintf(f,
-          "usage: mlpsweep info FILE.h5 [--columns N]\n"
+          "usage: mlpsweep info FILE.h5 [--columns N] [--rows N]\n"
           "       mlpsweep info FILE.h5 --check [--inputs X] [--targets Y]\n"
           "                     [--input-columns SPEC] [--target-columns SPEC]\n"
           "                     [--max-rows N] [--mem-limit BYTES]\n\n"
           "Without --check: lists every dataset with its shape, type, layout\n"
           "(contiguous or chunked), compression and attributes, and for numeric 1-D and\n"
-          "2-D datasets the per-column min / max / mean and NaN / Inf counts.\n"
+          "2-D datasets the per-column min / max / mean and NaN / Inf counts, over\n"
+          "the first rows only when the dataset is large (said in the output).\n"
           "  --columns N      show statistics for at most N columns per dataset\n"
-          "                   (default 12; 0 = all)\n\n"
+          "                   (default 12; 0 = all); at most 65536 are computed\n"
+          "  --rows N         statistics over at most the first N rows (default:\n"
+          "                   1000000, and at most 2^26 values per dataset; 0 = all)\n"
+          "A dataset that cannot be read (a damaged chunk) is reported, exit code 2.\n\n"
           "With --check: loads the inputs and targets the way `mlpsweep run` does, with\n"
           "every validation (datasets exist and are 2-D numbers, equal row counts, at\n"
           "least one row, column selections, no NaN or Inf, enough memory), and prints\n"
-          "a one-line summary. On a problem prints it and exits with code 2.\n"
+          "a one-line summary with the content checksum that `run --resume` compares.\n"
+          "On a problem prints it and exits with code 2.\n"
           "  --inputs X           dataset of the inputs (default X)\n"
           "  --targets Y          dataset of the targets (default Y)\n"
           "  --input-columns S    e.g. 0:3 or 0,2 (0-based, a:b excludes b; default all)\n"
@@ -89,8 +96,14 @@ static void print_attrs(hid_t obj, const char *indent) {
 }
 
 static int max_cols = 12;
+static long max_rows = -1; /* --rows; -1 = the default bound */
+static mlps_err read_error; /* the first dataset that could not be read */
 
-static void print_dataset(hid_t d, const char *path) {
+#define STATS_MAX_COLS 65536         /* columns whose statistics are computed */
+#define STATS_MAX_VALUES (1L << 26)  /* rows x columns read per dataset by default (~0.5 GiB as double, about 1 s) */
+#define STATS_DEFAULT_ROWS 1000000L
+
+static void print_dataset(hid_t d, const char *path, const char *file) {
   hid_t t = H5Dget_type(d), s = H5Dget_space(d), p = H5Dget_create_plist(d);
   char tb[48];
   int r = H5Sget_simple_extent_ndims(s);
@@ -129,10 +142,26 @@ static void print_dataset(hid_t d, const char *path) {
   print_attrs(d, "    ");
   H5T_class_t c = H5Tget_class(t);
   if ((c == H5T_FLOAT || c == H5T_INTEGER) && (r == 1 || r == 2) && dims[0] > 0) {
-    size_t nc = r == 2 ? (size_t)dims[1] : 1;
+    size_t ncf = r == 2 ? (size_t)dims[1] : 1, nrf = (size_t)dims[0];
+    /* Bounded work: the file's shape is only a claim (a never-written
+     * chunked dataset of 10^10 rows costs nothing to create). */
+    size_t nc = ncf < STATS_MAX_COLS ? ncf : STATS_MAX_COLS, nr = nrf;
+    if (max_rows != 0) {
+      size_t lim = max_rows > 0 ? (size_t)max_rows : STATS_DEFAULT_ROWS;
+      if (max_rows < 0 && nc && lim > (size_t)STATS_MAX_VALUES / nc) lim = (size_t)STATS_MAX_VALUES / nc;
+      if (lim < 1) lim = 1;
+      if (lim < nr) nr = lim;
+    }
     h5_colstats *st = calloc(nc ? nc : 1, sizeof *st);
-    mlps_err e;
-    if (st && nc && h5_column_stats(d, st, &e) == MLPS_OK) {
+    mlps_err e = {0, ""};
+    int src = st && nc ? h5_column_stats(d, nr, nc, st, file, path, &e) : MLPS_ERUNTIME;
+    if (nr < nrf || nc < ncf) {
+      printf("    (statistics");
+      if (nr < nrf) printf(" over the first %zu of %zu rows", nr, nrf);
+      if (nc < ncf) printf(" for the first %zu of %zu columns", nc, ncf);
+      printf("%s)\n", nr < nrf ? "; --rows 0 for all rows" : "");
+    }
+    if (src == MLPS_OK) {
       size_t show = max_cols > 0 && (size_t)max_cols < nc ? (size_t)max_cols : nc;
       printf("    %8s %14s %14s %14s %8s %8s\n", r == 2 ? "column" : "", "min", "max", "mean", "NaN", "Inf");
       for (size_t j = 0; j < show; j++) {
@@ -150,11 +179,12 @@ static void print_dataset(hid_t d, const char *path) {
           tn += st[j].nan;
           ti += st[j].inf;
         }
-        printf("    ... %zu more columns (--columns 0 shows all); NaN in all columns: %llu, Inf: %llu\n", nc - show,
-               tn, ti);
+        printf("    ... %zu more columns (--columns 0 shows all); NaN in these %zu columns: %llu, Inf: %llu\n",
+               nc - show, nc, tn, ti);
       }
     } else if (st && nc) {
       printf("    (statistics unavailable: %s)\n", e.msg);
+      if (e.code == MLPS_EINPUT && !read_error.code) read_error = e;
     }
     free(st);
   }
@@ -163,8 +193,7 @@ static void print_dataset(hid_t d, const char *path) {
   H5Tclose(t);
 }
 
-static herr_t visit_cb(hid_t g, const char *name, const h5_linfo *info, void *data) {
-  (void)data;
+static herr_t visit_cb(hid_t g, const char *name, const h5_linfo *info, void *file) {
   if (info->type == H5L_TYPE_SOFT) {
     char target[512] = "";
     H5Lget_val(g, name, target, sizeof target, H5P_DEFAULT);
@@ -178,7 +207,7 @@ static herr_t visit_cb(hid_t g, const char *name, const h5_linfo *info, void *da
   hid_t o = H5Oopen(g, name, H5P_DEFAULT);
   if (o < 0) return 0;
   if (H5Iget_type(o) == H5I_DATASET) {
-    print_dataset(o, name);
+    print_dataset(o, name, file);
   } else if (H5Iget_type(o) == H5I_GROUP) {
     printf("/%s/  group\n", name);
     print_attrs(o, "    ");
@@ -196,9 +225,10 @@ static int describe(const char *path) {
   if (stat(path, &st) == 0) data_fmt_bytes((double)st.st_size, b, sizeof b);
   printf("%s  (HDF5, %s)\n", path, b);
   print_attrs(f, "  ");
-  H5Lvisit(f, H5_INDEX_NAME, H5_ITER_INC, visit_cb, NULL);
+  H5Lvisit(f, H5_INDEX_NAME, H5_ITER_INC, visit_cb, (void *)path);
   H5Fclose(f);
-  return 0;
+  /* Unreadable data is bad content, as in --check: described, then exit 2. */
+  return read_error.code ? cli_report("info", &read_error) : 0;
 }
 
 static int check(const char *path, data_spec *spec) {
@@ -206,11 +236,11 @@ static int check(const char *path, data_spec *spec) {
   data_set ds;
   spec->path = path;
   if (data_load(spec, &ds, &e)) return cli_report("info", &e);
-  char b[32];
+  char b[32], hex[17];
   printf("ok: %s: inputs '%s' %s (%zu, %zu) of (%zu, %zu), targets '%s' %s (%zu, %zu) of (%zu, %zu); %s as float32; "
-         "no NaN or Inf\n",
+         "no NaN or Inf; content checksum %s\n",
          path, ds.inputs, ds.x_dtype, ds.n, ds.d, ds.n_file, ds.d_file, ds.targets, ds.y_dtype, ds.n, ds.m, ds.n_file,
-         ds.m_file, data_fmt_bytes((double)ds.bytes, b, sizeof b));
+         ds.m_file, data_fmt_bytes((double)ds.bytes, b, sizeof b), data_checksum_hex(ds.checksum, hex));
   if (ds.x_names) {
     printf("input names:");
     for (size_t j = 0; j < ds.d; j++) printf(" %s", ds.x_names[j]);
@@ -240,7 +270,7 @@ int cmd_info(int argc, char **argv) {
       do_check = 1;
       continue;
     }
-    static const char *const WITH_VALUE[] = {"--columns", "--inputs", "--targets", "--input-columns",
+    static const char *const WITH_VALUE[] = {"--columns", "--rows", "--inputs", "--targets", "--input-columns",
                                              "--target-columns", "--max-rows", "--mem-limit"};
     int known = 0;
     for (size_t q = 0; q < sizeof WITH_VALUE / sizeof *WITH_VALUE; q++) known |= strcmp(a, WITH_VALUE[q]) == 0;
@@ -251,6 +281,9 @@ int cmd_info(int argc, char **argv) {
     if (strcmp(a, "--columns") == 0) {
       if (cli_parse_long("info", a, v, 0, 1000000, &l)) return 2;
       max_cols = (int)l;
+    } else if (strcmp(a, "--rows") == 0) {
+      if (cli_parse_long("info", a, v, 0, 0x7fffffffffffffffL, &l)) return 2;
+      max_rows = l;
     } else if (strcmp(a, "--inputs") == 0) {
       spec.inputs = v;
     } else if (strcmp(a, "--targets") == 0) {

@@ -12,15 +12,17 @@
 
 static void predict_help(void) {
   printf(
-      "usage: mlpsweep predict MODEL.h5 IN.h5 OUT.h5 [--inputs NAME] [--output NAME]\n\n"
+      "usage: mlpsweep predict MODEL.h5 IN.h5 OUT.h5 [--inputs NAME] [--output NAME] [--force]\n\n"
       "Applies the model's input transforms, its network(s) (ensemble members are\n"
       "averaged in the scaled space) and the inverse target transforms, and writes\n"
-      "the predictions in the data's own units to OUT.h5.\n\n"
+      "the predictions in the data's own units to OUT.h5. An existing OUT.h5 is\n"
+      "refused (exit 2) unless --force is given; OUT.h5 may never be MODEL.h5 or IN.h5.\n\n"
       "options:\n"
       "  --inputs NAME   dataset of inputs (n, d) in IN.h5 (default X)\n"
       "  --output NAME   dataset written to OUT.h5 (default Y)\n"
       "  --threads N     OpenBLAS threads (default 1: results then equal, bit for bit,\n"
       "                  the test predictions `mlpsweep run` wrote)\n"
+      "  --force         overwrite OUT.h5 if it exists\n"
       "  -h, --help      this help\n");
 }
 
@@ -29,6 +31,7 @@ int cmd_predict(int argc, char **argv) {
   const char *inputs = "X", *output = "Y";
   int npos = 0;
   long threads = 1;
+  int force = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (cli_is_help(a)) {
@@ -38,6 +41,8 @@ int cmd_predict(int argc, char **argv) {
       if (i + 1 >= argc) return cli_usage_error("predict", "%s needs a dataset name", a);
       if (a[2] == 'i') inputs = argv[++i];
       else output = argv[++i];
+    } else if (strcmp(a, "--force") == 0) {
+      force = 1;
     } else if (strcmp(a, "--threads") == 0) {
       if (i + 1 >= argc) return cli_usage_error("predict", "--threads needs a number");
       if (cli_parse_long("predict", "--threads", argv[++i], 1, 1024, &threads)) return 2;
@@ -50,9 +55,15 @@ int cmd_predict(int argc, char **argv) {
     }
   }
   if (npos != 3) return cli_usage_error("predict", "needs MODEL.h5 IN.h5 OUT.h5");
+  /* Before any work: OUT.h5 is truncated when it is created. */
+  mlps_err e = {0};
+  for (int k = 0; k < 2; k++)
+    if (h5_same_file(pos[2], pos[k]))
+      return cli_usage_error("predict", "%s is also the %s file; write the predictions to another file", pos[2],
+                             k ? "input" : "model");
+  if (h5_check_overwrite(pos[2], force, &e)) return cli_report("predict", &e);
   /* The thread count changes OpenBLAS's blocking and so the rounding. */
   nn_blas_set_threads((int)threads);
-  mlps_err e = {0};
   fit_model fm;
   if (model_read(pos[0], &fm, &e)) return cli_report("predict", &e);
   data_spec spec = {0};

@@ -28,6 +28,8 @@ static void run_help(void) {
       "                        finished tasks are kept, in-flight ones redone; the config\n"
       "                        must match, except final.*, output.dir and (but for lhs)\n"
       "                        search.trials, which extends or cuts short the sweep\n"
+      "  --allow-data-change   with --resume: accept data that differ from what the journal\n"
+      "                        recorded (rows, columns, content); refused otherwise\n"
       "  --dry-run             validate, load and check the data, print the plan; no training\n"
       "  --write-split FILE.h5 also write the train/validation/test rows of every fold\n"
       "                        (row indices, 0-based) to FILE.h5; with --dry-run, only that\n"
@@ -60,6 +62,8 @@ int cmd_run(int argc, char **argv) {
       sets[nsets++] = a + 6;
     } else if (strcmp(a, "--resume") == 0) {
       ro.resume = 1;
+    } else if (strcmp(a, "--allow-data-change") == 0) {
+      ro.allow_data_change = 1;
     } else if (strcmp(a, "--dry-run") == 0) {
       ro.dry_run = 1;
     } else if (strcmp(a, "--write-split") == 0) {

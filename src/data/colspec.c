@@ -33,26 +33,39 @@ static int read_num(const char **p, int64_t *v) {
   return 1;
 }
 
-int colspec_parse(const char *spec, int64_t ncols, const char *what, int64_t **cols, int64_t *n, mlps_err *e) {
-  if (!what) what = "columns";
-  *n = 0;
-  if (cols) *cols = NULL;
+typedef struct {
+  int64_t a, b; /* columns a..b-1 */
+} col_range;
+
+static int range_cmp(const void *x, const void *y) {
+  const col_range *p = x, *q = y;
+  return p->a < q->a ? -1 : p->a > q->a;
+}
+
+/* Parses spec into its ranges and checks them against ncols (syntax only
+ * when ncols < 0), duplicates included. Allocates in proportion to the
+ * spec's length, never to ncols: a file claiming a billion columns must be
+ * refused by the memory check (data.c), not by an allocation here. On
+ * success *rs (malloc'ed, *nr entries, may be NULL when nr = 0) and *count
+ * (columns selected; 0 when ncols < 0). */
+static int parse_ranges(const char *spec, int64_t ncols, const char *what, col_range **rs, size_t *nr, int64_t *count,
+                        mlps_err *e) {
+  *rs = NULL;
+  *nr = 0;
+  *count = 0;
   if (colspec_is_all(spec)) {
-    if (ncols < 0) return MLPS_OK;
-    int64_t *c = malloc((size_t)(ncols ? ncols : 1) * sizeof *c);
-    if (!c) return mlps_errorf(e, MLPS_ERUNTIME, "%s: out of memory for %lld columns", what, (long long)ncols);
-    for (int64_t i = 0; i < ncols; i++) c[i] = i;
-    *cols = c;
-    *n = ncols;
+    if (ncols > 0) {
+      *rs = mlps_xmalloc(sizeof **rs);
+      (*rs)[0] = (col_range){0, ncols};
+      *nr = 1;
+      *count = ncols;
+    }
     return MLPS_OK;
   }
-  int64_t cap = 16, cnt = 0;
-  int64_t *c = NULL;
-  unsigned char *seen = NULL;
-  if (ncols >= 0) {
-    c = mlps_xmalloc((size_t)cap * sizeof *c);
-    seen = mlps_xcalloc((size_t)(ncols ? ncols : 1), 1);
-  }
+  size_t cap = 1; /* items <= commas + 1 */
+  for (const char *q = spec; *q; q++) cap += *q == ',';
+  col_range *r = mlps_xmalloc(cap * sizeof *r);
+  size_t k = 0;
   const char *p = spec;
   int rc = MLPS_OK;
   for (;;) {
@@ -90,40 +103,74 @@ int colspec_parse(const char *spec, int64_t ncols, const char *what, int64_t **c
                        spec, (long long)a, (long long)b);
       break;
     }
-    if (ncols >= 0) {
-      if (b > ncols) {
-        rc = mlps_errorf(e, MLPS_EINPUT,
-                         "%s \"%s\": column %lld is out of range: the dataset has %lld columns (0..%lld)", what, spec,
-                         (long long)(b - 1), (long long)ncols, (long long)ncols - 1);
-        break;
-      }
-      for (int64_t j = a; j < b; j++) {
-        if (seen[j]) {
-          rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": column %lld is selected twice", what, spec, (long long)j);
-          goto out;
-        }
-        seen[j] = 1;
-        if (cnt == cap) {
-          cap *= 2;
-          c = mlps_xrealloc(c, (size_t)cap * sizeof *c);
-        }
-        c[cnt++] = j;
-      }
+    if (ncols >= 0 && b > ncols) {
+      rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": column %lld is out of range: the dataset has %lld columns (0..%lld)",
+                       what, spec, (long long)(b - 1), (long long)ncols, (long long)ncols - 1);
+      break;
     }
+    r[k++] = (col_range){a, b};
   next:
     if (*p == '\0') break;
     p++; /* ',' */
   }
-out:
-  free(seen);
+  if (!rc && ncols >= 0 && k > 1) {
+    /* Duplicates: sorted by start, a range starting before the furthest end
+     * so far overlaps; the first found is the lowest repeated column. */
+    col_range *sorted = mlps_xmalloc(k * sizeof *sorted);
+    memcpy(sorted, r, k * sizeof *sorted);
+    qsort(sorted, k, sizeof *sorted, range_cmp);
+    int64_t end = sorted[0].b;
+    for (size_t i = 1; i < k && !rc; i++) {
+      if (sorted[i].a < end)
+        rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": column %lld is selected twice", what, spec,
+                         (long long)sorted[i].a);
+      if (sorted[i].b > end) end = sorted[i].b;
+    }
+    free(sorted);
+  }
   if (rc) {
-    free(c);
+    free(r);
     return rc;
   }
-  if (ncols >= 0) {
-    *cols = c;
-    *n = cnt;
+  int64_t cnt = 0;
+  for (size_t i = 0; i < k; i++) cnt += r[i].b - r[i].a;
+  *rs = r;
+  *nr = k;
+  *count = ncols >= 0 ? cnt : 0;
+  return MLPS_OK;
+}
+
+int colspec_count(const char *spec, int64_t ncols, const char *what, int64_t *n, mlps_err *e) {
+  col_range *r;
+  size_t nr;
+  int rc = parse_ranges(spec, ncols, what ? what : "columns", &r, &nr, n, e);
+  free(r);
+  return rc;
+}
+
+int colspec_parse(const char *spec, int64_t ncols, const char *what, int64_t **cols, int64_t *n, mlps_err *e) {
+  if (!what) what = "columns";
+  *n = 0;
+  if (cols) *cols = NULL;
+  col_range *r;
+  size_t nr;
+  int64_t cnt;
+  MLPS_TRY(parse_ranges(spec, ncols, what, &r, &nr, &cnt, e));
+  if (ncols < 0) {
+    free(r);
+    return MLPS_OK;
   }
+  int64_t *c = malloc((size_t)(cnt ? cnt : 1) * sizeof *c);
+  if (!c) {
+    free(r);
+    return mlps_errorf(e, MLPS_ERUNTIME, "%s: out of memory for %lld columns", what, (long long)cnt);
+  }
+  int64_t q = 0;
+  for (size_t i = 0; i < nr; i++)
+    for (int64_t j = r[i].a; j < r[i].b; j++) c[q++] = j;
+  free(r);
+  *cols = c;
+  *n = cnt;
   return MLPS_OK;
 }
 

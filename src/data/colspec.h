@@ -17,6 +17,11 @@
  * ncols < 0 checks the syntax only (nothing is allocated, *cols = NULL). */
 int colspec_parse(const char *spec, int64_t ncols, const char *what, int64_t **cols, int64_t *n, mlps_err *e);
 
+/* Checks spec against ncols exactly as colspec_parse does (same messages)
+ * and gives the number of columns it selects, allocating nothing sized by
+ * ncols: callers check that the selection fits in memory before parsing it. */
+int colspec_count(const char *spec, int64_t ncols, const char *what, int64_t *n, mlps_err *e);
+
 /* The shortest spec for cols[0..n) ("0:3,7", "all" when it is 0..ncols-1
  * in order), e.g. to store a selection in model.h5 and reload it for
  * prediction. Returns buf (truncated to bufsize). */

@@ -40,6 +40,17 @@ int h5_create(const char *path, hid_t *fid, mlps_err *e) {
   return MLPS_OK;
 }
 
+int h5_check_overwrite(const char *path, int force, mlps_err *e) {
+  struct stat st;
+  if (force || stat(path, &st) != 0) return MLPS_OK;
+  return mlps_errorf(e, MLPS_EINPUT, "%s exists; pass --force to overwrite it, or choose another file", path);
+}
+
+int h5_same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int h5_exists(hid_t loc, const char *name) {
   h5_quiet();
   if (!name || !name[0]) return 0;
@@ -444,7 +455,62 @@ const char *h5_type_name(hid_t type, char *buf, size_t bufsize) {
   return buf;
 }
 
-int h5_column_stats(hid_t did, h5_colstats *st, mlps_err *e) {
+/* H5Ewalk2 callback: keeps the innermost description (the first one seen
+ * walking upward), e.g. "Fletcher32 checksum failure" or "inflate() failed". */
+static herr_t err_walk_cb(unsigned n, const H5E_error2_t *err, void *data) {
+  char *buf = data;
+  if (n == 0 && err->desc) snprintf(buf, 160, "%s", err->desc);
+  return 0;
+}
+
+/* One hyperslab read; on failure *detail gets HDF5's innermost reason. */
+static herr_t read_slab(hid_t did, size_t r0, size_t nr, size_t nc, double *buf, char *detail) {
+  hid_t fs = H5Dget_space(did);
+  int r = H5Sget_simple_extent_ndims(fs);
+  hsize_t start[2] = {r0, 0}, count[2] = {nr, nc};
+  hid_t ms = H5Screate_simple(r, count, NULL);
+  H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+  herr_t st = H5Dread(did, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf);
+  if (st < 0) {
+    detail[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, err_walk_cb, detail);
+  }
+  H5Sclose(ms);
+  H5Sclose(fs);
+  return st;
+}
+
+int h5_read_rows(hid_t did, size_t r0, size_t nr, size_t nc, double *buf, const char *file, const char *name,
+                 mlps_err *e) {
+  h5_quiet();
+  char detail[160] = "";
+  if (read_slab(did, r0, nr, nc, buf, detail) >= 0) return MLPS_OK;
+  /* Narrow down to the first unreadable chunk (only on this error path). */
+  size_t a = r0, b = r0 + nr - 1;
+  hid_t p = H5Dget_create_plist(did);
+  hsize_t cd[2] = {0, 0};
+  if (H5Pget_layout(p) == H5D_CHUNKED && H5Pget_chunk(p, 2, cd) >= 1 && cd[0] > 0) {
+    size_t ch = (size_t)cd[0];
+    for (size_t s = r0; s < r0 + nr; s = (s / ch + 1) * ch) {
+      size_t t = (s / ch + 1) * ch;
+      if (t > r0 + nr) t = r0 + nr;
+      if (read_slab(did, s, t - s, nc, buf, detail) < 0) {
+        a = s;
+        b = t - 1;
+        break;
+      }
+    }
+  }
+  H5Pclose(p);
+  return mlps_errorf(e, MLPS_EINPUT,
+                     "%s: dataset '%s': rows %zu..%zu cannot be read (HDF5: %s); the file is damaged there (a "
+                     "truncated or corrupted copy?) or compressed with a filter this HDF5 does not have: re-create or "
+                     "re-copy the file (h5dump -d '%s' shows the failure too)",
+                     file, name, a, b, detail[0] ? detail : "read failed", name);
+}
+
+int h5_column_stats(hid_t did, size_t rows, size_t cols, h5_colstats *st, const char *file, const char *name,
+                    mlps_err *e) {
   h5_quiet();
   hid_t fs = H5Dget_space(did), p = H5Dget_create_plist(did);
   int r = H5Sget_simple_extent_ndims(fs);
@@ -455,8 +521,11 @@ int h5_column_stats(hid_t did, h5_colstats *st, mlps_err *e) {
     return mlps_errorf(e, MLPS_EINPUT, "statistics need a 1-D or 2-D dataset (rank %d)", r);
   }
   H5Sget_simple_extent_dims(fs, dims, NULL);
+  H5Sclose(fs);
   if (r == 1) dims[1] = 1;
   size_t n = (size_t)dims[0], c = (size_t)dims[1];
+  if (rows && rows < n) n = rows;
+  if (cols < c) c = cols;
   size_t block = ((size_t)8 << 20) / ((c ? c : 1) * sizeof(double));
   if (block < 1) block = 1;
   if (H5Pget_layout(p) == H5D_CHUNKED && H5Pget_chunk(p, 2, cd) >= 1 && cd[0] > 0)
@@ -478,12 +547,7 @@ int h5_column_stats(hid_t did, h5_colstats *st, mlps_err *e) {
   }
   for (size_t r0 = 0; r0 < n && !rc && c; r0 += block) {
     size_t nr = n - r0 < block ? n - r0 : block;
-    hsize_t start[2] = {r0, 0}, count[2] = {nr, c};
-    hid_t ms = H5Screate_simple(r, count, NULL);
-    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-    if (H5Dread(did, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf) < 0)
-      rc = mlps_errorf(e, MLPS_EINPUT, "cannot read rows %zu..%zu", r0, r0 + nr - 1);
-    H5Sclose(ms);
+    rc = h5_read_rows(did, r0, nr, c, buf, file, name, e);
     for (size_t i = 0; i < nr && !rc; i++)
       for (size_t j = 0; j < c; j++) {
         double v = buf[i * c + j];
@@ -510,7 +574,6 @@ out:
   free(buf);
   free(sum);
   free(cnt);
-  H5Sclose(fs);
   return rc;
 }
 

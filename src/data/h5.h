@@ -37,6 +37,14 @@ int h5_close_file(hid_t fid, const char *path, int rc, mlps_err *e);
 void h5_library_init(void);
 void h5_library_close(void);
 
+/* For commands that write a file named by the user (gen -o, predict OUT):
+ * MLPS_EINPUT "PATH exists; pass --force to overwrite it, or choose another
+ * file" when path exists and force is 0; MLPS_OK otherwise. */
+int h5_check_overwrite(const char *path, int force, mlps_err *e);
+/* True when a and b both exist and are the same file (device and inode, so
+ * "out/../out/model.h5" is model.h5). */
+int h5_same_file(const char *a, const char *b);
+
 /* Opens dataset `name` (relative to loc, may contain groups). When it is
  * missing, the message lists the datasets that do exist in the file (up to
  * about 20). `file` is the file name used in messages. */
@@ -83,13 +91,27 @@ int h5_exists(hid_t loc, const char *name);
 /* "float32", "float64", "int32", "uint8", "string", ... for messages. */
 const char *h5_type_name(hid_t type, char *buf, size_t bufsize);
 
+/* Reads rows [r0, r0 + nr) and columns [0, nc) of a numeric 1-D (nc = 1)
+ * or 2-D dataset as double into buf (nr, nc). When HDF5 cannot (a damaged
+ * chunk fails its checksum or decompression, a filter is missing, a read
+ * error), the chunk-high slices are tried one by one to name the first
+ * unreadable rows, and the result is MLPS_EINPUT (bad file content):
+ * "FILE: dataset 'NAME': rows A..B cannot be read (HDF5: what failed); ...
+ * re-create or re-copy the file". */
+int h5_read_rows(hid_t did, size_t r0, size_t nr, size_t nc, double *buf, const char *file, const char *name,
+                 mlps_err *e);
+
 /* Per-column statistics of a numeric 1-D or 2-D dataset (a 1-D dataset is
  * one column), computed in blocks of rows. */
 typedef struct {
   double min, max, mean; /* over finite values; NaN when there are none */
   uint64_t nan, inf;     /* counts */
 } h5_colstats;
-/* st has room for the dataset's number of columns. */
-int h5_column_stats(hid_t did, h5_colstats *st, mlps_err *e);
+/* Statistics of the first `cols` columns over the first `rows` rows (both
+ * clipped to the dataset's; rows = 0: all); st has room for `cols`. Bounding
+ * them bounds the work on a file that claims 10^10 rows. file and name are
+ * for messages. */
+int h5_column_stats(hid_t did, size_t rows, size_t cols, h5_colstats *st, const char *file, const char *name,
+                    mlps_err *e);
 
 #endif

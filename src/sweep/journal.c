@@ -101,6 +101,7 @@ int journal_create(journal *j, const char *path, const journal_header *h, int no
   json_arr_end(&w);
   json_key(&w, "config");
   json_str(&w, h->config_text ? h->config_text : "");
+  if (h->write_extra) h->write_extra(h->extra_user, &w);
   json_obj_end(&w);
   json_raw(&w, "\n");
   int bad = write_all(fd, w.text.s, w.text.len) != 0 || (!no_fsync && sync_fd(fd) != 0);
@@ -287,6 +288,7 @@ int journal_read(const char *path, journal_contents *out, mlps_err *err) {
     size_t end = nl ? (size_t)(nl - buf) : size;
     int last = !nl || end + 1 >= size;
     json_doc *d = nl ? json_parse(buf + pos, end - pos, perr, sizeof perr) : NULL;
+    int parsed = d != NULL;
     if (!nl) snprintf(perr, sizeof perr, "no newline at the end");
     const char *bad = NULL;
     journal_entry e;
@@ -309,6 +311,8 @@ int journal_read(const char *path, journal_contents *out, mlps_err *err) {
         out->version = (int)ver;
         out->n_folds = (int)nf;
         out->config_text = mlps_xstrdup(cfg);
+        out->header = d; /* kept for the caller's own header members */
+        d = NULL;
       }
     } else if (d) {
       bad = parse_task(json_root(d), &e, out->n_folds);
@@ -316,7 +320,7 @@ int journal_read(const char *path, journal_contents *out, mlps_err *err) {
     }
     json_doc_free(d);
     if (rc) break;
-    if (!d || bad) {
+    if (!parsed || bad) {
       if (last) { /* torn by a kill in the middle of a write: drop it */
         out->torn_dropped = 1;
         size_t n = end - pos < sizeof out->torn_text - 1 ? end - pos : sizeof out->torn_text - 1;
@@ -353,6 +357,7 @@ int journal_read(const char *path, journal_contents *out, mlps_err *err) {
 
 void journal_contents_free(journal_contents *c) {
   for (int i = 0; i < c->n; i++) free(c->e[i].curve);
+  json_doc_free(c->header);
   free(c->config_text);
   free(c->e);
   memset(c, 0, sizeof *c);

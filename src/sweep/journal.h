@@ -36,6 +36,10 @@ typedef struct {
   int max_trials;
   uint64_t seed;
   search_metric metric;
+  /* Optional: writes further members of the header object (e.g. what the
+   * run's data was) with w's json_key/json_... calls. */
+  void (*write_extra)(void *user, json_writer *w);
+  void *extra_user;
 } journal_header;
 
 /* Creates path (must not exist), writes and syncs the header line, and
@@ -63,6 +67,7 @@ typedef struct {
 
 typedef struct {
   char *config_text;     /* header's config, owned */
+  json_doc *header;      /* the parsed header line, owned (NULL if none) */
   int n_folds;
   int version;
   journal_entry *e;      /* task lines in file order */

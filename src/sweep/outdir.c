@@ -177,7 +177,8 @@ static int setup_journal(coord *c) {
     return mlps_errorf(err, MLPS_EINPUT, "sweep: max_trials * n_folds is too large");
   if (!o->dir_locked) MLPS_TRY(outdir_lock_take(o->out_dir, &c->lock, err));
   MLPS_TRY(path_join(c->journal_path, sizeof c->journal_path, o->out_dir, "trials.jsonl", err));
-  journal_header h = {o->config_text, o->space, o->n_folds, o->max_trials, o->seed, o->metric};
+  journal_header h = {o->config_text, o->space,        o->n_folds,          o->max_trials,
+                      o->seed,        o->metric,       o->header_extra,     o->header_extra_user};
   struct stat sb;
   int have_journal = stat(c->journal_path, &sb) == 0;
   if (!o->resume) {
@@ -212,7 +213,8 @@ static int setup_journal(coord *c) {
   }
   int rc = o->config_cmp
                ? o->config_cmp(o->config_cmp_user, jc.config_text,
-                               o->config_text ? o->config_text : "", err)
+                               o->config_text ? o->config_text : "",
+                               jc.header ? json_root(jc.header) : NULL, err)
                : default_config_cmp(jc.config_text, o->config_text ? o->config_text : "",
                                     c->journal_path, err);
   if (!rc && jc.n_folds != o->n_folds)

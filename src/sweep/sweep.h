@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "search/metric.h"
+#include "sweep/json.h"
 #include "search/space.h"
 #include "util/err.h"
 
@@ -192,7 +193,12 @@ typedef int (*sweep_task_done_fn)(void *user, const task_result *r, const double
  * equivalent, else MLPS_EINPUT with err naming what differs. Default:
  * exact string comparison reporting the first differing line. */
 typedef int (*sweep_config_cmp_fn)(void *user, const char *journal_cfg, const char *current_cfg,
-                                   mlps_err *err);
+                                   const json_value *journal_header, mlps_err *err);
+
+/* Writes the caller's own members into the journal header (see
+ * sweep_opts.header_extra); w is a sweep/json.h writer inside the header
+ * object. */
+typedef void (*sweep_header_fn)(void *user, json_writer *w);
 
 typedef struct {
   MPI_Comm comm;
@@ -219,6 +225,8 @@ typedef struct {
   void *task_done_user;
   sweep_config_cmp_fn config_cmp;
   void *config_cmp_user;
+  sweep_header_fn header_extra; /* may be NULL */
+  void *header_extra_user;
 } sweep_opts;
 
 /* Defaults: comm WORLD, 1 fold, verbosity 1, intervals as above. */

@@ -110,6 +110,9 @@ static int run_sweep(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
   o.task_done = history_task_done;
   o.task_done_user = ctx;
   o.config_cmp = resume_config_cmp;
+  o.config_cmp_user = ctx;
+  o.header_extra = resume_write_data;
+  o.header_extra_user = ctx;
   o.dir_locked = 1; /* run_workflow holds it through the final stage */
   return sweep_run(&o, res, e);
 }
@@ -178,6 +181,8 @@ static int run_stages(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
   ctx.cfg = cfg;
   ctx.ds = &ds;
   ctx.split = &sp;
+  ctx.allow_data_change = ro->allow_data_change;
+  if (rank == 0) data_identity_make(&ds, &ctx.data_id);
   long budget = 0;
   int rc = prepare(comm, cfg, ro, &ds, &sp, &ctx, &budget, e);
   char *cfg_text = rank == 0 ? cfg_dump(cfg) : NULL;
@@ -208,6 +213,7 @@ static int run_stages(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
   }
   sampler_free(ctx.smp);
   free(ctx.obs);
+  data_identity_free(&ctx.data_id);
   free(cfg_text);
   split_free(&sp);
   data_free(&ds);

@@ -15,6 +15,7 @@
 
 typedef struct {
   int resume;
+  int allow_data_change; /* --resume may use data other than the journal's */
   int dry_run;      /* validate, load and check data, print the plan, stop */
   int verbosity;    /* 0 quiet, 1 progress, 2 verbose */
   const char *config_path;

@@ -35,6 +35,8 @@ typedef struct {
   sampler_obs *obs;      /* proposer scratch */
   int obs_cap;
   char history_path[MLPS_PATH_MAX];
+  data_identity data_id;  /* rank 0: what was loaded, recorded in the journal header */
+  int allow_data_change;  /* --allow-data-change: a resume may use other data */
 } run_ctx;
 
 /* task.c: sweep_task_fn */
@@ -46,9 +48,11 @@ propose_status propose_next(void *user, int trial, const sweep_history *h, doubl
  * (when replayed from the journal, only if the file lacks it). */
 int history_task_done(void *user, const task_result *r, const double *x,
                       const epoch_report *curve, int n_curve, int replayed, mlps_err *err);
-/* resume.c: sweep_config_cmp_fn */
+/* resume.c: sweep_config_cmp_fn (config and data against the journal's),
+ * and sweep_header_fn (the data's identity into the journal header). */
 int resume_config_cmp(void *user, const char *journal_cfg, const char *current_cfg,
-                      mlps_err *err);
+                      const json_value *journal_header, mlps_err *err);
+void resume_write_data(void *user, json_writer *w);
 
 /* final.c: what every rank needs to retrain the best configuration. */
 typedef struct {

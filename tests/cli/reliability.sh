@@ -54,7 +54,7 @@ parameters:
   width: {values: [32, 48]}
   lr: {value: 0.003}
   batch: {value: 32}
-train: {max_epochs: 60, patience: 0}
+train: {max_epochs: 300, patience: 0}
 final: {epochs: fixed, fixed_epochs: 20}
 YAML
 
@@ -128,6 +128,27 @@ wait_for "[ \$(tasks mpirun_term) -ge 2 ]" 120
 signal_launcher TERM $pid
 wait $pid
 check "mpirun signalled: the stop marker is written" "[ -s mpirun_term/stopped ] && grep -q 'stopped by SIGTERM' mpirun_term/stopped"
+
+# ---- resume against changed data ----------------------------------------
+small="--set search.trials=2 --set train.max_epochs=3 --set final.fixed_epochs=2"
+cp bpl.h5 data.h5
+run 2 slow.yaml -q $small --set data.path=data.h5 --set output.dir=data >data1.log 2>&1
+check "a sweep records its data in the journal header" \
+  "[ \$? -eq 0 ] && head -1 data/trials.jsonl | grep -q '\"data\":{\"path\":\"data.h5\".*\"checksum\":\"[0-9a-f]\{16\}\"'"
+"$MLPS_BIN" gen brokenpowerlaw --n 3000 --seed 4 -o data.h5 --force >/dev/null
+run 2 slow.yaml -q $small --set data.path=data.h5 --set output.dir=data --resume >data2.log 2>&1
+check "--resume on other data of the same shape exits 2 naming the checksum" \
+  "[ \$? -eq 2 ] && grep -q 'the data differ from what this sweep started with: content checksum' data2.log"
+"$MLPS_BIN" gen brokenpowerlaw --n 2999 --seed 3 -o data.h5 --force >/dev/null
+run 2 slow.yaml -q $small --set data.path=data.h5 --set output.dir=data --resume >data3.log 2>&1
+check "--resume on another row count exits 2 naming the rows" \
+  "[ \$? -eq 2 ] && grep -q 'rows used 3000 -> 2999' data3.log && grep -q 'allow-data-change' data3.log"
+check "and nothing of the sweep was lost" "[ \$(tasks data) -eq 4 ] && [ -s data/model.h5 ]"
+run 2 slow.yaml -q $small --set data.path=data.h5 --set output.dir=data --resume --allow-data-change >data4.log 2>&1
+check "--allow-data-change resumes, with a warning" "[ \$? -eq 0 ] && grep -q 'trained on different data' data4.log"
+cp bpl.h5 data.h5
+run 2 slow.yaml -q $small --set data.path=data.h5 --set output.dir=data --resume >data5.log 2>&1
+check "the original data resumes without a word" "[ \$? -eq 0 ] && ! grep -q warning data5.log"
 
 # ---- limits: kfold above 64 ---------------------------------------------
 run 2 slow.yaml -q --set output.dir=k65 --set split.kfold=65 --set search.trials=1 \

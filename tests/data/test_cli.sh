@@ -8,16 +8,7 @@ BIN=${MLPS_BIN:?}
 T=${MLPS_TMP:?}/data_cli
 PY=/usr/bin/python3
 rm -rf "$T" && mkdir -p "$T"
-. "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
-
-# run EXPECTED_CODE NEEDLE cmd...: checks the exit code and that stdout or stderr contains NEEDLE
-run() {
-  local want=$1 needle=$2
-  shift 2
-  expect_exit "$want" "$@" || return
-  if [ -n "$needle" ]; then expect_output "$needle" "the output of: $*" || return; fi
-  echo "ok ($want): $* -> $(cat "$check_out" "$check_err" | head -c 200 | tr '\n' ' ')"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/cli_lib.sh"
 
 # --- gen ---------------------------------------------------------------
 run 0 "wrote" "$BIN" gen powerlaw --n 64 --seed 3 -o "$T/pl.h5"
@@ -120,4 +111,4 @@ run 2 "input_columns \"1;2\": cannot read" $C "$T/nox.h5" --inputs params --targ
 run 0 "inputs 'in/X' float64 (20, 2)" $C "$T/gz.h5" --inputs in/X --targets out/Y
 run 0 "chunked (7, 3), gzip 9" "$BIN" info "$T/gz.h5"
 
-checks_done data_cli
+cli_done data_cli

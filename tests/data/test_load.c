@@ -313,9 +313,137 @@ static void colspec(void) {
   CHECK(strcmp(colspec_format(f1, 4, 4, buf, sizeof buf), "all") == 0);
   CHECK(strcmp(colspec_format(f2, 5, 10, buf, sizeof buf), "4,0,2:4,9") == 0);
   CHECK(strcmp(colspec_format(f3, 3, 10, buf, sizeof buf), "0:3") == 0);
+  /* counting allocates nothing sized by the column count: a file may claim 2^40 columns */
+  CHECK(colspec_count("all", (int64_t)1 << 40, "t", &n, &e) == MLPS_OK && n == (int64_t)1 << 40);
+  CHECK(colspec_count("5,1099511627775", (int64_t)1 << 40, "t", &n, &e) == MLPS_OK && n == 2);
+  CHECK(colspec_count("0:9,7", (int64_t)1 << 40, "t", &n, &e) == MLPS_EINPUT &&
+        strstr(e.msg, "column 7 is selected twice"));
+  CHECK(colspec_count("3:5,0:4", 8, "t", &n, &e) == MLPS_EINPUT && strstr(e.msg, "column 3 is selected twice"));
+  CHECK(colspec_count("3:5,0:3,5", 8, "t", &n, &e) == MLPS_OK && n == 6);
   /* syntax only */
   CHECK(colspec_parse("0:50,60:", -1, "t", NULL, &n, &e) == MLPS_OK);
   CHECK(colspec_parse("0:50;60", -1, "t", NULL, &n, &e) == MLPS_EINPUT);
+}
+
+/* The content checksum and the identity (issue 17): independent of the
+ * file's chunking and compression and of the read blocks; one changed value
+ * anywhere, one row fewer, another column selection: another checksum. */
+static uint64_t load_checksum(const char *path, size_t block_bytes, long long max_rows, const char *xcols) {
+  data_spec spec = {.path = path, .read_block_bytes = block_bytes, .max_rows = max_rows, .input_columns = xcols};
+  data_set ds;
+  mlps_err e = {0, ""};
+  int rc = data_load(&spec, &ds, &e);
+  if (rc) fprintf(stderr, "%s: %s\n", path, e.msg);
+  CHECK(rc == MLPS_OK);
+  if (rc) return 0;
+  /* the loader's streaming checksum equals the one-call checksum of what it loaded */
+  CHECK(ds.checksum == data_checksum(ds.X, ds.n, ds.d, ds.Y, ds.m));
+  uint64_t c = ds.checksum;
+  data_free(&ds);
+  return c;
+}
+
+static void checksum_identity(void) {
+  const size_t n = 301, d = 3, m = 5; /* odd sizes: values pair across rows */
+  const char *pa = tmp("ck_contig.h5"), *pb = tmp("ck_chunk7.h5"), *pc = tmp("ck_chunk64_f64.h5");
+  make_file(pa, "X", "Y", H5T_IEEE_F32LE, n, d, m, 0, 0);
+  make_file(pb, "X", "Y", H5T_IEEE_F32LE, n, d, m, 7, 4);
+  make_file(pc, "X", "Y", H5T_IEEE_F32LE, n, d, m, 64, 1);
+  uint64_t base = load_checksum(pa, 0, 0, NULL);
+  /* read blocks of 1 row (block_bytes smaller than a row), 5 rows, whole chunks; contiguous and chunked files */
+  CHECK(load_checksum(pa, 1, 0, NULL) == base);
+  CHECK(load_checksum(pa, 5 * 8 * 5, 0, NULL) == base);
+  CHECK(load_checksum(pb, 0, 0, NULL) == base);
+  CHECK(load_checksum(pb, 1, 0, NULL) == base);
+  CHECK(load_checksum(pc, 3 * 8 * 5, 0, NULL) == base);
+  /* row count and column selection */
+  uint64_t fewer = load_checksum(pa, 0, (long long)n - 1, NULL), sel = load_checksum(pa, 0, 0, "0:2");
+  CHECK(fewer != base && sel != base && fewer != sel);
+
+  /* streaming in any split equals one call */
+  float *x = malloc(n * d * sizeof *x), *y = malloc(n * m * sizeof *y);
+  for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < d; j++) x[i * d + j] = (float)xval(i, j);
+    for (size_t j = 0; j < m; j++) y[i * m + j] = (float)yval(i, j);
+  }
+  CHECK(data_checksum(x, n, d, y, m) == base);
+  data_hash h1, h2;
+  data_hash_init(&h1);
+  data_hash_init(&h2);
+  data_hash_floats(&h1, x, n * d);
+  for (size_t a = 0, step = 1; a < n * d; a += step, step = step % 7 + 1)
+    data_hash_floats(&h2, x + a, a + step <= n * d ? step : n * d - a);
+  CHECK(data_hash_final(&h1) == data_hash_final(&h2));
+  /* one value changed by one ulp, at every position of X and Y: always another checksum */
+  int same = 0;
+  for (size_t k = 0; k < n * (d + m); k++) {
+    float *v = k < n * d ? x + k : y + (k - n * d);
+    float old = *v;
+    *v = nextafterf(old, INFINITY);
+    same += data_checksum(x, n, d, y, m) == base;
+    *v = old;
+  }
+  CHECK(same == 0);
+  CHECK(data_checksum(x, n, d, y, m) == base);
+  /* inputs only, and X/Y boundary: the same values cut differently differ */
+  CHECK(data_checksum(x, n, d, NULL, 0) != base);
+  CHECK(data_checksum(x, n - 1, d, y, m) != data_checksum(x, n - 1, d, y + m, m));
+  free(x);
+  free(y);
+
+  /* a file with one value changed (row 150, target column 4) */
+  const char *pd = tmp("ck_changed.h5");
+  make_file(pd, "X", "Y", H5T_IEEE_F32LE, n, d, m, 0, 0);
+  hid_t f = H5Fopen(pd, H5F_ACC_RDWR, H5P_DEFAULT), did = H5Dopen2(f, "Y", H5P_DEFAULT), fs = H5Dget_space(did);
+  hsize_t start[2] = {150, 4}, one[2] = {1, 1};
+  H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, one, NULL);
+  hid_t ms = H5Screate_simple(2, one, NULL);
+  float v = nextafterf((float)yval(150, 4), 0);
+  H5Dwrite(did, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, &v);
+  H5Sclose(ms);
+  H5Sclose(fs);
+  H5Dclose(did);
+  H5Fclose(f);
+  uint64_t changed = load_checksum(pd, 0, 0, NULL);
+  CHECK(changed != base);
+
+  /* identities and their comparison */
+  data_spec sa = {.path = pa}, sd = {.path = pd};
+  data_spec sf = {.path = pa, .max_rows = (long long)n - 1, .input_columns = "0,2"};
+  data_set a, b, c;
+  mlps_err e = {0, ""};
+  CHECK(data_load(&sa, &a, &e) == MLPS_OK && data_load(&sd, &b, &e) == MLPS_OK && data_load(&sf, &c, &e) == MLPS_OK);
+  data_identity ia, ib, ic;
+  data_identity_make(&a, &ia);
+  data_identity_make(&b, &ib);
+  data_identity_make(&c, &ic);
+  CHECK(ia.n == n && ia.d == d && ia.m == m && ia.checksum == base && ia.file_bytes > n * (d + m) * 4);
+  CHECK(strcmp(ia.input_columns, "all") == 0 && strcmp(ic.input_columns, "0,2") == 0 && strcmp(ia.inputs, "X") == 0);
+  char msg[512], desc[512], hex[17];
+  CHECK(data_identity_diff(&ia, &ia, DATA_ID_ALL, msg, sizeof msg) == 0 && msg[0] == '\0');
+  /* same shape, other content: only the checksum (and the path) differ */
+  CHECK(data_identity_diff(&ia, &ib, DATA_ID_VALUES, msg, sizeof msg) == DATA_ID_CHECKSUM);
+  printf("  changed value: %s\n", msg);
+  CHECK(strstr(msg, "content checksum ") && strstr(msg, data_checksum_hex(base, hex)));
+  CHECK(data_identity_diff(&ia, &ib, DATA_ID_ALL, msg, sizeof msg) == (DATA_ID_CHECKSUM | DATA_ID_PATH));
+  unsigned dc = data_identity_diff(&ia, &ic, DATA_ID_VALUES, msg, sizeof msg);
+  printf("  fewer rows, other columns: %s\n", msg);
+  CHECK(dc == (DATA_ID_N | DATA_ID_D | DATA_ID_INPUT_COLUMNS | DATA_ID_CHECKSUM));
+  CHECK(strstr(msg, "rows used 301 -> 300") && strstr(msg, "input columns 'all' -> '0,2'") &&
+        strstr(msg, "input columns used 3 -> 2"));
+  data_identity_describe(&ic, desc, sizeof desc);
+  printf("  %s\n", desc);
+  CHECK(strstr(desc, "300 rows; inputs 'X' columns 0,2 (d 2); targets 'Y' columns all (m 5); content checksum "));
+  uint64_t back = 0;
+  CHECK(data_checksum_parse(data_checksum_hex(ic.checksum, hex), &back) == 0 && back == ic.checksum);
+  CHECK(data_checksum_parse("0x0123456789abcdef", &back) == 0 && back == 0x0123456789abcdefull);
+  CHECK(data_checksum_parse("123", &back) == -1 && data_checksum_parse("0123456789abcdefg", &back) == -1);
+  data_identity_free(&ia);
+  data_identity_free(&ib);
+  data_identity_free(&ic);
+  data_free(&a);
+  data_free(&b);
+  data_free(&c);
 }
 
 int main(void) {
@@ -326,5 +454,6 @@ int main(void) {
   round_trips();
   selections_and_groups();
   malformed();
+  checksum_identity();
   return TEST_RESULT("data_load");
 }

@@ -4,7 +4,10 @@
  * per rank); errors are agreed on by every rank with the same message.
  * With 3 ranks, two "nodes" are also emulated on this machine ({0, 2} and
  * {1}, via data_load_shared_nodes): two readers, two copies, and a problem
- * seen only by the second node's reader reaches every rank. */
+ * seen only by the second node's reader reaches every rank. The content
+ * checksum is the same on every rank, for 1 or 3 ranks and any read block
+ * size, and equals the one-call checksum of the values; two nodes reading
+ * files of the same shape but one other value is an error. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +48,24 @@ static uint64_t fnv(const void *p, size_t n, uint64_t h) {
   return h;
 }
 
+/* Writes X (N, D) = xv and Y (N, M) = yv to path; bump: one value of Y + 1. */
+static void write_xy(const char *path, int bump) {
+  float *x = malloc((size_t)N * D * sizeof *x), *y = malloc((size_t)N * M * sizeof *y);
+  for (size_t i = 0; i < N; i++) {
+    for (size_t j = 0; j < D; j++) x[i * D + j] = xv(i, j);
+    for (size_t j = 0; j < M; j++) y[i * M + j] = yv(i, j);
+  }
+  if (bump) y[(size_t)123456 * M + 7] += 1.0f;
+  hid_t f;
+  mlps_err e;
+  CHECK(h5_create(path, &f, &e) == MLPS_OK);
+  CHECK(h5_write_f32(f, "X", x, N, D, 0, &e) == MLPS_OK);
+  CHECK(h5_write_f32(f, "Y", y, N, M, 0, &e) == MLPS_OK);
+  H5Fclose(f);
+  free(x);
+  free(y);
+}
+
 int main(int argc, char **argv) {
   mpi_test_init(&argc, &argv);
   const int rank = mt_rank, size = mt_size;
@@ -52,21 +73,7 @@ int main(int argc, char **argv) {
   const char *tmp = getenv("MLPS_TMP");
   char path[1024];
   snprintf(path, sizeof path, "%s/data_shared_%d.h5", tmp && tmp[0] ? tmp : "/tmp", size);
-  if (rank == 0) {
-    float *x = malloc((size_t)N * D * sizeof *x), *y = malloc((size_t)N * M * sizeof *y);
-    for (size_t i = 0; i < N; i++) {
-      for (size_t j = 0; j < D; j++) x[i * D + j] = xv(i, j);
-      for (size_t j = 0; j < M; j++) y[i * M + j] = yv(i, j);
-    }
-    hid_t f;
-    mlps_err e;
-    CHECK(h5_create(path, &f, &e) == MLPS_OK);
-    CHECK(h5_write_f32(f, "X", x, N, D, 0, &e) == MLPS_OK);
-    CHECK(h5_write_f32(f, "Y", y, N, M, 0, &e) == MLPS_OK);
-    H5Fclose(f);
-    free(x);
-    free(y);
-  }
+  if (rank == 0) write_xy(path, 0);
   MPI_Barrier(MPI_COMM_WORLD);
 
   double before = pss_bytes("Pss"), rss_before = pss_bytes("Rss");
@@ -93,6 +100,17 @@ int main(int argc, char **argv) {
   MPI_Allreduce(&h, &hmin, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
   MPI_Allreduce(&h, &hmax, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
   CHECK(hmin == hmax); /* identical bytes on every rank */
+  /* the loader's checksum: that of the values (so the same for any rank
+   * count), the same on every rank */
+  CHECK(ds.checksum == data_checksum(ds.X, ds.n, ds.d, ds.Y, ds.m));
+  uint64_t ck = ds.checksum, ckmin, ckmax;
+  MPI_Allreduce(&ck, &ckmin, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Allreduce(&ck, &ckmax, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+  CHECK(ckmin == ckmax && ds.file_bytes > (uint64_t)ds.bytes);
+  if (rank == 0) {
+    char hex[17];
+    printf("  content checksum %s on every rank\n", data_checksum_hex(ck, hex));
+  }
   MPI_Barrier(MPI_COMM_WORLD);
   double after = pss_bytes("Pss"), rss_after = pss_bytes("Rss");
   double d = after - before, dr = rss_after - rss_before, sum, sumr;
@@ -134,9 +152,12 @@ int main(int argc, char **argv) {
     MPI_Comm node;
     MPI_Comm_split(MPI_COMM_WORLD, rank % 2, rank, &node);
     before = pss_bytes("Pss");
-    rc = data_load_shared_nodes(MPI_COMM_WORLD, node, &spec, &ds, &e);
+    /* the second node reads in blocks of 1 MiB (about 3,600 rows), the first in 8 MiB */
+    data_spec blocked = {.path = path, .read_block_bytes = rank % 2 ? 1 << 20 : 0};
+    rc = data_load_shared_nodes(MPI_COMM_WORLD, node, &blocked, &ds, &e);
     CHECK(rc == MLPS_OK);
     if (!rc) {
+      CHECK(ds.checksum == ck);
       ok = 1;
       for (size_t i = 0; i < N; i++) {
         for (size_t j = 0; j < D; j++) ok &= ds.X[i * D + j] == xv(i, j);
@@ -173,6 +194,17 @@ int main(int argc, char **argv) {
     data_spec diff = {.path = rank == 1 ? smallp : path};
     rc = data_load_shared_nodes(MPI_COMM_WORLD, node, &diff, &ds, &e2);
     CHECK(rc == MLPS_EINPUT && strstr(e2.msg, "nodes of this job see different data (rows 10..150000"));
+    if (rank == 0) printf("  %s\n", e2.msg);
+    /* same shape, one value different (a stale copy): the checksums differ */
+    char otherp[1100];
+    snprintf(otherp, sizeof otherp, "%s/data_shared_other_%d.h5", tmp && tmp[0] ? tmp : "/tmp", size);
+    if (rank == 0) write_xy(otherp, 1); /* one value differs */
+    MPI_Barrier(MPI_COMM_WORLD);
+    data_spec stale = {.path = rank == 1 ? otherp : path};
+    rc = data_load_shared_nodes(MPI_COMM_WORLD, node, &stale, &ds, &e2);
+    CHECK(rc == MLPS_EINPUT &&
+          strstr(e2.msg, "nodes of this job see different data: same rows and columns, but content checksums"));
+    if (rc == MLPS_OK) data_free(&ds);
     if (rank == 0) printf("  %s\n", e2.msg);
     MPI_Comm_free(&node);
   }

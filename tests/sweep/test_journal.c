@@ -48,7 +48,7 @@ int main(void) {
   journal j;
   mlps_err err;
   const char *cfg = "sweep:\n  name: \"t\"\n  weird: \\ \x01 end\n";
-  journal_header h = {cfg, &s, 3, 10, 18446744073709551615ULL, METRIC_VAL_MSE};
+  journal_header h = {cfg, &s, 3, 10, 18446744073709551615ULL, METRIC_VAL_MSE, NULL, NULL};
   CHECK(journal_create(&j, path, &h, 0, &err) == MLPS_OK);
   CHECK(journal_create(&j, path, &h, 0, &err) != MLPS_OK); /* never overwrites */
   journal_open_append(&j, path, 0, &err);
