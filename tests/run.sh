@@ -7,6 +7,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../jobs/setup.sh"
 # Test-only packages, one line per purpose:
+mlps_install_missing clang-format || echo "tests: clang-format not installed: structure_format will be SKIPPED"  # the code's format
 mlps_install_missing chromium || echo "tests: chromium not installed: analysis_browser will be SKIPPED"  # report in a browser
 mlps_install_missing slurm-wlm slurm-wlm-basic-plugins munge iproute2 || echo "tests/run.sh: no SLURM packages; tests/cluster will say it is skipped" # for tests/cluster
 

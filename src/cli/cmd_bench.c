@@ -71,7 +71,8 @@ static int parse_net(const char *s, int *w, int *n) {
  * this BLAS on this core. */
 static int bench_peak(long n, long threads) {
   size_t nn = (size_t)n * (size_t)n;
-  float *a = malloc(nn * sizeof(float)), *b = malloc(nn * sizeof(float)), *c = malloc(nn * sizeof(float));
+  float *a = malloc(nn * sizeof(float)), *b = malloc(nn * sizeof(float)),
+        *c = malloc(nn * sizeof(float));
   if (!a || !b || !c) {
     free(a), free(b), free(c);
     mlps_err e = {0};
@@ -80,7 +81,8 @@ static int bench_peak(long n, long threads) {
   }
   mlps_rng r;
   rng_seed(&r, 1);
-  for (size_t i = 0; i < nn; i++) a[i] = (float)rng_normal(&r), b[i] = (float)rng_normal(&r), c[i] = 0.0f;
+  for (size_t i = 0; i < nn; i++)
+    a[i] = (float)rng_normal(&r), b[i] = (float)rng_normal(&r), c[i] = 0.0f;
   nn_blas_set_threads((int)threads);
   nn_sgemm(0, 0, (int)n, (int)n, (int)n, 1.0f, a, (int)n, b, (int)n, 0.0f, c, (int)n); /* warm-up */
   double best = 1e300;
@@ -91,9 +93,10 @@ static int bench_peak(long n, long threads) {
     if (d < best) best = d;
   }
   double flops = 2.0 * (double)n * (double)n * (double)n;
-  printf("{\"engine\": \"openblas-sgemm\", \"n\": %ld, \"threads\": %ld, \"seconds\": %.6f, "
-         "\"gflops\": %.2f, \"blas\": \"%s\"}\n",
-         n, threads, best, flops / best * 1e-9, nn_blas_info());
+  printf(
+      "{\"engine\": \"openblas-sgemm\", \"n\": %ld, \"threads\": %ld, \"seconds\": %.6f, "
+      "\"gflops\": %.2f, \"blas\": \"%s\"}\n",
+      n, threads, best, flops / best * 1e-9, nn_blas_info());
   int ok = isfinite(c[0]);
   free(a), free(b), free(c);
   return ok ? 0 : 1;
@@ -162,7 +165,8 @@ int cmd_bench(int argc, char **argv) {
                            "--net expects 2 to %d comma-separated positive widths "
                            "(inputs first), got '%s'",
                            MLP_MAX_LAYERS + 1, net);
-  if (batch > rows) return cli_usage_error(sub, "--batch (%ld) must not exceed --rows (%ld)", batch, rows);
+  if (batch > rows)
+    return cli_usage_error(sub, "--batch (%ld) must not exceed --rows (%ld)", batch, rows);
 
   mlps_err e = {0};
   mlp_arch arch;
@@ -229,15 +233,16 @@ int cmd_bench(int argc, char **argv) {
   double step_us = dt / (double)steps * 1e6;
   double sgemm_us = sg / (double)steps * 1e6; /* per step, from the timed-mode steps */
   char archs[256];
-  printf("{\"engine\": \"mlpsweep\", \"net\": \"%s\", \"arch\": \"%s\", \"batch\": %ld, "
-         "\"act\": \"%s\", \"optimizer\": \"%s\", \"threads\": %ld, \"steps\": %ld, "
-         "\"params\": %zu, \"step_us\": %.3f, \"samples_per_s\": %.1f, \"sgemm_us\": %.3f, "
-         "\"sgemm_fraction\": %.4f, \"gflops\": %.2f, \"sgemm_gflops\": %.2f, "
-         "\"final_loss\": %.6g, \"blas\": \"%s\"}\n",
-         net, mlp_arch_str(&arch, archs, sizeof archs), batch, NN_ACTIVATION_NAMES[act],
-         NN_OPTIMIZER_NAMES[opt], threads, steps, m->n_params, step_us,
-         (double)batch / (step_us * 1e-6), sgemm_us, sg / dt_timed, flops / (step_us * 1e3),
-         sg > 0 ? flops * (double)steps / sg * 1e-9 : 0.0, loss, nn_blas_info());
+  printf(
+      "{\"engine\": \"mlpsweep\", \"net\": \"%s\", \"arch\": \"%s\", \"batch\": %ld, "
+      "\"act\": \"%s\", \"optimizer\": \"%s\", \"threads\": %ld, \"steps\": %ld, "
+      "\"params\": %zu, \"step_us\": %.3f, \"samples_per_s\": %.1f, \"sgemm_us\": %.3f, "
+      "\"sgemm_fraction\": %.4f, \"gflops\": %.2f, \"sgemm_gflops\": %.2f, "
+      "\"final_loss\": %.6g, \"blas\": \"%s\"}\n",
+      net, mlp_arch_str(&arch, archs, sizeof archs), batch, NN_ACTIVATION_NAMES[act],
+      NN_OPTIMIZER_NAMES[opt], threads, steps, m->n_params, step_us,
+      (double)batch / (step_us * 1e-6), sgemm_us, sg / dt_timed, flops / (step_us * 1e3),
+      sg > 0 ? flops * (double)steps / sg * 1e-9 : 0.0, loss, nn_blas_info());
   mlp_trainer_free(t);
   mlp_free(m);
   free(X), free(Y), free(idx);

@@ -10,7 +10,8 @@
 static void help(FILE *f) {
   fprintf(f,
           "usage: mlpsweep gen MODEL --n N [--seed S] [--sampling lhs|random]\n"
-          "                    [--noise none|poisson] [--exposure T] [--gzip LEVEL] -o FILE.h5 [--force]\n\n"
+          "                    [--noise none|poisson] [--exposure T] [--gzip LEVEL] -o FILE.h5 "
+          "[--force]\n\n"
           "Writes an example emulation data set: /X (N, d) parameters, /Y (N, m) model\n"
           "outputs in natural units (transforms such as log belong to the sweep config),\n"
           "/grid (m) energies or wavenumbers, and attributes naming the parameters and\n"
@@ -40,8 +41,9 @@ static int pick(const char *opt, const char *v, const char *const *table, int n,
   if (k < 0) {
     char all[128];
     int c = names_closest(table, n, v);
-    return cli_usage_error("gen", "%s: unknown value '%s'%s%s%s; valid: %s", opt, v, c >= 0 ? " (did you mean '" : "",
-                           c >= 0 ? table[c] : "", c >= 0 ? "'?)" : "", names_join(table, n, all, sizeof all));
+    return cli_usage_error("gen", "%s: unknown value '%s'%s%s%s; valid: %s", opt, v,
+                           c >= 0 ? " (did you mean '" : "", c >= 0 ? table[c] : "",
+                           c >= 0 ? "'?)" : "", names_join(table, n, all, sizeof all));
   }
   *out = k;
   return 0;
@@ -63,14 +65,16 @@ int cmd_gen(int argc, char **argv) {
       continue;
     }
     if (!is_opt) {
-      if (model) return cli_usage_error("gen", "more than one MODEL given ('%s' and '%s')", model, a);
+      if (model)
+        return cli_usage_error("gen", "more than one MODEL given ('%s' and '%s')", model, a);
       model = a;
       continue;
     }
-    static const char *const WITH_VALUE[] = {"--n", "-n", "--seed", "--sampling", "--noise",
-                                             "--exposure", "--gzip", "-o", "--output"};
+    static const char *const WITH_VALUE[] = {
+        "--n", "-n", "--seed", "--sampling", "--noise", "--exposure", "--gzip", "-o", "--output"};
     int known = 0;
-    for (size_t q = 0; q < sizeof WITH_VALUE / sizeof *WITH_VALUE; q++) known |= strcmp(a, WITH_VALUE[q]) == 0;
+    for (size_t q = 0; q < sizeof WITH_VALUE / sizeof *WITH_VALUE; q++)
+      known |= strcmp(a, WITH_VALUE[q]) == 0;
     if (!known) return cli_usage_error("gen", "unknown option '%s'", a);
     if (i + 1 >= argc) return cli_usage_error("gen", "%s needs a value", a);
     const char *v = argv[++i];
@@ -108,7 +112,8 @@ int cmd_gen(int argc, char **argv) {
   if (!have_n) return cli_usage_error("gen", "missing --n N (number of samples)");
   if (!out) return cli_usage_error("gen", "missing -o FILE.h5");
   if (o.noise == GEN_NOISE_POISSON && !gen_model_info(o.model)->allows_noise)
-    return cli_usage_error("gen", "--noise poisson applies to the power-law models only, not %s", model);
+    return cli_usage_error("gen", "--noise poisson applies to the power-law models only, not %s",
+                           model);
   mlps_err e = {0, ""};
   if (h5_check_overwrite(out, force, &e)) return cli_report("gen", &e);
   int rc = gen_write(out, &o, &e);

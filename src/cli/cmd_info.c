@@ -58,7 +58,8 @@ static void print_attr(hid_t loc, const char *name, const char *indent) {
     mlps_err e;
     if (h5_read_attr_strs(loc, ".", name, &v, &k, &e) == MLPS_OK) {
       if (!scalar) printf("[");
-      for (size_t i = 0; i < k && i < 8; i++) printf("%s%s%s%s", i ? ", " : "", scalar ? "" : "\"", v[i], scalar ? "" : "\"");
+      for (size_t i = 0; i < k && i < 8; i++)
+        printf("%s%s%s%s", i ? ", " : "", scalar ? "" : "\"", v[i], scalar ? "" : "\"");
       if (k > 8) printf(", ... (%zu)", k);
       if (!scalar) printf("]");
       h5_free_strings(v, k);
@@ -96,11 +97,12 @@ static void print_attrs(hid_t obj, const char *indent) {
 }
 
 static int max_cols = 12;
-static long max_rows = -1; /* --rows; -1 = the default bound */
+static long max_rows = -1;  /* --rows; -1 = the default bound */
 static mlps_err read_error; /* the first dataset that could not be read */
 
-#define STATS_MAX_COLS 65536         /* columns whose statistics are computed */
-#define STATS_MAX_VALUES (1L << 26)  /* rows x columns read per dataset by default (~0.5 GiB as double, about 1 s) */
+#define STATS_MAX_COLS 65536 /* columns whose statistics are computed */
+#define STATS_MAX_VALUES \
+  (1L << 26) /* rows x columns read per dataset by default (~0.5 GiB as double, about 1 s) */
 #define STATS_DEFAULT_ROWS 1000000L
 
 static void print_dataset(hid_t d, const char *path, const char *file) {
@@ -110,7 +112,8 @@ static void print_dataset(hid_t d, const char *path, const char *file) {
   hsize_t dims[32] = {0};
   if (r > 0 && r <= 32) H5Sget_simple_extent_dims(s, dims, NULL);
   printf("/%s  %s  (", path, h5_type_name(t, tb, sizeof tb));
-  for (int i = 0; i < r && i < 32; i++) printf("%s%llu", i ? ", " : "", (unsigned long long)dims[i]);
+  for (int i = 0; i < r && i < 32; i++)
+    printf("%s%llu", i ? ", " : "", (unsigned long long)dims[i]);
   printf("%s)", r == 1 ? "," : "");
   if (H5Pget_layout(p) == H5D_CHUNKED) {
     hsize_t cd[32];
@@ -124,14 +127,10 @@ static void print_dataset(hid_t d, const char *path, const char *file) {
       size_t ncv = 8;
       char fname[64] = "";
       H5Z_filter_t f = H5Pget_filter2(p, (unsigned)i, &flags, &ncv, cv, sizeof fname, fname, NULL);
-      if (f == H5Z_FILTER_DEFLATE)
-        printf(", gzip %u", ncv ? cv[0] : 0);
-      else if (f == H5Z_FILTER_SHUFFLE)
-        printf(", shuffle");
-      else if (f == H5Z_FILTER_FLETCHER32)
-        printf(", fletcher32");
-      else
-        printf(", filter %d (%s)", (int)f, fname);
+      if (f == H5Z_FILTER_DEFLATE) printf(", gzip %u", ncv ? cv[0] : 0);
+      else if (f == H5Z_FILTER_SHUFFLE) printf(", shuffle");
+      else if (f == H5Z_FILTER_FLETCHER32) printf(", fletcher32");
+      else printf(", filter %d (%s)", (int)f, fname);
     }
   } else if (H5Pget_layout(p) == H5D_COMPACT) {
     printf("  compact");
@@ -148,7 +147,8 @@ static void print_dataset(hid_t d, const char *path, const char *file) {
     size_t nc = ncf < STATS_MAX_COLS ? ncf : STATS_MAX_COLS, nr = nrf;
     if (max_rows != 0) {
       size_t lim = max_rows > 0 ? (size_t)max_rows : STATS_DEFAULT_ROWS;
-      if (max_rows < 0 && nc && lim > (size_t)STATS_MAX_VALUES / nc) lim = (size_t)STATS_MAX_VALUES / nc;
+      if (max_rows < 0 && nc && lim > (size_t)STATS_MAX_VALUES / nc)
+        lim = (size_t)STATS_MAX_VALUES / nc;
       if (lim < 1) lim = 1;
       if (lim < nr) nr = lim;
     }
@@ -163,13 +163,12 @@ static void print_dataset(hid_t d, const char *path, const char *file) {
     }
     if (src == MLPS_OK) {
       size_t show = max_cols > 0 && (size_t)max_cols < nc ? (size_t)max_cols : nc;
-      printf("    %8s %14s %14s %14s %8s %8s\n", r == 2 ? "column" : "", "min", "max", "mean", "NaN", "Inf");
+      printf("    %8s %14s %14s %14s %8s %8s\n", r == 2 ? "column" : "", "min", "max", "mean",
+             "NaN", "Inf");
       for (size_t j = 0; j < show; j++) {
         char col[32];
-        if (r == 2)
-          snprintf(col, sizeof col, "%zu", j);
-        else
-          snprintf(col, sizeof col, "all");
+        if (r == 2) snprintf(col, sizeof col, "%zu", j);
+        else snprintf(col, sizeof col, "all");
         printf("    %8s %14.6g %14.6g %14.6g %8llu %8llu\n", col, st[j].min, st[j].max, st[j].mean,
                (unsigned long long)st[j].nan, (unsigned long long)st[j].inf);
       }
@@ -179,8 +178,10 @@ static void print_dataset(hid_t d, const char *path, const char *file) {
           tn += st[j].nan;
           ti += st[j].inf;
         }
-        printf("    ... %zu more columns (--columns 0 shows all); NaN in these %zu columns: %llu, Inf: %llu\n",
-               nc - show, nc, tn, ti);
+        printf(
+            "    ... %zu more columns (--columns 0 shows all); NaN in these %zu columns: %llu, "
+            "Inf: %llu\n",
+            nc - show, nc, tn, ti);
       }
     } else if (st && nc) {
       printf("    (statistics unavailable: %s)\n", e.msg);
@@ -237,10 +238,13 @@ static int check(const char *path, data_spec *spec) {
   spec->path = path;
   if (data_load(spec, &ds, &e)) return cli_report("info", &e);
   char b[32], hex[17];
-  printf("ok: %s: inputs '%s' %s (%zu, %zu) of (%zu, %zu), targets '%s' %s (%zu, %zu) of (%zu, %zu); %s as float32; "
-         "no NaN or Inf; content checksum %s\n",
-         path, ds.inputs, ds.x_dtype, ds.n, ds.d, ds.n_file, ds.d_file, ds.targets, ds.y_dtype, ds.n, ds.m, ds.n_file,
-         ds.m_file, data_fmt_bytes((double)ds.bytes, b, sizeof b), data_checksum_hex(ds.checksum, hex));
+  printf(
+      "ok: %s: inputs '%s' %s (%zu, %zu) of (%zu, %zu), targets '%s' %s (%zu, %zu) of (%zu, %zu); "
+      "%s as float32; "
+      "no NaN or Inf; content checksum %s\n",
+      path, ds.inputs, ds.x_dtype, ds.n, ds.d, ds.n_file, ds.d_file, ds.targets, ds.y_dtype, ds.n,
+      ds.m, ds.n_file, ds.m_file, data_fmt_bytes((double)ds.bytes, b, sizeof b),
+      data_checksum_hex(ds.checksum, hex));
   if (ds.x_names) {
     printf("input names:");
     for (size_t j = 0; j < ds.d; j++) printf(" %s", ds.x_names[j]);
@@ -270,10 +274,12 @@ int cmd_info(int argc, char **argv) {
       do_check = 1;
       continue;
     }
-    static const char *const WITH_VALUE[] = {"--columns", "--rows", "--inputs", "--targets", "--input-columns",
-                                             "--target-columns", "--max-rows", "--mem-limit"};
+    static const char *const WITH_VALUE[] = {"--columns",  "--rows",          "--inputs",
+                                             "--targets",  "--input-columns", "--target-columns",
+                                             "--max-rows", "--mem-limit"};
     int known = 0;
-    for (size_t q = 0; q < sizeof WITH_VALUE / sizeof *WITH_VALUE; q++) known |= strcmp(a, WITH_VALUE[q]) == 0;
+    for (size_t q = 0; q < sizeof WITH_VALUE / sizeof *WITH_VALUE; q++)
+      known |= strcmp(a, WITH_VALUE[q]) == 0;
     if (!known) return cli_usage_error("info", "unknown option '%s'", a);
     if (i + 1 >= argc) return cli_usage_error("info", "%s needs a value", a);
     const char *v = argv[++i];
@@ -298,7 +304,8 @@ int cmd_info(int argc, char **argv) {
     } else if (strcmp(a, "--mem-limit") == 0) {
       double m;
       if (cli_parse_double("info", a, v, &m)) return 2;
-      if (!(m >= 1)) return cli_usage_error("info", "--mem-limit must be at least 1 byte, got %s", v);
+      if (!(m >= 1))
+        return cli_usage_error("info", "--mem-limit must be at least 1 byte, got %s", v);
       spec.mem_limit = (size_t)m;
     } else {
       return cli_usage_error("info", "unknown option '%s'", a);

@@ -59,8 +59,9 @@ int cmd_predict(int argc, char **argv) {
   mlps_err e = {0};
   for (int k = 0; k < 2; k++)
     if (h5_same_file(pos[2], pos[k]))
-      return cli_usage_error("predict", "%s is also the %s file; write the predictions to another file", pos[2],
-                             k ? "input" : "model");
+      return cli_usage_error("predict",
+                             "%s is also the %s file; write the predictions to another file",
+                             pos[2], k ? "input" : "model");
   if (h5_check_overwrite(pos[2], force, &e)) return cli_report("predict", &e);
   /* The thread count changes OpenBLAS's blocking and so the rounding. */
   nn_blas_set_threads((int)threads);
@@ -73,8 +74,10 @@ int cmd_predict(int argc, char **argv) {
   data_set ds = {0};
   int rc = data_load(&spec, &ds, &e);
   if (!rc && ds.d != fm.xin.ncols)
-    rc = mlps_errorf(&e, MLPS_EINPUT, "%s: dataset %s has %zu columns but the model takes %zu inputs; "
-                     "pass the right dataset with --inputs", pos[1], inputs, ds.d, fm.xin.ncols);
+    rc = mlps_errorf(&e, MLPS_EINPUT,
+                     "%s: dataset %s has %zu columns but the model takes %zu inputs; "
+                     "pass the right dataset with --inputs",
+                     pos[1], inputs, ds.d, fm.xin.ncols);
   float *y = NULL;
   size_t m = fm.yout.ncols;
   if (!rc) {

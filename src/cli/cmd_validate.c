@@ -61,8 +61,7 @@ int cmd_validate(int argc, char **argv) {
     } else if (!strcmp(a, "--set")) {
       if (i + 1 >= argc)
         rc = rank == 0 ? cli_usage_error("validate", "--set needs key.path=value") : 2;
-      else
-        sets[nsets++] = argv[++i];
+      else sets[nsets++] = argv[++i];
     } else if (!strncmp(a, "--set=", 6)) {
       sets[nsets++] = a + 6;
     } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -70,12 +69,15 @@ int cmd_validate(int argc, char **argv) {
     } else if (a[0] == '-' && a[1]) {
       rc = rank == 0 ? cli_usage_error("validate", "unknown option '%s'", a) : 2;
     } else if (path) {
-      rc = rank == 0 ? cli_usage_error("validate", "more than one config given ('%s' and '%s')", path, a) : 2;
+      rc = rank == 0
+               ? cli_usage_error("validate", "more than one config given ('%s' and '%s')", path, a)
+               : 2;
     } else {
       path = a;
     }
   }
-  if (rc < 0 && !path) rc = rank == 0 ? cli_usage_error("validate", "missing CONFIG (a YAML sweep file)") : 2;
+  if (rc < 0 && !path)
+    rc = rank == 0 ? cli_usage_error("validate", "missing CONFIG (a YAML sweep file)") : 2;
 
   if (rc < 0) {
     mlps_config *cfg = malloc(sizeof *cfg);
@@ -98,8 +100,7 @@ int cmd_validate(int argc, char **argv) {
         if (st == MLPS_EINPUT)
           fprintf(stderr, "mlpsweep validate: %d problem%s in %s; nothing was run\n", errs.n,
                   errs.n == 1 ? "" : "s", path);
-        else
-          fprintf(stderr, "mlpsweep validate: error: could not load %s\n", path);
+        else fprintf(stderr, "mlpsweep validate: error: could not load %s\n", path);
       }
       rc = st;
     }

@@ -16,7 +16,8 @@ typedef struct {
 
 static const subcommand SUBCOMMANDS[] = {
     {"run", cmd_run, "run a hyperparameter sweep described by a YAML config (under mpirun/srun)"},
-    {"validate", cmd_validate, "check a config and print it resolved, with the search-space summary"},
+    {"validate", cmd_validate,
+     "check a config and print it resolved, with the search-space summary"},
     {"gen", cmd_gen, "generate an example emulation data set (powerlaw, brokenpowerlaw, linpower)"},
     {"info", cmd_info, "describe an HDF5 file: datasets, shapes, attributes, column statistics"},
     {"predict", cmd_predict, "apply a trained model.h5 to inputs in an HDF5 file"},
@@ -32,8 +33,7 @@ static void usage(FILE *f) {
           "commands:\n");
   for (size_t i = 0; i < N_SUBCOMMANDS; i++)
     fprintf(f, "  %-9s %s\n", SUBCOMMANDS[i].name, SUBCOMMANDS[i].summary);
-  fprintf(f,
-          "\nexit codes: 0 ok, 1 runtime failure, 2 usage or input error\n");
+  fprintf(f, "\nexit codes: 0 ok, 1 runtime failure, 2 usage or input error\n");
 }
 
 static int dispatch(int argc, char **argv);
@@ -86,11 +86,13 @@ int cli_report(const char *subcmd, const mlps_err *e) {
 
 int cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
 
-int cli_parse_long(const char *subcmd, const char *opt, const char *s, long lo, long hi, long *out) {
+int cli_parse_long(const char *subcmd, const char *opt, const char *s, long lo, long hi,
+                   long *out) {
   char *end;
   errno = 0;
   long v = strtol(s, &end, 10);
-  if (!s[0] || *end || errno) return cli_usage_error(subcmd, "%s expects an integer, got '%s'", opt, s);
+  if (!s[0] || *end || errno)
+    return cli_usage_error(subcmd, "%s expects an integer, got '%s'", opt, s);
   if (v < lo || v > hi)
     return cli_usage_error(subcmd, "%s must be in [%ld, %ld], got %ld", opt, lo, hi, v);
   *out = v;
@@ -101,7 +103,8 @@ int cli_parse_double(const char *subcmd, const char *opt, const char *s, double 
   char *end;
   errno = 0;
   double v = strtod(s, &end);
-  if (!s[0] || *end || errno) return cli_usage_error(subcmd, "%s expects a number, got '%s'", opt, s);
+  if (!s[0] || *end || errno)
+    return cli_usage_error(subcmd, "%s expects a number, got '%s'", opt, s);
   *out = v;
   return 0;
 }

@@ -85,20 +85,13 @@ int cfg_trial_decode(const mlps_config *cfg, const double *x, cfg_trial *t, mlps
                          p->min, p->max);
     }
     const char *n = p->name;
-    if (!strcmp(n, "layers"))
-      layers = (int)lround(num);
-    else if (!strcmp(n, "width"))
-      width = (int)lround(num);
-    else if (!strcmp(n, "batch"))
-      t->batch = (int)lround(num);
-    else if (!strcmp(n, "lr"))
-      t->lr = num;
-    else if (!strcmp(n, "dropout"))
-      t->dropout = num;
-    else if (!strcmp(n, "weight_decay"))
-      t->weight_decay = num;
-    else if (!strcmp(n, "widths"))
-      widths = v ? v->s : NULL;
+    if (!strcmp(n, "layers")) layers = (int)lround(num);
+    else if (!strcmp(n, "width")) width = (int)lround(num);
+    else if (!strcmp(n, "batch")) t->batch = (int)lround(num);
+    else if (!strcmp(n, "lr")) t->lr = num;
+    else if (!strcmp(n, "dropout")) t->dropout = num;
+    else if (!strcmp(n, "weight_decay")) t->weight_decay = num;
+    else if (!strcmp(n, "widths")) widths = v ? v->s : NULL;
     else if (!strcmp(n, "activation") && v)
       t->activation = (nn_activation)nn_activation_from_name(v->s);
     else if (!strcmp(n, "optimizer") && v) {

@@ -32,9 +32,8 @@
 /* Hidden layers: the engine's dense layers less the output layer, so that a
  * config that validates builds (layers, widths lists, cfg_trial.widths). */
 #define CFG_MAX_LAYERS (MLP_MAX_LAYERS - 1)
-#define CFG_MAX_WIDTH 65536  /* units per hidden layer; the engine takes MLP_MAX_WIDTH */
-#define CFG_MAX_ENSEMBLE 64  /* final.ensemble */
-
+#define CFG_MAX_WIDTH 65536 /* units per hidden layer; the engine takes MLP_MAX_WIDTH */
+#define CFG_MAX_ENSEMBLE 64 /* final.ensemble */
 
 typedef enum { GOAL_MINIMIZE, GOAL_COUNT } cfg_goal; /* every metric is an error */
 extern const char *const CFG_GOAL_NAMES[GOAL_COUNT];
@@ -92,7 +91,7 @@ typedef struct {
    * CFG_SAMPLER_OPTS (config_schema.h). */
   sampler_options sampler;
   search_metric metric; /* default val_mse */
-  cfg_goal goal;     /* minimize */
+  cfg_goal goal;        /* minimize */
   cfg_pruner pruner;
 } cfg_search;
 

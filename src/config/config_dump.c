@@ -56,16 +56,11 @@ static void put_str(sbuf *b, const char *s) {
   }
   sbuf_printf(b, "\"");
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      sbuf_printf(b, "\\%c", *p);
-    else if (*p == '\n')
-      sbuf_printf(b, "\\n");
-    else if (*p == '\t')
-      sbuf_printf(b, "\\t");
-    else if (*p < 0x20 || *p == 0x7f)
-      sbuf_printf(b, "\\x%02x", *p);
-    else
-      sbuf_printf(b, "%c", *p);
+    if (*p == '"' || *p == '\\') sbuf_printf(b, "\\%c", *p);
+    else if (*p == '\n') sbuf_printf(b, "\\n");
+    else if (*p == '\t') sbuf_printf(b, "\\t");
+    else if (*p < 0x20 || *p == 0x7f) sbuf_printf(b, "\\x%02x", *p);
+    else sbuf_printf(b, "%c", *p);
   }
   sbuf_printf(b, "\"");
 }
@@ -105,23 +100,18 @@ static void put_chain(sbuf *b, const xf_kind *chain, int n) {
 
 /* A parameter value as YAML (widths "64,64" -> [64, 64]). */
 static void put_value(sbuf *b, const space_param *p, const space_value *v) {
-  if (v->type == VAL_INT)
-    sbuf_printf(b, "%ld", v->i);
-  else if (v->type == VAL_FLOAT)
-    put_num(b, v->f);
+  if (v->type == VAL_INT) sbuf_printf(b, "%ld", v->i);
+  else if (v->type == VAL_FLOAT) put_num(b, v->f);
   else if (!strcmp(p->name, "widths")) {
     sbuf_printf(b, "[");
     for (const char *s = v->s; *s; s++) sbuf_printf(b, *s == ',' ? ", " : "%c", *s);
     sbuf_printf(b, "]");
-  } else
-    put_str(b, v->s);
+  } else put_str(b, v->s);
 }
 
 static void put_bound(sbuf *b, const space_param *p, double v) {
-  if (p->is_int)
-    sbuf_printf(b, "%.0f", v);
-  else
-    put_num(b, v);
+  if (p->is_int) sbuf_printf(b, "%.0f", v);
+  else put_num(b, v);
 }
 
 char *cfg_dump(const mlps_config *cfg) {
@@ -285,10 +275,8 @@ char *cfg_summary(const mlps_config *cfg, int nranks) {
   sbuf_printf(&b, "# searched parameters: %d of %d\n", nfree, cfg->space.n);
   if (space_is_finite(&cfg->space)) {
     uint64_t g = space_grid_size(&cfg->space);
-    if (g == UINT64_MAX)
-      sbuf_printf(&b, "# grid size: more than 1.8e19 points\n");
-    else
-      sbuf_printf(&b, "# grid size: %llu point%s\n", (unsigned long long)g, g == 1 ? "" : "s");
+    if (g == UINT64_MAX) sbuf_printf(&b, "# grid size: more than 1.8e19 points\n");
+    else sbuf_printf(&b, "# grid size: %llu point%s\n", (unsigned long long)g, g == 1 ? "" : "s");
   } else {
     sbuf_printf(&b, "# grid size: not finite (continuous:");
     for (int i = 0; i < cfg->space.n; i++)

@@ -16,10 +16,8 @@ int cfg_load_mpi(MPI_Comm comm, const char *path, const char *const *sets, int n
     cfg_errors e = {0};
     hdr[0] = cfg_load(path, sets, nsets, cfg, &e);
     hdr[1] = e.n;
-    if (errs)
-      *errs = e;
-    else
-      cfg_errors_free(&e);
+    if (errs) *errs = e;
+    else cfg_errors_free(&e);
   }
   /* Every rank takes part in both broadcasts whatever rank 0 found, so a bad
    * config cannot leave a rank waiting. */

@@ -20,7 +20,7 @@
 /* ---- the option tables (config_schema.h) ---- */
 
 #define SAMPLER_OPT(key, type, lo, hi, lo_open, hi_open) \
-  {#key, type, offsetof(sampler_options, key), {lo, hi, lo_open, hi_open}, NULL, NULL, 0}
+  { #key, type, offsetof(sampler_options, key), {lo, hi, lo_open, hi_open }, NULL, NULL, 0 }
 const cfg_opt CFG_SAMPLER_OPTS[] = {
     SAMPLER_OPT(startup_trials, CFG_OPT_INT, 0, 1e6, 0, 0),
     SAMPLER_OPT(gamma, CFG_OPT_NUM, 0, 1, 1, 0),
@@ -36,9 +36,9 @@ const cfg_opt CFG_SAMPLER_OPTS[] = {
 };
 
 #define TRAIN_OPT(key, type, lo, hi) \
-  {#key, type, offsetof(cfg_train, key), {lo, hi, 0, 0}, NULL, NULL, 0}
+  { #key, type, offsetof(cfg_train, key), {lo, hi, 0, 0 }, NULL, NULL, 0 }
 #define TRAIN_ENUM(key, names, n) \
-  {#key, CFG_OPT_ENUM, offsetof(cfg_train, key), {0, 0, 0, 0}, #key, names, n}
+  { #key, CFG_OPT_ENUM, offsetof(cfg_train, key), {0, 0, 0, 0 }, #key, names, n }
 const cfg_opt CFG_TRAIN_OPTS[] = {
     TRAIN_OPT(max_epochs, CFG_OPT_INT, 1, 1e9),
     TRAIN_OPT(patience, CFG_OPT_INT, 0, 1e9),

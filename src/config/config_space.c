@@ -330,10 +330,8 @@ void cfg_space_parse(cfg_ctx *c, const ynode *root, mlps_config *cfg, const ynod
     nodes[s->n] = spec;
     char kp[128];
     cfg_keypath(kp, sizeof kp, path, d->name);
-    if (!spec)
-      set_const_default(p, d);
-    else if (!parse_param(c, d, spec, kp, p))
-      set_const_default(p, d);
+    if (!spec) set_const_default(p, d);
+    else if (!parse_param(c, d, spec, kp, p)) set_const_default(p, d);
     s->n++;
   }
   /* Training keys fixed here with value: (W&B style), typed by the same
@@ -388,8 +386,7 @@ void cfg_space_check_grid(cfg_ctx *c, const ynode *root, mlps_config *cfg,
               c, method_node, "search.method",
               "the grid has %llu points, too many to run; set search.trials or use fewer values",
               (unsigned long long)g);
-        else
-          s->sampler.trials = (long)g;
+        else s->sampler.trials = (long)g;
       } else if ((uint64_t)s->sampler.trials > g) {
         const ynode *sm = ytree_map_get(root, "search");
         cfg_perr(c, ytree_map_get(sm, "trials"), "search.trials",

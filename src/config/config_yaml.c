@@ -29,10 +29,8 @@ static void add_problem(cfg_ctx *c, const char *origin, int line, int col, const
                         const char *msg) {
   char buf[2048];
   int off;
-  if (line > 0)
-    off = snprintf(buf, sizeof buf, "%s:%d:%d: ", origin, line, col);
-  else
-    off = snprintf(buf, sizeof buf, "%s: ", origin);
+  if (line > 0) off = snprintf(buf, sizeof buf, "%s:%d:%d: ", origin, line, col);
+  else off = snprintf(buf, sizeof buf, "%s: ", origin);
   if (off < 0 || off >= (int)sizeof buf) off = 0;
   snprintf(buf + off, sizeof buf - (size_t)off, "%s%s%s\n", path && path[0] ? path : "",
            path && path[0] ? ": " : "", msg);
@@ -61,10 +59,8 @@ void cfg_perr(cfg_ctx *c, const ynode *at, const char *path, const char *fmt, ..
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   if (!at) at = c->doc.root;
-  if (at)
-    add_problem(c, at->origin, at->line, at->col, path, msg);
-  else
-    add_problem(c, c->origin, 0, 0, path, msg);
+  if (at) add_problem(c, at->origin, at->line, at->col, path, msg);
+  else add_problem(c, c->origin, 0, 0, path, msg);
 }
 
 static int prob_cmp(const void *a, const void *b) {
@@ -157,10 +153,8 @@ static int in_range(double v, cfg_range r) {
 }
 
 static void fmt_num(char *buf, size_t cap, double v) {
-  if (v == floor(v) && fabs(v) < 1e15)
-    snprintf(buf, cap, "%.0f", v);
-  else
-    snprintf(buf, cap, "%g", v);
+  if (v == floor(v) && fabs(v) < 1e15) snprintf(buf, cap, "%.0f", v);
+  else snprintf(buf, cap, "%g", v);
 }
 
 static const char *describe_range(char *buf, size_t cap, int is_int, cfg_range r) {
@@ -168,14 +162,10 @@ static const char *describe_range(char *buf, size_t cap, int is_int, cfg_range r
   const char *what = is_int ? "an integer" : "a number";
   fmt_num(a, sizeof a, r.lo);
   fmt_num(b, sizeof b, r.hi);
-  if (isinf(r.lo) && isinf(r.hi))
-    snprintf(buf, cap, "%s", what);
-  else if (isinf(r.hi))
-    snprintf(buf, cap, "%s %s %s", what, r.lo_open ? ">" : ">=", a);
-  else if (isinf(r.lo))
-    snprintf(buf, cap, "%s %s %s", what, r.hi_open ? "<" : "<=", b);
-  else if (!r.lo_open && !r.hi_open)
-    snprintf(buf, cap, "%s between %s and %s", what, a, b);
+  if (isinf(r.lo) && isinf(r.hi)) snprintf(buf, cap, "%s", what);
+  else if (isinf(r.hi)) snprintf(buf, cap, "%s %s %s", what, r.lo_open ? ">" : ">=", a);
+  else if (isinf(r.lo)) snprintf(buf, cap, "%s %s %s", what, r.hi_open ? "<" : "<=", b);
+  else if (!r.lo_open && !r.hi_open) snprintf(buf, cap, "%s between %s and %s", what, a, b);
   else
     snprintf(buf, cap, "%s in %s%s, %s%s", what, r.lo_open ? "(" : "[", a, b,
              r.hi_open ? ")" : "]");
@@ -391,8 +381,7 @@ int cfg_node_enum(cfg_ctx *c, const ynode *v, const char *kp, const char *what,
   if (best >= 0)
     cfg_perr(c, v, kp, "unknown %s '%s'; did you mean '%s'? (valid: %s)", what, v->str, table[best],
              list);
-  else
-    cfg_perr(c, v, kp, "unknown %s '%s'; valid %ss are: %s", what, v->str, what, list);
+  else cfg_perr(c, v, kp, "unknown %s '%s'; valid %ss are: %s", what, v->str, what, list);
   return -1;
 }
 

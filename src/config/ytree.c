@@ -235,8 +235,7 @@ static int build(builder *b, yaml_parser_t *p) {
         n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
         if (ev.data.scalar.tag) {
           const char *tag = (const char *)ev.data.scalar.tag;
-          if (strcmp(tag, TAG_STR) == 0)
-            n->quoted = 1;
+          if (strcmp(tag, TAG_STR) == 0) n->quoted = 1;
           else if (strcmp(tag, "tag:yaml.org,2002:int") && strcmp(tag, "tag:yaml.org,2002:float") &&
                    strcmp(tag, "tag:yaml.org,2002:bool") && strcmp(tag, "tag:yaml.org,2002:null") &&
                    strcmp(tag, "!"))
@@ -348,8 +347,7 @@ int ytree_parse_file(ytree_doc *doc, const char *path, ytree_error_fn err, void 
       snprintf(msg, sizeof msg,
                "config is %lld bytes, over the %u-byte limit; a sweep config is a few KiB",
                (long long)st.st_size, YTREE_MAX_BYTES);
-    else
-      snprintf(msg, sizeof msg, "not a regular file; give the path of a YAML config");
+    else snprintf(msg, sizeof msg, "not a regular file; give the path of a YAML config");
     fclose(f);
     if (err) err(ctx, origin, 0, 0, "", msg);
     return 1;

@@ -16,7 +16,8 @@ int colspec_is_all(const char *spec) {
   return l == 3 && strncmp(spec, "all", 3) == 0;
 }
 
-#define HINT "write e.g. \"0:50\", \"0,3,7\", \"0:10,20\", \"5:\" or \"all\" (0-based, a:b excludes b)"
+#define HINT \
+  "write e.g. \"0:50\", \"0,3,7\", \"0:10,20\", \"5:\" or \"all\" (0-based, a:b excludes b)"
 
 /* Reads a non-negative integer at *p (skipping blanks). Returns 1 if one was
  * there, 0 if not, -1 on overflow. */
@@ -48,8 +49,8 @@ static int range_cmp(const void *x, const void *y) {
  * refused by the memory check (data.c), not by an allocation here. On
  * success *rs (malloc'ed, *nr entries, may be NULL when nr = 0) and *count
  * (columns selected; 0 when ncols < 0). */
-static int parse_ranges(const char *spec, int64_t ncols, const char *what, col_range **rs, size_t *nr, int64_t *count,
-                        mlps_err *e) {
+static int parse_ranges(const char *spec, int64_t ncols, const char *what, col_range **rs,
+                        size_t *nr, int64_t *count, mlps_err *e) {
   *rs = NULL;
   *nr = 0;
   *count = 0;
@@ -73,7 +74,8 @@ static int parse_ranges(const char *spec, int64_t ncols, const char *what, col_r
     int64_t a = 0, b = -1;
     int ra = read_num(&p, &a), rb = 0, range = 0;
     if (ra < 0) {
-      rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": number too large at \"%s\"; " HINT, what, spec, item);
+      rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": number too large at \"%s\"; " HINT, what, spec,
+                       item);
       break;
     }
     if (*p == ':') {
@@ -81,14 +83,16 @@ static int parse_ranges(const char *spec, int64_t ncols, const char *what, col_r
       p++;
       rb = read_num(&p, &b);
       if (rb < 0) {
-        rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": number too large at \"%s\"; " HINT, what, spec, item);
+        rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": number too large at \"%s\"; " HINT, what, spec,
+                         item);
         break;
       }
       if (!rb) b = -1; /* a: -> to the end */
     }
     if ((!ra && !range) || (*p != ',' && *p != '\0')) {
       size_t l = strcspn(item, ",");
-      rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": cannot read \"%.*s\" as a column or a range; " HINT, what, spec,
+      rc = mlps_errorf(e, MLPS_EINPUT,
+                       "%s \"%s\": cannot read \"%.*s\" as a column or a range; " HINT, what, spec,
                        (int)l, item);
       break;
     }
@@ -99,13 +103,16 @@ static int parse_ranges(const char *spec, int64_t ncols, const char *what, col_r
     }
     if (!range) b = a + 1;
     if (b <= a) {
-      rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": range %lld:%lld selects no column (a:b means a..b-1); " HINT, what,
-                       spec, (long long)a, (long long)b);
+      rc = mlps_errorf(e, MLPS_EINPUT,
+                       "%s \"%s\": range %lld:%lld selects no column (a:b means a..b-1); " HINT,
+                       what, spec, (long long)a, (long long)b);
       break;
     }
     if (ncols >= 0 && b > ncols) {
-      rc = mlps_errorf(e, MLPS_EINPUT, "%s \"%s\": column %lld is out of range: the dataset has %lld columns (0..%lld)",
-                       what, spec, (long long)(b - 1), (long long)ncols, (long long)ncols - 1);
+      rc = mlps_errorf(
+          e, MLPS_EINPUT,
+          "%s \"%s\": column %lld is out of range: the dataset has %lld columns (0..%lld)", what,
+          spec, (long long)(b - 1), (long long)ncols, (long long)ncols - 1);
       break;
     }
     r[k++] = (col_range){a, b};
@@ -148,7 +155,8 @@ int colspec_count(const char *spec, int64_t ncols, const char *what, int64_t *n,
   return rc;
 }
 
-int colspec_parse(const char *spec, int64_t ncols, const char *what, int64_t **cols, int64_t *n, mlps_err *e) {
+int colspec_parse(const char *spec, int64_t ncols, const char *what, int64_t **cols, int64_t *n,
+                  mlps_err *e) {
   if (!what) what = "columns";
   *n = 0;
   if (cols) *cols = NULL;
@@ -163,7 +171,8 @@ int colspec_parse(const char *spec, int64_t ncols, const char *what, int64_t **c
   int64_t *c = malloc((size_t)(cnt ? cnt : 1) * sizeof *c);
   if (!c) {
     free(r);
-    return mlps_errorf(e, MLPS_ERUNTIME, "%s: out of memory for %lld columns", what, (long long)cnt);
+    return mlps_errorf(e, MLPS_ERUNTIME, "%s: out of memory for %lld columns", what,
+                       (long long)cnt);
   }
   int64_t q = 0;
   for (size_t i = 0; i < nr; i++)
@@ -174,7 +183,8 @@ int colspec_parse(const char *spec, int64_t ncols, const char *what, int64_t **c
   return MLPS_OK;
 }
 
-const char *colspec_format(const int64_t *cols, int64_t n, int64_t ncols, char *buf, size_t bufsize) {
+const char *colspec_format(const int64_t *cols, int64_t n, int64_t ncols, char *buf,
+                           size_t bufsize) {
   if (!bufsize) return buf;
   buf[0] = '\0';
   int all = n == ncols;
@@ -187,7 +197,8 @@ const char *colspec_format(const int64_t *cols, int64_t n, int64_t ncols, char *
   for (int64_t i = 0; i < n && p < bufsize;) {
     int64_t j = i;
     while (j + 1 < n && cols[j + 1] == cols[j] + 1) j++;
-    int w = j > i ? snprintf(buf + p, bufsize - p, "%s%lld:%lld", i ? "," : "", (long long)cols[i], (long long)cols[j] + 1)
+    int w = j > i ? snprintf(buf + p, bufsize - p, "%s%lld:%lld", i ? "," : "", (long long)cols[i],
+                             (long long)cols[j] + 1)
                   : snprintf(buf + p, bufsize - p, "%s%lld", i ? "," : "", (long long)cols[i]);
     if (w < 0) break;
     p += (size_t)w;

@@ -15,7 +15,8 @@
  * returns MLPS_EINPUT with a message quoting the spec and naming the part
  * that is wrong (what = e.g. "target_columns", used as the message prefix).
  * ncols < 0 checks the syntax only (nothing is allocated, *cols = NULL). */
-int colspec_parse(const char *spec, int64_t ncols, const char *what, int64_t **cols, int64_t *n, mlps_err *e);
+int colspec_parse(const char *spec, int64_t ncols, const char *what, int64_t **cols, int64_t *n,
+                  mlps_err *e);
 
 /* Checks spec against ncols exactly as colspec_parse does (same messages)
  * and gives the number of columns it selects, allocating nothing sized by
@@ -25,7 +26,8 @@ int colspec_count(const char *spec, int64_t ncols, const char *what, int64_t *n,
 /* The shortest spec for cols[0..n) ("0:3,7", "all" when it is 0..ncols-1
  * in order), e.g. to store a selection in model.h5 and reload it for
  * prediction. Returns buf (truncated to bufsize). */
-const char *colspec_format(const int64_t *cols, int64_t n, int64_t ncols, char *buf, size_t bufsize);
+const char *colspec_format(const int64_t *cols, int64_t n, int64_t ncols, char *buf,
+                           size_t bufsize);
 
 /* True when spec selects every column in order ("all", NULL or ""). */
 int colspec_is_all(const char *spec);

@@ -30,19 +30,19 @@
 #define BLOCK_BYTES ((size_t)8 << 20) /* temporary read buffer per block of rows */
 
 typedef struct {
-  hid_t fid, did[2];          /* file; datasets X, Y */
-  const char *dname[2];       /* dataset names as given */
-  size_t n_file, n;           /* rows in file, rows to load */
-  size_t cols_file[2];        /* columns in file */
-  int64_t *cols[2];           /* selected file columns */
-  size_t ncols[2];            /* number selected */
-  char **names[2];            /* selected column names, or NULL */
-  hsize_t chunk_rows[2];      /* 0 = contiguous */
+  hid_t fid, did[2];     /* file; datasets X, Y */
+  const char *dname[2];  /* dataset names as given */
+  size_t n_file, n;      /* rows in file, rows to load */
+  size_t cols_file[2];   /* columns in file */
+  int64_t *cols[2];      /* selected file columns */
+  size_t ncols[2];       /* number selected */
+  char **names[2];       /* selected column names, or NULL */
+  hsize_t chunk_rows[2]; /* 0 = contiguous */
   char dtype[2][32];
-  int nd;                     /* 1 (inputs only) or 2 */
-  uint64_t file_bytes;        /* size of the file */
-  size_t block_bytes;         /* read buffer target (data_spec.read_block_bytes) */
-  data_hash hash[2];          /* of X and Y as read, value by value */
+  int nd;              /* 1 (inputs only) or 2 */
+  uint64_t file_bytes; /* size of the file */
+  size_t block_bytes;  /* read buffer target (data_spec.read_block_bytes) */
+  data_hash hash[2];   /* of X and Y as read, value by value */
 } opened;
 
 const char *data_fmt_bytes(double b, char *buf, size_t bufsize) {
@@ -52,10 +52,8 @@ const char *data_fmt_bytes(double b, char *buf, size_t bufsize) {
     b /= 1024;
     i++;
   }
-  if (i == 0)
-    snprintf(buf, bufsize, "%.0f B", b);
-  else
-    snprintf(buf, bufsize, "%.*f %s", b < 10 ? 2 : 1, b, u[i]);
+  if (i == 0) snprintf(buf, bufsize, "%.0f B", b);
+  else snprintf(buf, bufsize, "%.*f %s", b < 10 ? 2 : 1, b, u[i]);
   return buf;
 }
 
@@ -87,11 +85,13 @@ size_t data_mem_available(void) {
   }
   unsigned long long max, cur;
   /* cgroup v2, then v1: a batch job's limit is often far below the node's. */
-  if (read_u64_file("/sys/fs/cgroup/memory.max", &max) && read_u64_file("/sys/fs/cgroup/memory.current", &cur)) {
+  if (read_u64_file("/sys/fs/cgroup/memory.max", &max) &&
+      read_u64_file("/sys/fs/cgroup/memory.current", &cur)) {
     unsigned long long left = max > cur ? max - cur : 0;
     if (left < avail) avail = left;
   } else if (read_u64_file("/sys/fs/cgroup/memory/memory.limit_in_bytes", &max) &&
-             read_u64_file("/sys/fs/cgroup/memory/memory.usage_in_bytes", &cur) && max < (1ull << 60)) {
+             read_u64_file("/sys/fs/cgroup/memory/memory.usage_in_bytes", &cur) &&
+             max < (1ull << 60)) {
     unsigned long long left = max > cur ? max - cur : 0;
     if (left < avail) avail = left;
   }
@@ -106,7 +106,8 @@ size_t data_mem_available(void) {
         if (sscanf(line, "VmSize: %llu kB", &vm) == 1) break;
       fclose(st);
     }
-    unsigned long long lim = (unsigned long long)rl.rlim_cur, left = lim > vm * 1024ull ? lim - vm * 1024ull : 0;
+    unsigned long long lim = (unsigned long long)rl.rlim_cur,
+                       left = lim > vm * 1024ull ? lim - vm * 1024ull : 0;
     if (left < avail) avail = left;
   }
   return avail > SIZE_MAX ? SIZE_MAX : (size_t)avail;
@@ -146,7 +147,9 @@ void data_hash_init(data_hash *s) {
   s->half = 0;
 }
 
-static inline uint64_t pair_word(const float *v) { return (uint64_t)float_bits(v) | (uint64_t)float_bits(v + 1) << 32; }
+static inline uint64_t pair_word(const float *v) {
+  return (uint64_t)float_bits(v) | (uint64_t)float_bits(v + 1) << 32;
+}
 
 /* Values are mixed two at a time (a 64-bit word), word k into lane k % 2:
  * two independent chains run at once (measured 1.9 -> 1.2 ns per value
@@ -157,7 +160,8 @@ void data_hash_floats(data_hash *s, const float *v, size_t n) {
   size_t i = 0;
   uint64_t c = s->count;
   if ((c & 1) && n) { /* complete the pending word */
-    s->h[(c >> 1) & 1] = hash_step(s->h[(c >> 1) & 1], (uint64_t)s->half | (uint64_t)float_bits(v) << 32);
+    s->h[(c >> 1) & 1] =
+        hash_step(s->h[(c >> 1) & 1], (uint64_t)s->half | (uint64_t)float_bits(v) << 32);
     i = 1;
     c++;
   }
@@ -219,7 +223,7 @@ int data_checksum_parse(const char *s, uint64_t *c) {
   uint64_t v = 0;
   int k = 0;
   for (; s[k]; k++) {
-    int x = isdigit((unsigned char)s[k]) ? s[k] - '0'
+    int x = isdigit((unsigned char)s[k])   ? s[k] - '0'
             : (s[k] >= 'a' && s[k] <= 'f') ? s[k] - 'a' + 10
             : (s[k] >= 'A' && s[k] <= 'F') ? s[k] - 'A' + 10
                                            : -1;
@@ -262,48 +266,55 @@ static int check_dataset(opened *o, int k, const char *path, mlps_err *e) {
   H5Sclose(s);
   H5Tclose(t);
   if (c != H5T_FLOAT && c != H5T_INTEGER)
-    return mlps_errorf(e, MLPS_EINPUT, "%s: dataset '%s' has type %s; expected float32 or float64 numbers", path, name,
-                       o->dtype[k]);
+    return mlps_errorf(e, MLPS_EINPUT,
+                       "%s: dataset '%s' has type %s; expected float32 or float64 numbers", path,
+                       name, o->dtype[k]);
   if (r != 2) {
     char shape[128] = "";
     int q = 0;
     for (int i = 0; i < r && i < 32 && q < 100; i++)
-      q += snprintf(shape + q, sizeof shape - (size_t)q, "%s%llu", i ? ", " : "", (unsigned long long)dims[i]);
-    return mlps_errorf(e, MLPS_EINPUT,
-                       "%s: dataset '%s' has rank %d (shape (%s)); expected a 2-D (rows, columns) dataset%s", path,
-                       name, r, shape,
-                       r == 1 ? " (for one column, reshape it to (n, 1), e.g. h5py: f.create_dataset(name, "
-                                "data=a.reshape(-1, 1)))"
-                              : "");
+      q += snprintf(shape + q, sizeof shape - (size_t)q, "%s%llu", i ? ", " : "",
+                    (unsigned long long)dims[i]);
+    return mlps_errorf(
+        e, MLPS_EINPUT,
+        "%s: dataset '%s' has rank %d (shape (%s)); expected a 2-D (rows, columns) dataset%s", path,
+        name, r, shape,
+        r == 1 ? " (for one column, reshape it to (n, 1), e.g. h5py: f.create_dataset(name, "
+                 "data=a.reshape(-1, 1)))"
+               : "");
   }
   if (dims[1] == 0)
-    return mlps_errorf(e, MLPS_EINPUT, "%s: dataset '%s' has shape (%llu, 0): no columns", path, name,
-                       (unsigned long long)dims[0]);
+    return mlps_errorf(e, MLPS_EINPUT, "%s: dataset '%s' has shape (%llu, 0): no columns", path,
+                       name, (unsigned long long)dims[0]);
   o->cols_file[k] = (size_t)dims[1];
-  if (k == 0)
-    o->n_file = (size_t)dims[0];
+  if (k == 0) o->n_file = (size_t)dims[0];
   else if ((size_t)dims[0] != o->n_file)
     return mlps_errorf(e, MLPS_EINPUT,
-                       "%s: row counts differ: inputs '%s' has %zu rows but targets '%s' has %llu; row i of both must "
+                       "%s: row counts differ: inputs '%s' has %zu rows but targets '%s' has %llu; "
+                       "row i of both must "
                        "be the same example",
                        path, o->dname[0], o->n_file, name, (unsigned long long)dims[0]);
   return MLPS_OK;
 }
 
 /* Checks the selection of dataset k and sets ncols[k], allocating nothing. */
-static int count_columns(opened *o, int k, const char *spec, const char *what, const char *path, mlps_err *e) {
+static int count_columns(opened *o, int k, const char *spec, const char *what, const char *path,
+                         mlps_err *e) {
   int64_t n = 0;
   int rc = colspec_count(spec, (int64_t)o->cols_file[k], what, &n, e);
-  if (rc) return mlps_err_prefix(e, "%s: dataset '%s' (%zu columns)", path, o->dname[k], o->cols_file[k]);
+  if (rc)
+    return mlps_err_prefix(e, "%s: dataset '%s' (%zu columns)", path, o->dname[k], o->cols_file[k]);
   o->ncols[k] = (size_t)n;
   return MLPS_OK;
 }
 
 /* Fills cols[k] and names[k]; after count_columns and the memory check. */
-static int select_columns(opened *o, int k, const char *spec, const char *what, const char *path, mlps_err *e) {
+static int select_columns(opened *o, int k, const char *spec, const char *what, const char *path,
+                          mlps_err *e) {
   int64_t n = 0;
   int rc = colspec_parse(spec, (int64_t)o->cols_file[k], what, &o->cols[k], &n, e);
-  if (rc) return mlps_err_prefix(e, "%s: dataset '%s' (%zu columns)", path, o->dname[k], o->cols_file[k]);
+  if (rc)
+    return mlps_err_prefix(e, "%s: dataset '%s' (%zu columns)", path, o->dname[k], o->cols_file[k]);
   o->ncols[k] = (size_t)n;
   /* Column names, when the dataset has a "names" attribute of the right length. */
   char **all = NULL;
@@ -356,7 +367,8 @@ static int open_check(const data_spec *spec, opened *o, mlps_err *e) {
   if (spec->max_rows > 0 && (size_t)spec->max_rows < o->n) o->n = (size_t)spec->max_rows;
   if (o->n == 0) {
     close_opened(o);
-    return mlps_errorf(e, MLPS_EINPUT, "%s: dataset '%s' has 0 rows; nothing to train on", path, o->dname[0]);
+    return mlps_errorf(e, MLPS_EINPUT, "%s: dataset '%s' has 0 rows; nothing to train on", path,
+                       o->dname[0]);
   }
   /* Memory: X and Y as float32, plus the transient read buffer and the
    * column lists, checked before anything sized by the file is allocated
@@ -374,20 +386,25 @@ static int open_check(const data_spec *spec, opened *o, mlps_err *e) {
     close_opened(o);
     char what[600];
     if (o->nd == 2)
-      snprintf(what, sizeof what, "%zu rows of inputs '%s' (%zu columns) and targets '%s' (%zu columns)", o->n,
+      snprintf(what, sizeof what,
+               "%zu rows of inputs '%s' (%zu columns) and targets '%s' (%zu columns)", o->n,
                o->dname[0], o->ncols[0], o->dname[1], o->ncols[1]);
     else
-      snprintf(what, sizeof what, "%zu rows of inputs '%s' (%zu columns)", o->n, o->dname[0], o->ncols[0]);
+      snprintf(what, sizeof what, "%zu rows of inputs '%s' (%zu columns)", o->n, o->dname[0],
+               o->ncols[0]);
     /* Whole file rows are read, so a narrow selection of a very wide
      * dataset may fit while its read buffer does not: fewer rows would not
      * help then. */
-    const char *fix = need <= have ? "blocks of whole file rows are read (float64), so put the columns you use in a "
-                                   "dataset of their own, or use a node with more memory"
-                                 : "load less with data.max_rows or column selections, or use a node with more memory";
-    return mlps_errorf(e, MLPS_EINPUT, "%s: %s need %s as float32 (plus %s while loading), but only %s %s; %s", path,
-                       what, data_fmt_bytes(need, b1, sizeof b1), data_fmt_bytes(buf, b3, sizeof b3),
-                       data_fmt_bytes(have, b2, sizeof b2),
-                       spec->mem_limit ? "are allowed (memory limit)" : "are available on this node", fix);
+    const char *fix =
+        need <= have
+            ? "blocks of whole file rows are read (float64), so put the columns you use in a "
+              "dataset of their own, or use a node with more memory"
+            : "load less with data.max_rows or column selections, or use a node with more memory";
+    return mlps_errorf(
+        e, MLPS_EINPUT, "%s: %s need %s as float32 (plus %s while loading), but only %s %s; %s",
+        path, what, data_fmt_bytes(need, b1, sizeof b1), data_fmt_bytes(buf, b3, sizeof b3),
+        data_fmt_bytes(have, b2, sizeof b2),
+        spec->mem_limit ? "are allowed (memory limit)" : "are available on this node", fix);
   }
   rc = select_columns(o, 0, spec->input_columns, "input_columns", path, e);
   if (!rc && o->nd == 2) rc = select_columns(o, 1, spec->target_columns, "target_columns", path, e);
@@ -428,13 +445,15 @@ static int read_matrix(opened *o, int k, const char *path, float *dst, mlps_err 
           char col[64];
           if (cols[j] != (int64_t)j)
             snprintf(col, sizeof col, "column %zu (file column %lld)", j, (long long)cols[j]);
-          else
-            snprintf(col, sizeof col, "column %zu", j);
-          rc = mlps_errorf(e, MLPS_EINPUT, "%s: dataset '%s': %s at row %zu, %s; %s", path, o->dname[k],
-                           isnan(v) ? "NaN" : isinf(v) ? (v > 0 ? "+Inf" : "-Inf") : "value too large for float32",
-                           r0 + i, col,
-                           isfinite(v) ? "rescale the column (e.g. store its log)"
-                                       : "remove or fix that row before training (every value must be finite)");
+          else snprintf(col, sizeof col, "column %zu", j);
+          rc = mlps_errorf(
+              e, MLPS_EINPUT, "%s: dataset '%s': %s at row %zu, %s; %s", path, o->dname[k],
+              isnan(v)   ? "NaN"
+              : isinf(v) ? (v > 0 ? "+Inf" : "-Inf")
+                         : "value too large for float32",
+              r0 + i, col,
+              isfinite(v) ? "rescale the column (e.g. store its log)"
+                          : "remove or fix that row before training (every value must be finite)");
           break;
         }
         out[j] = (float)v;
@@ -454,7 +473,8 @@ static size_t y_offset(const opened *o) {
 }
 
 static size_t total_bytes(const opened *o) {
-  return o->nd == 2 ? y_offset(o) + o->n * o->ncols[1] * sizeof(float) : o->n * o->ncols[0] * sizeof(float);
+  return o->nd == 2 ? y_offset(o) + o->n * o->ncols[1] * sizeof(float)
+                    : o->n * o->ncols[0] * sizeof(float);
 }
 
 static int read_into(opened *o, const char *path, void *base, mlps_err *e) {
@@ -467,8 +487,9 @@ static int read_into(opened *o, const char *path, void *base, mlps_err *e) {
 static uint64_t opened_checksum(const opened *o) {
   data_hash empty;
   data_hash_init(&empty);
-  return checksum_combine(data_hash_final(&o->hash[0]), data_hash_final(o->nd == 2 ? &o->hash[1] : &empty), o->n,
-                          o->ncols[0], o->nd == 2 ? o->ncols[1] : 0);
+  return checksum_combine(data_hash_final(&o->hash[0]),
+                          data_hash_final(o->nd == 2 ? &o->hash[1] : &empty), o->n, o->ncols[0],
+                          o->nd == 2 ? o->ncols[1] : 0);
 }
 
 /* Moves metadata (columns, names) from o into ds and points X, Y at base. */
@@ -620,7 +641,8 @@ int data_load_shared(MPI_Comm comm, const data_spec *spec, data_set *ds, mlps_er
   return rc;
 }
 
-int data_load_shared_nodes(MPI_Comm comm, MPI_Comm node_in, const data_spec *spec, data_set *ds, mlps_err *e) {
+int data_load_shared_nodes(MPI_Comm comm, MPI_Comm node_in, const data_spec *spec, data_set *ds,
+                           mlps_err *e) {
   memset(ds, 0, sizeof *ds);
   ds->win_ = MPI_WIN_NULL;
   ds->node_ = MPI_COMM_NULL;
@@ -665,10 +687,12 @@ int data_load_shared_nodes(MPI_Comm comm, MPI_Comm node_in, const data_spec *spe
     MPI_Comm_free(&node);
     /* No file name: it may differ between ranks, the message must not. */
     return mlps_errorf(e, MLPS_EINPUT,
-                       "data: the nodes of this job see different data (rows %llu..%llu, input columns %llu..%llu, "
+                       "data: the nodes of this job see different data (rows %llu..%llu, input "
+                       "columns %llu..%llu, "
                        "target columns %llu..%llu); is the file the same on every node?",
-                       (unsigned long long)lo[0], (unsigned long long)hi[0], (unsigned long long)lo[1],
-                       (unsigned long long)hi[1], (unsigned long long)lo[2], (unsigned long long)hi[2]);
+                       (unsigned long long)lo[0], (unsigned long long)hi[0],
+                       (unsigned long long)lo[1], (unsigned long long)hi[1],
+                       (unsigned long long)lo[2], (unsigned long long)hi[2]);
   }
 
   /* 3. Metadata to the other ranks of the node. */
@@ -694,7 +718,8 @@ int data_load_shared_nodes(MPI_Comm comm, MPI_Comm node_in, const data_spec *spe
   if (mrc != MPI_SUCCESS) {
     char b[32];
     rc = mlps_errorf(e, MLPS_ERUNTIME,
-                     "%s: could not allocate %s of node-shared memory (MPI_Win_allocate_shared failed; is /dev/shm "
+                     "%s: could not allocate %s of node-shared memory (MPI_Win_allocate_shared "
+                     "failed; is /dev/shm "
                      "large enough?)",
                      spec->path, data_fmt_bytes((double)bytes, b, sizeof b));
   } else {
@@ -732,10 +757,12 @@ int data_load_shared_nodes(MPI_Comm comm, MPI_Comm node_in, const data_spec *spe
     MPI_Allreduce(&in, &ckhi, 1, MPI_UINT64_T, MPI_MAX, comm);
     if (cklo != ckhi) {
       char h1[17], h2[17];
-      rc = mlps_errorf(e, MLPS_EINPUT,
-                       "data: the nodes of this job see different data: same rows and columns, but content checksums "
-                       "%s..%s; is the file the same on every node (a stale copy on a node's local disk?)",
-                       data_checksum_hex(cklo, h1), data_checksum_hex(ckhi, h2));
+      rc = mlps_errorf(
+          e, MLPS_EINPUT,
+          "data: the nodes of this job see different data: same rows and columns, but content "
+          "checksums "
+          "%s..%s; is the file the same on every node (a stale copy on a node's local disk?)",
+          data_checksum_hex(cklo, h1), data_checksum_hex(ckhi, h2));
     }
     MPI_Bcast(ck, 2, MPI_UINT64_T, 0, comm);
   }
@@ -788,14 +815,16 @@ void data_identity_free(data_identity *id) {
 
 const char *data_identity_describe(const data_identity *id, char *buf, size_t bufsize) {
   char hex[17];
-  int w = snprintf(buf, bufsize, "%s (%llu bytes): %llu rows; inputs '%s' columns %s (d %llu)", id->path,
-                   (unsigned long long)id->file_bytes, (unsigned long long)id->n, id->inputs,
-                   id->input_columns ? id->input_columns : "?", (unsigned long long)id->d);
+  int w =
+      snprintf(buf, bufsize, "%s (%llu bytes): %llu rows; inputs '%s' columns %s (d %llu)",
+               id->path, (unsigned long long)id->file_bytes, (unsigned long long)id->n, id->inputs,
+               id->input_columns ? id->input_columns : "?", (unsigned long long)id->d);
   if (w >= 0 && (size_t)w < bufsize && id->targets[0])
     w += snprintf(buf + w, bufsize - (size_t)w, "; targets '%s' columns %s (m %llu)", id->targets,
                   id->target_columns ? id->target_columns : "?", (unsigned long long)id->m);
   if (w >= 0 && (size_t)w < bufsize)
-    snprintf(buf + w, bufsize - (size_t)w, "; content checksum %s", data_checksum_hex(id->checksum, hex));
+    snprintf(buf + w, bufsize - (size_t)w, "; content checksum %s",
+             data_checksum_hex(id->checksum, hex));
   return buf;
 }
 
@@ -815,35 +844,38 @@ static void diff_add(char *msg, size_t size, const char *fmt, ...) {
 }
 
 /* One field of data_identity_diff: adds its bit and text when it differs. */
-static unsigned diff_str(unsigned bit, unsigned fields, const char *label, const char *was, const char *now, char *msg,
-                         size_t size) {
+static unsigned diff_str(unsigned bit, unsigned fields, const char *label, const char *was,
+                         const char *now, char *msg, size_t size) {
   if (!(fields & bit) || strcmp(was ? was : "", now ? now : "") == 0) return 0;
   diff_add(msg, size, "%s '%s' -> '%s'", label, was ? was : "", now ? now : "");
   return bit;
 }
 
-static unsigned diff_u64(unsigned bit, unsigned fields, const char *label, uint64_t was, uint64_t now, char *msg,
-                         size_t size) {
+static unsigned diff_u64(unsigned bit, unsigned fields, const char *label, uint64_t was,
+                         uint64_t now, char *msg, size_t size) {
   if (!(fields & bit) || was == now) return 0;
   diff_add(msg, size, "%s %llu -> %llu", label, (unsigned long long)was, (unsigned long long)now);
   return bit;
 }
 
-unsigned data_identity_diff(const data_identity *was, const data_identity *now, unsigned fields, char *msg,
-                            size_t msgsize) {
+unsigned data_identity_diff(const data_identity *was, const data_identity *now, unsigned fields,
+                            char *msg, size_t msgsize) {
   msg[0] = '\0';
   unsigned diff = 0;
   diff |= diff_str(DATA_ID_PATH, fields, "file", was->path, now->path, msg, msgsize);
-  diff |= diff_str(DATA_ID_INPUTS, fields, "inputs dataset", was->inputs, now->inputs, msg, msgsize);
-  diff |= diff_str(DATA_ID_TARGETS, fields, "targets dataset", was->targets, now->targets, msg, msgsize);
-  diff |= diff_u64(DATA_ID_FILE_BYTES, fields, "file size (bytes)", was->file_bytes, now->file_bytes, msg, msgsize);
+  diff |=
+      diff_str(DATA_ID_INPUTS, fields, "inputs dataset", was->inputs, now->inputs, msg, msgsize);
+  diff |= diff_str(DATA_ID_TARGETS, fields, "targets dataset", was->targets, now->targets, msg,
+                   msgsize);
+  diff |= diff_u64(DATA_ID_FILE_BYTES, fields, "file size (bytes)", was->file_bytes,
+                   now->file_bytes, msg, msgsize);
   diff |= diff_u64(DATA_ID_N, fields, "rows used", was->n, now->n, msg, msgsize);
   diff |= diff_u64(DATA_ID_D, fields, "input columns used", was->d, now->d, msg, msgsize);
   diff |= diff_u64(DATA_ID_M, fields, "target columns used", was->m, now->m, msg, msgsize);
-  diff |= diff_str(DATA_ID_INPUT_COLUMNS, fields, "input columns", was->input_columns, now->input_columns, msg,
-                   msgsize);
-  diff |= diff_str(DATA_ID_TARGET_COLUMNS, fields, "target columns", was->target_columns, now->target_columns, msg,
-                   msgsize);
+  diff |= diff_str(DATA_ID_INPUT_COLUMNS, fields, "input columns", was->input_columns,
+                   now->input_columns, msg, msgsize);
+  diff |= diff_str(DATA_ID_TARGET_COLUMNS, fields, "target columns", was->target_columns,
+                   now->target_columns, msg, msgsize);
   if ((fields & DATA_ID_CHECKSUM) && was->checksum != now->checksum) {
     char h1[17], h2[17];
     diff |= DATA_ID_CHECKSUM;
@@ -856,7 +888,8 @@ unsigned data_identity_diff(const data_identity *was, const data_identity *now, 
 int data_write_meta(hid_t loc, const char *group, const data_set *ds, mlps_err *e) {
   hid_t g = h5_group_open_or_create(loc, group);
   if (g < 0) return mlps_errorf(e, MLPS_ERUNTIME, "cannot create group '%s'", group);
-  char *xs = format_columns(ds->x_cols, ds->d, ds->d_file), *ys = format_columns(ds->y_cols, ds->m, ds->m_file);
+  char *xs = format_columns(ds->x_cols, ds->d, ds->d_file),
+       *ys = format_columns(ds->y_cols, ds->m, ds->m_file);
   int64_t v[4] = {(int64_t)ds->n, (int64_t)ds->n_file, (int64_t)ds->d, (int64_t)ds->m};
   char hex[17];
   int rc = h5_attr_str(g, ".", "path", ds->path, e);
@@ -869,8 +902,10 @@ int data_write_meta(hid_t loc, const char *group, const data_set *ds, mlps_err *
   if (!rc) rc = h5_attr_i64(g, ".", "n_file", &v[1], 1, e);
   if (!rc) rc = h5_attr_i64(g, ".", "d", &v[2], 1, e);
   if (!rc) rc = h5_attr_i64(g, ".", "m", &v[3], 1, e);
-  if (!rc && ds->x_names) rc = h5_attr_strs(g, ".", "input_names", (const char *const *)ds->x_names, ds->d, e);
-  if (!rc && ds->y_names) rc = h5_attr_strs(g, ".", "target_names", (const char *const *)ds->y_names, ds->m, e);
+  if (!rc && ds->x_names)
+    rc = h5_attr_strs(g, ".", "input_names", (const char *const *)ds->x_names, ds->d, e);
+  if (!rc && ds->y_names)
+    rc = h5_attr_strs(g, ".", "target_names", (const char *const *)ds->y_names, ds->m, e);
   free(xs);
   free(ys);
   H5Gclose(g);

@@ -31,14 +31,15 @@
 
 /* What to load. Strings are borrowed for the duration of the call. */
 typedef struct {
-  const char *path;      /* HDF5 file (required) */
-  const char *inputs;    /* dataset of X; NULL or "" = "X" */
-  const char *targets;   /* dataset of Y; NULL or "" = "Y"; ignored when inputs_only */
-  const char *input_columns;  /* colspec.h syntax; NULL/""/"all" = all */
+  const char *path;          /* HDF5 file (required) */
+  const char *inputs;        /* dataset of X; NULL or "" = "X" */
+  const char *targets;       /* dataset of Y; NULL or "" = "Y"; ignored when inputs_only */
+  const char *input_columns; /* colspec.h syntax; NULL/""/"all" = all */
   const char *target_columns;
-  long long max_rows;    /* > 0: only the first max_rows rows; 0 = all */
-  size_t mem_limit;      /* > 0: bytes allowed for the data (per node); 0 = what the node has available */
-  int inputs_only;       /* 1: load X only (e.g. predict); Y is NULL and m = 0 */
+  long long max_rows; /* > 0: only the first max_rows rows; 0 = all */
+  size_t
+      mem_limit;   /* > 0: bytes allowed for the data (per node); 0 = what the node has available */
+  int inputs_only; /* 1: load X only (e.g. predict); Y is NULL and m = 0 */
   size_t read_block_bytes; /* read buffer per block of rows; 0 = 8 MiB (tests set small values) */
 } data_spec;
 
@@ -57,12 +58,12 @@ typedef struct {
   char **y_names;        /* (m) the same for Y */
   char path[1024], inputs[256], targets[256];
   char x_dtype[32], y_dtype[32]; /* file types, e.g. "float64" */
-  size_t bytes;          /* bytes of X and Y */
-  uint64_t file_bytes;   /* size of the file when it was read */
-  uint64_t checksum;     /* data_checksum(X, n, d, Y, m), computed while reading */
+  size_t bytes;                  /* bytes of X and Y */
+  uint64_t file_bytes;           /* size of the file when it was read */
+  uint64_t checksum;             /* data_checksum(X, n, d, Y, m), computed while reading */
   /* ownership (private) */
-  void *mem_;            /* malloc'ed block (serial) */
-  int shared_;           /* 1: X, Y live in an MPI shared window */
+  void *mem_;  /* malloc'ed block (serial) */
+  int shared_; /* 1: X, Y live in an MPI shared window */
   MPI_Win win_;
   MPI_Comm node_;
 } data_set;
@@ -82,7 +83,8 @@ int data_load_shared(MPI_Comm comm, const data_spec *spec, data_set *ds, mlps_er
  * of ranks that can share memory (data_load_shared uses
  * MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)); it is duplicated, not kept.
  * Lets tests emulate several nodes on one machine. */
-int data_load_shared_nodes(MPI_Comm comm, MPI_Comm node, const data_spec *spec, data_set *ds, mlps_err *e);
+int data_load_shared_nodes(MPI_Comm comm, MPI_Comm node, const data_spec *spec, data_set *ds,
+                           mlps_err *e);
 
 /* Frees what data_load / data_load_shared allocated; ds becomes empty.
  * Collective over the node for shared sets. Safe on an empty (zeroed) set. */
@@ -127,14 +129,14 @@ int data_checksum_parse(const char *s, uint64_t *c);
  * file columns used, e.g. "all" or "0:3,7": malloc'ed, freed by
  * data_identity_free (a reader filling one from JSON strdup's them). */
 typedef struct {
-  char path[1024];         /* the data file as given (data.path) */
-  char inputs[256];        /* dataset names */
-  char targets[256];       /* "" when inputs only */
-  uint64_t file_bytes;     /* size of the file */
-  uint64_t n, d, m;        /* rows, input columns, target columns used */
-  char *input_columns;     /* file columns of X used, colspec string */
-  char *target_columns;    /* the same for Y ("" when inputs only) */
-  uint64_t checksum;       /* data_checksum of what was loaded */
+  char path[1024];      /* the data file as given (data.path) */
+  char inputs[256];     /* dataset names */
+  char targets[256];    /* "" when inputs only */
+  uint64_t file_bytes;  /* size of the file */
+  uint64_t n, d, m;     /* rows, input columns, target columns used */
+  char *input_columns;  /* file columns of X used, colspec string */
+  char *target_columns; /* the same for Y ("" when inputs only) */
+  uint64_t checksum;    /* data_checksum of what was loaded */
 } data_identity;
 
 /* Fields, for data_identity_diff. */
@@ -165,8 +167,8 @@ const char *data_identity_describe(const data_identity *id, char *buf, size_t bu
  * Returns the bits of those that differ (0: the same) and writes them into
  * msg as "rows used 1000 -> 999; content checksum 1a2b... -> 9f8e..."
  * ("" when none differ; truncated to msgsize, which must be >= 1). */
-unsigned data_identity_diff(const data_identity *was, const data_identity *now, unsigned fields, char *msg,
-                            size_t msgsize);
+unsigned data_identity_diff(const data_identity *was, const data_identity *now, unsigned fields,
+                            char *msg, size_t msgsize);
 
 /* Bytes of memory this process may still use: the smaller of MemAvailable
  * (/proc/meminfo), the cgroup's memory.max - memory.current and the address

@@ -14,27 +14,29 @@ void eh98_init(eh98 *c, double omega_m, double omega_b, double h, double t_cmb) 
   c->obhh = obhh;
   c->f_baryon = fb;
   c->h = h;
-  double z_eq = 2.50e4 * omhh / th4;                   /* eq. 2 (really 1 + z_eq) */
-  double k_eq = 7.46e-2 * omhh / th2;                  /* eq. 3, 1/Mpc */
+  double z_eq = 2.50e4 * omhh / th4;  /* eq. 2 (really 1 + z_eq) */
+  double k_eq = 7.46e-2 * omhh / th2; /* eq. 3, 1/Mpc */
   double b1 = 0.313 * pow(omhh, -0.419) * (1 + 0.607 * pow(omhh, 0.674));
   double b2 = 0.238 * pow(omhh, 0.223);
-  double z_d = 1291 * pow(omhh, 0.251) / (1 + 0.659 * pow(omhh, 0.828)) * (1 + b1 * pow(obhh, b2)); /* eq. 4 */
-  double R_d = 31.5 * obhh / th4 * (1000 / (1 + z_d));   /* eq. 5 at z_d */
-  double R_eq = 31.5 * obhh / th4 * (1000 / z_eq);       /* eq. 5 at z_eq */
+  double z_d = 1291 * pow(omhh, 0.251) / (1 + 0.659 * pow(omhh, 0.828)) *
+               (1 + b1 * pow(obhh, b2));               /* eq. 4 */
+  double R_d = 31.5 * obhh / th4 * (1000 / (1 + z_d)); /* eq. 5 at z_d */
+  double R_eq = 31.5 * obhh / th4 * (1000 / z_eq);     /* eq. 5 at z_eq */
   double s = 2.0 / (3.0 * k_eq) * sqrt(6.0 / R_eq) *
              log((sqrt(1 + R_d) + sqrt(R_d + R_eq)) / (1 + sqrt(R_eq))); /* eq. 6, Mpc */
-  double k_silk = 1.6 * pow(obhh, 0.52) * pow(omhh, 0.73) * (1 + pow(10.4 * omhh, -0.95)); /* eq. 7 */
-  double a1 = pow(46.9 * omhh, 0.670) * (1 + pow(32.1 * omhh, -0.532));                 /* eq. 11 */
+  double k_silk =
+      1.6 * pow(obhh, 0.52) * pow(omhh, 0.73) * (1 + pow(10.4 * omhh, -0.95)); /* eq. 7 */
+  double a1 = pow(46.9 * omhh, 0.670) * (1 + pow(32.1 * omhh, -0.532));        /* eq. 11 */
   double a2 = pow(12.0 * omhh, 0.424) * (1 + pow(45.0 * omhh, -0.582));
   double alpha_c = pow(a1, -fb) * pow(a2, -fb * fb * fb);
-  double bb1 = 0.944 / (1 + pow(458 * omhh, -0.708));                                    /* eq. 12 */
+  double bb1 = 0.944 / (1 + pow(458 * omhh, -0.708)); /* eq. 12 */
   double bb2 = pow(0.395 * omhh, -0.0266);
   double beta_c = 1.0 / (1 + bb1 * (pow(1 - fb, bb2) - 1));
-  double y = z_eq / (1 + z_d);                                                           /* eq. 15 */
+  double y = z_eq / (1 + z_d); /* eq. 15 */
   double G = y * (-6 * sqrt(1 + y) + (2 + 3 * y) * log((sqrt(1 + y) + 1) / (sqrt(1 + y) - 1)));
-  double alpha_b = 2.07 * k_eq * s * pow(1 + R_d, -0.75) * G;                             /* eq. 14 */
-  double beta_b = 0.5 + fb + (3 - 2 * fb) * sqrt(pow(17.2 * omhh, 2) + 1);               /* eq. 24 */
-  double beta_node = 8.41 * pow(omhh, 0.435);                                            /* eq. 23 */
+  double alpha_b = 2.07 * k_eq * s * pow(1 + R_d, -0.75) * G;              /* eq. 14 */
+  double beta_b = 0.5 + fb + (3 - 2 * fb) * sqrt(pow(17.2 * omhh, 2) + 1); /* eq. 24 */
+  double beta_node = 8.41 * pow(omhh, 0.435);                              /* eq. 23 */
   c->k_equality = k_eq;
   c->sound_horizon = s;
   c->k_silk = k_silk;

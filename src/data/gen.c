@@ -31,11 +31,13 @@ static const gen_info INFO[GEN_COUNT] = {
     {2, PL_NAMES, PL_LO, PL_HI, PL_UNITS, 60, "energy", "keV", "counts",
      "power law A E^-Gamma on 60 log-spaced energies 0.3-10 keV, times the exposure", 1},
     {3, BPL_NAMES, BPL_LO, BPL_HI, BPL_UNITS, 60, "energy", "keV", "counts",
-     "broken power law (E/Eb)^-Gamma1 below Eb, (E/Eb)^-Gamma2 above, 60 log-spaced energies 0.3-10 keV, times the "
+     "broken power law (E/Eb)^-Gamma1 below Eb, (E/Eb)^-Gamma2 above, 60 log-spaced energies "
+     "0.3-10 keV, times the "
      "exposure",
      1},
     {5, LP_NAMES, LP_LO, LP_HI, LP_UNITS, 50, "k", "h/Mpc", "(Mpc/h)^3",
-     "linear matter power spectrum P(k) at z = 0, Eisenstein & Hu (1998) transfer function with baryon acoustic "
+     "linear matter power spectrum P(k) at z = 0, Eisenstein & Hu (1998) transfer function with "
+     "baryon acoustic "
      "oscillations, T_cmb = 2.7255 K, normalised to sigma_8; 50 log-spaced k in [1e-3, 10] h/Mpc",
      0},
 };
@@ -69,8 +71,7 @@ void gen_eval(gen_model model, const double *p, const double *grid, double *out)
       for (int i = 0; i < m; i++) out[i] = eh98_power(&c, p[3], amp, grid[i]);
       break;
     }
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -109,20 +110,25 @@ double gen_poisson(mlps_rng *r, double lam) {
     double k = floor((2 * a / us + b) * U + lam + 0.43);
     if (us >= 0.07 && V <= vr) return k;
     if (k < 0 || (us < 0.013 && V > us)) continue;
-    if (log(V) + log(invalpha) - log(a / (us * us) + b) <= -lam + k * loglam - lgamma(k + 1)) return k;
+    if (log(V) + log(invalpha) - log(a / (us * us) + b) <= -lam + k * loglam - lgamma(k + 1))
+      return k;
   }
 }
 
 int gen_make(const gen_opts *o, double **Xp, double **Yp, double **gridp, mlps_err *e) {
-  if (o->model < 0 || o->model >= GEN_COUNT) return mlps_errorf(e, MLPS_EINPUT, "gen: unknown model");
+  if (o->model < 0 || o->model >= GEN_COUNT)
+    return mlps_errorf(e, MLPS_EINPUT, "gen: unknown model");
   const gen_info *in = &INFO[o->model];
   if (o->n < 1) return mlps_errorf(e, MLPS_EINPUT, "gen: --n must be at least 1");
   if (o->noise == GEN_NOISE_POISSON && !in->allows_noise)
-    return mlps_errorf(e, MLPS_EINPUT, "gen: model %s has no noise option (P(k) is not a count spectrum)",
+    return mlps_errorf(e, MLPS_EINPUT,
+                       "gen: model %s has no noise option (P(k) is not a count spectrum)",
                        GEN_MODEL_NAMES[o->model]);
-  if (!(o->exposure > 0)) return mlps_errorf(e, MLPS_EINPUT, "gen: --exposure must be > 0, got %g", o->exposure);
+  if (!(o->exposure > 0))
+    return mlps_errorf(e, MLPS_EINPUT, "gen: --exposure must be > 0, got %g", o->exposure);
   size_t n = o->n, d = (size_t)in->d, m = (size_t)in->m;
-  double *X = malloc(n * d * sizeof *X), *Y = malloc(n * m * sizeof *Y), *grid = mlps_xmalloc(m * sizeof *grid);
+  double *X = malloc(n * d * sizeof *X), *Y = malloc(n * m * sizeof *Y),
+         *grid = mlps_xmalloc(m * sizeof *grid);
   if (!X || !Y) {
     free(X);
     free(Y);
@@ -132,12 +138,12 @@ int gen_make(const gen_opts *o, double **Xp, double **Yp, double **gridp, mlps_e
   gen_grid(o->model, grid);
   mlps_rng r;
   rng_seed(&r, rng_derive(o->seed, GEN_PURPOSE, 0, 0));
-  if (o->sampling == GEN_LHS)
-    gen_lhs(&r, n, (int)d, X);
+  if (o->sampling == GEN_LHS) gen_lhs(&r, n, (int)d, X);
   else
     for (size_t i = 0; i < n * d; i++) X[i] = rng_uniform(&r);
   for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < d; j++) X[i * d + j] = in->lo[j] + X[i * d + j] * (in->hi[j] - in->lo[j]);
+    for (size_t j = 0; j < d; j++)
+      X[i * d + j] = in->lo[j] + X[i * d + j] * (in->hi[j] - in->lo[j]);
   mlps_rng nr;
   rng_seed(&nr, rng_derive(o->seed, GEN_PURPOSE, 1, 0));
   for (size_t i = 0; i < n; i++) {
@@ -164,7 +170,8 @@ int gen_write(const char *path, const gen_opts *o, mlps_err *e) {
   size_t n = o->n, d = (size_t)in->d, m = (size_t)in->m;
   int64_t seed = (int64_t)o->seed, nn = (int64_t)n, ver = DATA_FORMAT_VERSION;
   char ybuf[256];
-  snprintf(ybuf, sizeof ybuf, "%s at the %zu points of /grid (%s); rows match /X", in->y_units, m, in->grid_name);
+  snprintf(ybuf, sizeof ybuf, "%s at the %zu points of /grid (%s); rows match /X", in->y_units, m,
+           in->grid_name);
   rc = h5_write_f64(f, "X", X, n, d, o->gzip, e);
   if (!rc) rc = h5_write_f64(f, "Y", Y, n, m, o->gzip, e);
   if (!rc) rc = h5_write_f64(f, "grid", grid, m, 0, 0, e);

@@ -34,11 +34,11 @@ extern const char *const GEN_NOISE_NAMES[GEN_NOISE_COUNT];
 #define GEN_PURPOSE 0x47454eull /* "GEN": rng_derive purpose of the generator streams */
 
 typedef struct {
-  int d;                      /* parameters */
-  const char *const *names;   /* (d) */
-  const double *lo, *hi;      /* (d) ranges */
-  const char *const *units;   /* (d) */
-  int m;                      /* grid points (outputs) */
+  int d;                    /* parameters */
+  const char *const *names; /* (d) */
+  const double *lo, *hi;    /* (d) ranges */
+  const char *const *units; /* (d) */
+  int m;                    /* grid points (outputs) */
   const char *grid_name, *grid_units, *y_units, *description;
   int allows_noise;
 } gen_info;

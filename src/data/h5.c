@@ -15,17 +15,23 @@ int h5_open_read(const char *path, hid_t *fid, mlps_err *e) {
   h5_quiet();
   struct stat st;
   if (stat(path, &st) != 0)
-    return mlps_errorf(e, MLPS_EINPUT, "%s: file not found (%s); check the path", path, strerror(errno));
-  if (S_ISDIR(st.st_mode)) return mlps_errorf(e, MLPS_EINPUT, "%s: is a directory, not an HDF5 file", path);
+    return mlps_errorf(e, MLPS_EINPUT, "%s: file not found (%s); check the path", path,
+                       strerror(errno));
+  if (S_ISDIR(st.st_mode))
+    return mlps_errorf(e, MLPS_EINPUT, "%s: is a directory, not an HDF5 file", path);
   if (access(path, R_OK) != 0)
-    return mlps_errorf(e, MLPS_EINPUT, "%s: cannot read the file (%s); check its permissions", path, strerror(errno));
+    return mlps_errorf(e, MLPS_EINPUT, "%s: cannot read the file (%s); check its permissions", path,
+                       strerror(errno));
   htri_t is = H5Fis_hdf5(path);
   if (is <= 0)
-    return mlps_errorf(e, MLPS_EINPUT,
-                       "%s: not an HDF5 file (%lld bytes); inputs must be HDF5 (e.g. written by h5py)", path,
-                       (long long)st.st_size);
+    return mlps_errorf(
+        e, MLPS_EINPUT,
+        "%s: not an HDF5 file (%lld bytes); inputs must be HDF5 (e.g. written by h5py)", path,
+        (long long)st.st_size);
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return mlps_errorf(e, MLPS_EINPUT, "%s: HDF5 could not open the file (damaged or truncated?)", path);
+  if (f < 0)
+    return mlps_errorf(e, MLPS_EINPUT, "%s: HDF5 could not open the file (damaged or truncated?)",
+                       path);
   *fid = f;
   return MLPS_OK;
 }
@@ -34,8 +40,9 @@ int h5_create(const char *path, hid_t *fid, mlps_err *e) {
   h5_quiet();
   hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (f < 0)
-    return mlps_errorf(e, MLPS_ERUNTIME, "%s: cannot create the HDF5 file (does the directory exist and is it writable?)",
-                       path);
+    return mlps_errorf(
+        e, MLPS_ERUNTIME,
+        "%s: cannot create the HDF5 file (does the directory exist and is it writable?)", path);
   *fid = f;
   return MLPS_OK;
 }
@@ -43,7 +50,8 @@ int h5_create(const char *path, hid_t *fid, mlps_err *e) {
 int h5_check_overwrite(const char *path, int force, mlps_err *e) {
   struct stat st;
   if (force || stat(path, &st) != 0) return MLPS_OK;
-  return mlps_errorf(e, MLPS_EINPUT, "%s exists; pass --force to overwrite it, or choose another file", path);
+  return mlps_errorf(e, MLPS_EINPUT,
+                     "%s exists; pass --force to overwrite it, or choose another file", path);
 }
 
 int h5_same_file(const char *a, const char *b) {
@@ -92,9 +100,11 @@ static herr_t list_cb(hid_t g, const char *name, const h5_linfo *info, void *dat
       char shape[96] = "";
       int p = 0;
       for (int i = 0; i < r && i < 8; i++)
-        p += snprintf(shape + p, sizeof shape - (size_t)p, "%s%llu", i ? ", " : "", (unsigned long long)dims[i]);
+        p += snprintf(shape + p, sizeof shape - (size_t)p, "%s%llu", i ? ", " : "",
+                      (unsigned long long)dims[i]);
       if (r == 1) snprintf(shape + p, sizeof shape - (size_t)p, ",");
-      int w = snprintf(l->buf + l->len, l->size - l->len, "%s/%s (%s)", l->count ? ", " : "", name, shape);
+      int w = snprintf(l->buf + l->len, l->size - l->len, "%s/%s (%s)", l->count ? ", " : "", name,
+                       shape);
       if (w > 0 && (size_t)w < l->size - l->len) l->len += (size_t)w;
     } else if (l->count == 20) {
       int w = snprintf(l->buf + l->len, l->size - l->len, ", ...");
@@ -117,7 +127,8 @@ int h5_open_dataset(hid_t loc, const char *file, const char *name, hid_t *did, m
         return MLPS_OK;
       }
       H5Oclose(o);
-      return mlps_errorf(e, MLPS_EINPUT, "%s: '%s' is a group, not a dataset; give the path of a 2-D dataset", file,
+      return mlps_errorf(e, MLPS_EINPUT,
+                         "%s: '%s' is a group, not a dataset; give the path of a 2-D dataset", file,
                          shown);
     }
   }
@@ -126,8 +137,10 @@ int h5_open_dataset(hid_t loc, const char *file, const char *name, hid_t *did, m
   list[0] = '\0';
   H5Lvisit(loc, H5_INDEX_NAME, H5_ITER_INC, list_cb, &l);
   if (l.count == 0)
-    return mlps_errorf(e, MLPS_EINPUT, "%s: dataset '%s' not found; the file contains no datasets", file, shown);
-  return mlps_errorf(e, MLPS_EINPUT, "%s: dataset '%s' not found; datasets in the file: %s", file, shown, list);
+    return mlps_errorf(e, MLPS_EINPUT, "%s: dataset '%s' not found; the file contains no datasets",
+                       file, shown);
+  return mlps_errorf(e, MLPS_EINPUT, "%s: dataset '%s' not found; datasets in the file: %s", file,
+                     shown, list);
 }
 
 /* Link-creation property list that creates missing parent groups. */
@@ -146,8 +159,8 @@ hid_t h5_group_open_or_create(hid_t loc, const char *group) {
   return g;
 }
 
-static int write_any(hid_t loc, const char *name, hid_t ftype, hid_t mtype, size_t esize, const void *a, size_t rows,
-                     size_t cols, int gzip, mlps_err *e) {
+static int write_any(hid_t loc, const char *name, hid_t ftype, hid_t mtype, size_t esize,
+                     const void *a, size_t rows, size_t cols, int gzip, mlps_err *e) {
   h5_quiet();
   int rank = cols ? 2 : 1;
   hsize_t dims[2] = {rows, cols};
@@ -167,8 +180,7 @@ static int write_any(hid_t loc, const char *name, hid_t ftype, hid_t mtype, size
   if (H5Lexists(loc, name, H5P_DEFAULT) > 0) H5Ldelete(loc, name, H5P_DEFAULT);
   hid_t d = H5Dcreate2(loc, name, ftype, space, lcpl, dcpl, H5P_DEFAULT);
   int rc = MLPS_OK;
-  if (d < 0)
-    rc = mlps_errorf(e, MLPS_ERUNTIME, "cannot create dataset '%s'", name);
+  if (d < 0) rc = mlps_errorf(e, MLPS_ERUNTIME, "cannot create dataset '%s'", name);
   else if (rows && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, a) < 0)
     rc = mlps_errorf(e, MLPS_ERUNTIME, "cannot write dataset '%s' (disk full?)", name);
   if (d >= 0) H5Dclose(d);
@@ -178,13 +190,16 @@ static int write_any(hid_t loc, const char *name, hid_t ftype, hid_t mtype, size
   return rc;
 }
 
-int h5_write_f32(hid_t loc, const char *name, const float *a, size_t rows, size_t cols, int gzip, mlps_err *e) {
+int h5_write_f32(hid_t loc, const char *name, const float *a, size_t rows, size_t cols, int gzip,
+                 mlps_err *e) {
   return write_any(loc, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, a, rows, cols, gzip, e);
 }
-int h5_write_f64(hid_t loc, const char *name, const double *a, size_t rows, size_t cols, int gzip, mlps_err *e) {
+int h5_write_f64(hid_t loc, const char *name, const double *a, size_t rows, size_t cols, int gzip,
+                 mlps_err *e) {
   return write_any(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8, a, rows, cols, gzip, e);
 }
-int h5_write_i64(hid_t loc, const char *name, const int64_t *a, size_t rows, size_t cols, mlps_err *e) {
+int h5_write_i64(hid_t loc, const char *name, const int64_t *a, size_t rows, size_t cols,
+                 mlps_err *e) {
   return write_any(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 8, a, rows, cols, 0, e);
 }
 
@@ -214,10 +229,11 @@ int h5_write_strings(hid_t loc, const char *name, const char *const *s, size_t n
 }
 
 /* Creates (replacing) attribute attr on obj and writes buf with mtype. */
-static int attr_write(hid_t loc, const char *obj, const char *attr, hid_t ftype, hid_t mtype, hid_t space,
-                      const void *buf, mlps_err *e) {
+static int attr_write(hid_t loc, const char *obj, const char *attr, hid_t ftype, hid_t mtype,
+                      hid_t space, const void *buf, mlps_err *e) {
   h5_quiet();
-  if (H5Aexists_by_name(loc, obj, attr, H5P_DEFAULT) > 0) H5Adelete_by_name(loc, obj, attr, H5P_DEFAULT);
+  if (H5Aexists_by_name(loc, obj, attr, H5P_DEFAULT) > 0)
+    H5Adelete_by_name(loc, obj, attr, H5P_DEFAULT);
   hid_t a = H5Acreate_by_name(loc, obj, attr, ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   int rc = MLPS_OK;
   if (a < 0 || H5Awrite(a, mtype, buf) < 0)
@@ -236,7 +252,8 @@ int h5_attr_str(hid_t loc, const char *obj, const char *attr, const char *value,
   return rc;
 }
 
-int h5_attr_strs(hid_t loc, const char *obj, const char *attr, const char *const *v, size_t n, mlps_err *e) {
+int h5_attr_strs(hid_t loc, const char *obj, const char *attr, const char *const *v, size_t n,
+                 mlps_err *e) {
   hsize_t dims[1] = {n};
   hid_t space = H5Screate_simple(1, dims, NULL);
   hid_t t = vlstr_type();
@@ -246,7 +263,8 @@ int h5_attr_strs(hid_t loc, const char *obj, const char *attr, const char *const
   return rc;
 }
 
-int h5_attr_f64(hid_t loc, const char *obj, const char *attr, const double *v, size_t n, mlps_err *e) {
+int h5_attr_f64(hid_t loc, const char *obj, const char *attr, const double *v, size_t n,
+                mlps_err *e) {
   hsize_t dims[1] = {n};
   hid_t space = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, NULL);
   int rc = attr_write(loc, obj, attr, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space, v, e);
@@ -254,7 +272,8 @@ int h5_attr_f64(hid_t loc, const char *obj, const char *attr, const double *v, s
   return rc;
 }
 
-int h5_attr_i64(hid_t loc, const char *obj, const char *attr, const int64_t *v, size_t n, mlps_err *e) {
+int h5_attr_i64(hid_t loc, const char *obj, const char *attr, const int64_t *v, size_t n,
+                mlps_err *e) {
   hsize_t dims[1] = {n};
   hid_t space = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, NULL);
   int rc = attr_write(loc, obj, attr, H5T_STD_I64LE, H5T_NATIVE_INT64, space, v, e);
@@ -263,7 +282,8 @@ int h5_attr_i64(hid_t loc, const char *obj, const char *attr, const int64_t *v, 
 }
 
 /* Reads n strings of type ftype from an attribute (is_attr) or dataset. */
-static int read_strs(hid_t obj, int is_attr, const char *what, char ***out, size_t *nout, mlps_err *e) {
+static int read_strs(hid_t obj, int is_attr, const char *what, char ***out, size_t *nout,
+                     mlps_err *e) {
   hid_t ftype = is_attr ? H5Aget_type(obj) : H5Dget_type(obj);
   hid_t space = is_attr ? H5Aget_space(obj) : H5Dget_space(obj);
   int rc = MLPS_OK;
@@ -334,7 +354,8 @@ static hid_t attr_open(hid_t loc, const char *obj, const char *attr, mlps_err *e
   return a;
 }
 
-int h5_read_attr_strs(hid_t loc, const char *obj, const char *attr, char ***out, size_t *n, mlps_err *e) {
+int h5_read_attr_strs(hid_t loc, const char *obj, const char *attr, char ***out, size_t *n,
+                      mlps_err *e) {
   hid_t a = attr_open(loc, obj, attr, e);
   if (a < 0) return MLPS_EINPUT;
   int rc = read_strs(a, 1, attr, out, n, e);
@@ -342,7 +363,8 @@ int h5_read_attr_strs(hid_t loc, const char *obj, const char *attr, char ***out,
   return rc;
 }
 
-int h5_read_attr_str(hid_t loc, const char *obj, const char *attr, char *buf, size_t bufsize, mlps_err *e) {
+int h5_read_attr_str(hid_t loc, const char *obj, const char *attr, char *buf, size_t bufsize,
+                     mlps_err *e) {
   char **s = NULL;
   size_t n = 0;
   MLPS_TRY(h5_read_attr_strs(loc, obj, attr, &s, &n, e));
@@ -355,7 +377,8 @@ int h5_read_attr_str(hid_t loc, const char *obj, const char *attr, char *buf, si
   return MLPS_OK;
 }
 
-int h5_read_attr_f64(hid_t loc, const char *obj, const char *attr, double *v, size_t max, size_t *n, mlps_err *e) {
+int h5_read_attr_f64(hid_t loc, const char *obj, const char *attr, double *v, size_t max, size_t *n,
+                     mlps_err *e) {
   hid_t a = attr_open(loc, obj, attr, e);
   if (a < 0) return MLPS_EINPUT;
   hid_t t = H5Aget_type(a), s = H5Aget_space(a);
@@ -398,7 +421,8 @@ int h5_read_f64(hid_t loc, const char *name, double **a, size_t dims[2], int *ra
     size_t cnt = (size_t)hd[0] * (r == 2 ? (size_t)hd[1] : 1);
     double *buf = malloc((cnt ? cnt : 1) * sizeof *buf);
     if (!buf) {
-      rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory reading dataset '%s' (%zu values)", name, cnt);
+      rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory reading dataset '%s' (%zu values)", name,
+                       cnt);
     } else if (cnt && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
       free(buf);
       rc = mlps_errorf(e, MLPS_EINPUT, "cannot read dataset '%s'", name);
@@ -427,30 +451,19 @@ const char *h5_type_name(hid_t type, char *buf, size_t bufsize) {
   H5T_class_t c = H5Tget_class(type);
   size_t sz = H5Tget_size(type);
   switch (c) {
-    case H5T_FLOAT:
-      snprintf(buf, bufsize, "float%zu", sz * 8);
-      break;
+    case H5T_FLOAT: snprintf(buf, bufsize, "float%zu", sz * 8); break;
     case H5T_INTEGER:
       snprintf(buf, bufsize, "%sint%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", sz * 8);
       break;
     case H5T_STRING:
-      snprintf(buf, bufsize, "%s", H5Tis_variable_str(type) > 0 ? "string (variable length)" : "string (fixed length)");
+      snprintf(buf, bufsize, "%s",
+               H5Tis_variable_str(type) > 0 ? "string (variable length)" : "string (fixed length)");
       break;
-    case H5T_COMPOUND:
-      snprintf(buf, bufsize, "compound");
-      break;
-    case H5T_ENUM:
-      snprintf(buf, bufsize, "enum");
-      break;
-    case H5T_ARRAY:
-      snprintf(buf, bufsize, "array");
-      break;
-    case H5T_VLEN:
-      snprintf(buf, bufsize, "vlen");
-      break;
-    default:
-      snprintf(buf, bufsize, "other");
-      break;
+    case H5T_COMPOUND: snprintf(buf, bufsize, "compound"); break;
+    case H5T_ENUM: snprintf(buf, bufsize, "enum"); break;
+    case H5T_ARRAY: snprintf(buf, bufsize, "array"); break;
+    case H5T_VLEN: snprintf(buf, bufsize, "vlen"); break;
+    default: snprintf(buf, bufsize, "other"); break;
   }
   return buf;
 }
@@ -480,8 +493,8 @@ static herr_t read_slab(hid_t did, size_t r0, size_t nr, size_t nc, double *buf,
   return st;
 }
 
-int h5_read_rows(hid_t did, size_t r0, size_t nr, size_t nc, double *buf, const char *file, const char *name,
-                 mlps_err *e) {
+int h5_read_rows(hid_t did, size_t r0, size_t nr, size_t nc, double *buf, const char *file,
+                 const char *name, mlps_err *e) {
   h5_quiet();
   char detail[160] = "";
   if (read_slab(did, r0, nr, nc, buf, detail) >= 0) return MLPS_OK;
@@ -502,15 +515,17 @@ int h5_read_rows(hid_t did, size_t r0, size_t nr, size_t nc, double *buf, const 
     }
   }
   H5Pclose(p);
-  return mlps_errorf(e, MLPS_EINPUT,
-                     "%s: dataset '%s': rows %zu..%zu cannot be read (HDF5: %s); the file is damaged there (a "
-                     "truncated or corrupted copy?) or compressed with a filter this HDF5 does not have: re-create or "
-                     "re-copy the file (h5dump -d '%s' shows the failure too)",
-                     file, name, a, b, detail[0] ? detail : "read failed", name);
+  return mlps_errorf(
+      e, MLPS_EINPUT,
+      "%s: dataset '%s': rows %zu..%zu cannot be read (HDF5: %s); the file is damaged there (a "
+      "truncated or corrupted copy?) or compressed with a filter this HDF5 does not have: "
+      "re-create or "
+      "re-copy the file (h5dump -d '%s' shows the failure too)",
+      file, name, a, b, detail[0] ? detail : "read failed", name);
 }
 
-int h5_column_stats(hid_t did, size_t rows, size_t cols, h5_colstats *st, const char *file, const char *name,
-                    mlps_err *e) {
+int h5_column_stats(hid_t did, size_t rows, size_t cols, h5_colstats *st, const char *file,
+                    const char *name, mlps_err *e) {
   h5_quiet();
   hid_t fs = H5Dget_space(did), p = H5Dget_create_plist(did);
   int r = H5Sget_simple_extent_ndims(fs);

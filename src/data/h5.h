@@ -53,27 +53,36 @@ int h5_open_dataset(hid_t loc, const char *file, const char *name, hid_t *did, m
 /* Writes a 2-D (rows, cols) or, with cols == 0, 1-D (rows) dataset. `gzip`
  * 1..9 compresses in chunks of about 1 MiB (0 = contiguous). Parent groups
  * are created as needed. */
-int h5_write_f32(hid_t loc, const char *name, const float *a, size_t rows, size_t cols, int gzip, mlps_err *e);
-int h5_write_f64(hid_t loc, const char *name, const double *a, size_t rows, size_t cols, int gzip, mlps_err *e);
-int h5_write_i64(hid_t loc, const char *name, const int64_t *a, size_t rows, size_t cols, mlps_err *e);
+int h5_write_f32(hid_t loc, const char *name, const float *a, size_t rows, size_t cols, int gzip,
+                 mlps_err *e);
+int h5_write_f64(hid_t loc, const char *name, const double *a, size_t rows, size_t cols, int gzip,
+                 mlps_err *e);
+int h5_write_i64(hid_t loc, const char *name, const int64_t *a, size_t rows, size_t cols,
+                 mlps_err *e);
 /* 1-D dataset of fixed-length strings (h5py reads them as bytes). */
 int h5_write_strings(hid_t loc, const char *name, const char *const *s, size_t n, mlps_err *e);
 
 /* Attributes on object `obj` (a path relative to loc, "." for loc itself).
  * Strings are fixed-length ASCII, so h5py returns them without custom code. */
 int h5_attr_str(hid_t loc, const char *obj, const char *attr, const char *value, mlps_err *e);
-int h5_attr_strs(hid_t loc, const char *obj, const char *attr, const char *const *v, size_t n, mlps_err *e);
-int h5_attr_f64(hid_t loc, const char *obj, const char *attr, const double *v, size_t n, mlps_err *e);
-int h5_attr_i64(hid_t loc, const char *obj, const char *attr, const int64_t *v, size_t n, mlps_err *e);
+int h5_attr_strs(hid_t loc, const char *obj, const char *attr, const char *const *v, size_t n,
+                 mlps_err *e);
+int h5_attr_f64(hid_t loc, const char *obj, const char *attr, const double *v, size_t n,
+                mlps_err *e);
+int h5_attr_i64(hid_t loc, const char *obj, const char *attr, const int64_t *v, size_t n,
+                mlps_err *e);
 
 /* Reads a scalar or 1-element string attribute (fixed or variable length)
  * into buf. MLPS_EINPUT when absent or not a string. */
-int h5_read_attr_str(hid_t loc, const char *obj, const char *attr, char *buf, size_t bufsize, mlps_err *e);
+int h5_read_attr_str(hid_t loc, const char *obj, const char *attr, char *buf, size_t bufsize,
+                     mlps_err *e);
 /* Reads a string-array attribute (fixed or variable length): *out is an
  * array of *n malloc'ed strings (free with h5_free_strings). */
-int h5_read_attr_strs(hid_t loc, const char *obj, const char *attr, char ***out, size_t *n, mlps_err *e);
+int h5_read_attr_strs(hid_t loc, const char *obj, const char *attr, char ***out, size_t *n,
+                      mlps_err *e);
 /* Reads up to max numbers of a numeric attribute; *n gets the count. */
-int h5_read_attr_f64(hid_t loc, const char *obj, const char *attr, double *v, size_t max, size_t *n, mlps_err *e);
+int h5_read_attr_f64(hid_t loc, const char *obj, const char *attr, double *v, size_t max, size_t *n,
+                     mlps_err *e);
 /* Reads a whole numeric dataset as double (any int/float type); *a is
  * malloc'ed, dims[0..rank) filled (rank <= 2). */
 int h5_read_f64(hid_t loc, const char *name, double **a, size_t dims[2], int *rank, mlps_err *e);
@@ -98,8 +107,8 @@ const char *h5_type_name(hid_t type, char *buf, size_t bufsize);
  * unreadable rows, and the result is MLPS_EINPUT (bad file content):
  * "FILE: dataset 'NAME': rows A..B cannot be read (HDF5: what failed); ...
  * re-create or re-copy the file". */
-int h5_read_rows(hid_t did, size_t r0, size_t nr, size_t nc, double *buf, const char *file, const char *name,
-                 mlps_err *e);
+int h5_read_rows(hid_t did, size_t r0, size_t nr, size_t nc, double *buf, const char *file,
+                 const char *name, mlps_err *e);
 
 /* Per-column statistics of a numeric 1-D or 2-D dataset (a 1-D dataset is
  * one column), computed in blocks of rows. */
@@ -111,7 +120,7 @@ typedef struct {
  * clipped to the dataset's; rows = 0: all); st has room for `cols`. Bounding
  * them bounds the work on a file that claims 10^10 rows. file and name are
  * for messages. */
-int h5_column_stats(hid_t did, size_t rows, size_t cols, h5_colstats *st, const char *file, const char *name,
-                    mlps_err *e);
+int h5_column_stats(hid_t did, size_t rows, size_t cols, h5_colstats *st, const char *file,
+                    const char *name, mlps_err *e);
 
 #endif

@@ -9,24 +9,29 @@
 
 #include "util/rng.h"
 
-int split_make(size_t n, uint64_t seed, double test_fraction, size_t test_count, int k, double val_fraction,
-               data_split *s, mlps_err *e) {
+int split_make(size_t n, uint64_t seed, double test_fraction, size_t test_count, int k,
+               double val_fraction, data_split *s, mlps_err *e) {
   memset(s, 0, sizeof *s);
   if (k < 1) return mlps_errorf(e, MLPS_EINPUT, "split: kfold must be >= 1, got %d", k);
   if (test_count == 0 && !(test_fraction >= 0 && test_fraction < 1))
-    return mlps_errorf(e, MLPS_EINPUT, "split: test_fraction must be in [0, 1), got %g", test_fraction);
+    return mlps_errorf(e, MLPS_EINPUT, "split: test_fraction must be in [0, 1), got %g",
+                       test_fraction);
   if (k == 1 && !(val_fraction > 0 && val_fraction < 1))
-    return mlps_errorf(e, MLPS_EINPUT, "split: val_fraction must be in (0, 1) when kfold is 1, got %g", val_fraction);
+    return mlps_errorf(e, MLPS_EINPUT,
+                       "split: val_fraction must be in (0, 1) when kfold is 1, got %g",
+                       val_fraction);
   size_t n_test = test_count > 0 ? test_count : (size_t)ceil(test_fraction * (double)n - 1e-9);
   if (n_test >= n)
-    return mlps_errorf(e, MLPS_EINPUT, "split: the test set (%zu rows) leaves no rows to train on (n = %zu)", n_test,
-                       n);
+    return mlps_errorf(e, MLPS_EINPUT,
+                       "split: the test set (%zu rows) leaves no rows to train on (n = %zu)",
+                       n_test, n);
   size_t n_pool = n - n_test;
   if ((k >= 2 && n_pool < (size_t)k) || (k == 1 && n_pool < 2))
-    return mlps_errorf(e, MLPS_EINPUT,
-                       "split: %zu rows remain after the test set (%zu of %zu); %d-fold cross-validation needs at "
-                       "least %d (use more data, a smaller test set or fewer folds)",
-                       n_pool, n_test, n, k, k >= 2 ? k : 2);
+    return mlps_errorf(
+        e, MLPS_EINPUT,
+        "split: %zu rows remain after the test set (%zu of %zu); %d-fold cross-validation needs at "
+        "least %d (use more data, a smaller test set or fewer folds)",
+        n_pool, n_test, n, k, k >= 2 ? k : 2);
   size_t n_val1 = 0;
   if (k == 1) {
     n_val1 = (size_t)ceil(val_fraction * (double)n_pool - 1e-9);
@@ -76,14 +81,10 @@ void split_free(data_split *s) {
 
 static int in_part(const data_split *s, int32_t f, int fold, split_part part) {
   switch (part) {
-    case SPLIT_TEST:
-      return f == -1;
-    case SPLIT_POOL:
-      return f != -1;
-    case SPLIT_VAL:
-      return f == fold;
-    case SPLIT_TRAIN:
-      return f != -1 && f != fold;
+    case SPLIT_TEST: return f == -1;
+    case SPLIT_POOL: return f != -1;
+    case SPLIT_VAL: return f == fold;
+    case SPLIT_TRAIN: return f != -1 && f != fold;
   }
   (void)s;
   return 0;
@@ -91,14 +92,10 @@ static int in_part(const data_split *s, int32_t f, int fold, split_part part) {
 
 size_t split_count(const data_split *s, int fold, split_part part) {
   switch (part) {
-    case SPLIT_TEST:
-      return s->n_test;
-    case SPLIT_POOL:
-      return s->n_pool;
-    case SPLIT_VAL:
-      return fold >= 0 && fold < s->k ? s->fold_size[fold] : 0;
-    case SPLIT_TRAIN:
-      return fold >= 0 && fold < s->k ? s->n_pool - s->fold_size[fold] : 0;
+    case SPLIT_TEST: return s->n_test;
+    case SPLIT_POOL: return s->n_pool;
+    case SPLIT_VAL: return fold >= 0 && fold < s->k ? s->fold_size[fold] : 0;
+    case SPLIT_TRAIN: return fold >= 0 && fold < s->k ? s->n_pool - s->fold_size[fold] : 0;
   }
   return 0;
 }

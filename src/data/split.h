@@ -33,18 +33,24 @@
 
 #define SPLIT_PURPOSE 0x53504c4954ull /* "SPLIT": the rng_derive purpose of the split stream */
 
-typedef enum { SPLIT_TRAIN, SPLIT_VAL, SPLIT_TEST, SPLIT_POOL } split_part; /* POOL = train + val (all but test) */
+typedef enum {
+  SPLIT_TRAIN,
+  SPLIT_VAL,
+  SPLIT_TEST,
+  SPLIT_POOL
+} split_part; /* POOL = train + val (all but test) */
 
 typedef struct {
   size_t n, n_test, n_pool;
   int k;
-  int32_t *fold_of; /* (n) -1: test row; 0..k-1: validation row of that fold; k: training-only row (k = 1) */
+  int32_t *fold_of;  /* (n) -1: test row; 0..k-1: validation row of that fold; k: training-only row
+                        (k = 1) */
   size_t *fold_size; /* (k) validation rows per fold */
 } data_split;
 
 /* test_count > 0 overrides test_fraction; val_fraction is used when k = 1. */
-int split_make(size_t n, uint64_t seed, double test_fraction, size_t test_count, int k, double val_fraction,
-               data_split *s, mlps_err *e);
+int split_make(size_t n, uint64_t seed, double test_fraction, size_t test_count, int k,
+               double val_fraction, data_split *s, mlps_err *e);
 void split_free(data_split *s);
 
 /* Number of rows of part (fold ignored for TEST and POOL). */

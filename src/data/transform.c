@@ -109,7 +109,8 @@ int xf_parse_chain(const char *s, xf_kind *chain, int *n, mlps_err *e) {
     int k = names_find(XF_NAMES, XF_COUNT, name);
     if (k < 0) {
       char all[128];
-      return mlps_errorf(e, MLPS_EINPUT, "transform chain \"%s\": unknown transform '%s'; valid: %s", s, name,
+      return mlps_errorf(e, MLPS_EINPUT,
+                         "transform chain \"%s\": unknown transform '%s'; valid: %s", s, name,
                          names_join(XF_NAMES, XF_COUNT, all, sizeof all));
     }
     if (*n >= K)
@@ -120,12 +121,14 @@ int xf_parse_chain(const char *s, xf_kind *chain, int *n, mlps_err *e) {
   return MLPS_OK;
 }
 
-static int log_error(mlps_err *e, const char *what, xf_kind k, double v, size_t row, size_t col, int stage) {
-  return mlps_errorf(e, MLPS_EINPUT,
-                     "%s: %s transform: value %.9g at row %zu, column %zu is not positive%s; %s needs values > 0 "
-                     "(use standard or minmax for this column, or shift the data)",
-                     what ? what : "data", XF_NAMES[k], v, row, col, stage ? " (after the earlier transforms)" : "",
-                     XF_NAMES[k]);
+static int log_error(mlps_err *e, const char *what, xf_kind k, double v, size_t row, size_t col,
+                     int stage) {
+  return mlps_errorf(
+      e, MLPS_EINPUT,
+      "%s: %s transform: value %.9g at row %zu, column %zu is not positive%s; %s needs values > 0 "
+      "(use standard or minmax for this column, or shift the data)",
+      what ? what : "data", XF_NAMES[k], v, row, col,
+      stage ? " (after the earlier transforms)" : "", XF_NAMES[k]);
 }
 
 /* Appends column j to a warning list of at most 10 names. */
@@ -137,11 +140,12 @@ static void warn_add(char *list, size_t size, int *count, size_t j) {
   (*count)++;
 }
 
-int xf_fit(xf_set *t, const float *a, const size_t *rows, size_t nrows, const char *what, char *warn,
-           size_t warnsize, mlps_err *e) {
+int xf_fit(xf_set *t, const float *a, const size_t *rows, size_t nrows, const char *what,
+           char *warn, size_t warnsize, mlps_err *e) {
   size_t nc = t->ncols;
   if (warn && warnsize) warn[0] = '\0';
-  if (nrows == 0) return mlps_errorf(e, MLPS_EINPUT, "%s: cannot fit transforms on 0 rows", what ? what : "data");
+  if (nrows == 0)
+    return mlps_errorf(e, MLPS_EINPUT, "%s: cannot fit transforms on 0 rows", what ? what : "data");
   for (size_t j = 0; j < nc * K; j++) {
     t->shift[j] = 0.0;
     t->scale[j] = 1.0;
@@ -198,7 +202,8 @@ int xf_fit(xf_set *t, const float *a, const size_t *rows, size_t nrows, const ch
       xf_kind k = t->kind[j * K + s];
       double *sh = &t->shift[j * K + s], *sc = &t->scale[j * K + s];
       if (k == XF_STANDARD) {
-        double sd = sqrt(ssq[j] / (double)nrows); /* population std, as scikit-learn's StandardScaler */
+        double sd =
+            sqrt(ssq[j] / (double)nrows); /* population std, as scikit-learn's StandardScaler */
         *sh = sum[j];
         /* "Zero" relative to float32 resolution: such a column is constant. */
         if (!(sd > 1e-6 * fabs(sum[j])) || sd == 0.0) {
@@ -224,23 +229,26 @@ int xf_fit(xf_set *t, const float *a, const size_t *rows, size_t nrows, const ch
   if (warn && warnsize) {
     size_t l = 0;
     if (n_std)
-      l += (size_t)snprintf(warn, warnsize,
-                            "%s: column%s %s%s ha%s zero variance over the %zu training rows; standard uses scale 1 "
-                            "(the column carries no information)",
-                            what ? what : "data", n_std > 1 ? "s" : "", zero_std, n_std > 10 ? ", ..." : "",
-                            n_std > 1 ? "ve" : "s", nrows);
+      l += (size_t)snprintf(
+          warn, warnsize,
+          "%s: column%s %s%s ha%s zero variance over the %zu training rows; standard uses scale 1 "
+          "(the column carries no information)",
+          what ? what : "data", n_std > 1 ? "s" : "", zero_std, n_std > 10 ? ", ..." : "",
+          n_std > 1 ? "ve" : "s", nrows);
     if (n_rng && l < warnsize)
-      snprintf(warn + l, warnsize - l,
-               "%s%s: column%s %s%s ha%s the same value in all %zu training rows; minmax uses scale 1", l ? "\n" : "",
-               what ? what : "data", n_rng > 1 ? "s" : "", zero_rng, n_rng > 10 ? ", ..." : "",
-               n_rng > 1 ? "ve" : "s", nrows);
+      snprintf(
+          warn + l, warnsize - l,
+          "%s%s: column%s %s%s ha%s the same value in all %zu training rows; minmax uses scale 1",
+          l ? "\n" : "", what ? what : "data", n_rng > 1 ? "s" : "", zero_rng,
+          n_rng > 10 ? ", ..." : "", n_rng > 1 ? "ve" : "s", nrows);
   }
   t->fitted = 1;
   return MLPS_OK;
 }
 
 /* Transforms one row; row number r for messages. */
-static inline int fwd_row(const xf_set *t, const float *in, float *out, size_t r, const char *what, mlps_err *e) {
+static inline int fwd_row(const xf_set *t, const float *in, float *out, size_t r, const char *what,
+                          mlps_err *e) {
   size_t nc = t->ncols;
   for (size_t j = 0; j < nc; j++) {
     const xf_kind *k = t->kind + j * K;
@@ -255,8 +263,8 @@ static inline int fwd_row(const xf_set *t, const float *in, float *out, size_t r
   return MLPS_OK;
 }
 
-int xf_gather(const xf_set *t, const float *a, const size_t *rows, size_t nrows, float *out, const char *what,
-              mlps_err *e) {
+int xf_gather(const xf_set *t, const float *a, const size_t *rows, size_t nrows, float *out,
+              const char *what, mlps_err *e) {
   size_t nc = t->ncols;
   for (size_t i = 0; i < nrows; i++) {
     size_t r = rows ? rows[i] : i;
@@ -267,7 +275,8 @@ int xf_gather(const xf_set *t, const float *a, const size_t *rows, size_t nrows,
 
 int xf_apply(const xf_set *t, float *a, size_t nrows, size_t row0, const char *what, mlps_err *e) {
   size_t nc = t->ncols;
-  for (size_t i = 0; i < nrows; i++) MLPS_TRY(fwd_row(t, a + i * nc, a + i * nc, row0 + i, what, e));
+  for (size_t i = 0; i < nrows; i++)
+    MLPS_TRY(fwd_row(t, a + i * nc, a + i * nc, row0 + i, what, e));
   return MLPS_OK;
 }
 
@@ -280,13 +289,15 @@ void xf_inverse(const xf_set *t, float *a, size_t nrows) {
 int xf_equal(const xf_set *a, const xf_set *b) {
   if (a->ncols != b->ncols) return 0;
   size_t c = a->ncols * K;
-  return memcmp(a->kind, b->kind, c * sizeof *a->kind) == 0 && memcmp(a->shift, b->shift, c * sizeof(double)) == 0 &&
+  return memcmp(a->kind, b->kind, c * sizeof *a->kind) == 0 &&
+         memcmp(a->shift, b->shift, c * sizeof(double)) == 0 &&
          memcmp(a->scale, b->scale, c * sizeof(double)) == 0;
 }
 
 int xf_write_h5(hid_t loc, const char *group, const xf_set *t, mlps_err *e) {
   hid_t g = h5_group_open_or_create(loc, group);
-  if (g < 0) return mlps_errorf(e, MLPS_ERUNTIME, "cannot create group '%s' for a transform", group);
+  if (g < 0)
+    return mlps_errorf(e, MLPS_ERUNTIME, "cannot create group '%s' for a transform", group);
   size_t nc = t->ncols;
   char **chains = mlps_xcalloc(nc ? nc : 1, sizeof *chains);
   char buf[128];
@@ -296,10 +307,11 @@ int xf_write_h5(hid_t loc, const char *group, const xf_set *t, mlps_err *e) {
   if (!rc) rc = h5_attr_i64(g, ".", "format_version", &ver, 1, e);
   if (!rc) rc = h5_attr_i64(g, ".", "ncols", &ncols, 1, e);
   if (!rc)
-    rc = h5_attr_str(g, ".", "stage",
-                     "per column, stages applied left to right: y = (g(x) - shift[stage]) / scale[stage], g = "
-                     "identity (none, standard, minmax), ln (log) or log10 (log10)",
-                     e);
+    rc = h5_attr_str(
+        g, ".", "stage",
+        "per column, stages applied left to right: y = (g(x) - shift[stage]) / scale[stage], g = "
+        "identity (none, standard, minmax), ln (log) or log10 (log10)",
+        e);
   if (!rc) rc = h5_write_strings(g, "chain", (const char *const *)chains, nc, e);
   if (!rc) rc = h5_write_f64(g, "shift", t->shift, nc, K, 0, e);
   if (!rc) rc = h5_write_f64(g, "scale", t->scale, nc, K, 0, e);
@@ -313,7 +325,8 @@ int xf_write_h5(hid_t loc, const char *group, const xf_set *t, mlps_err *e) {
 int xf_read_h5(hid_t loc, const char *group, xf_set *t, mlps_err *e) {
   h5_quiet();
   memset(t, 0, sizeof *t);
-  if (!h5_exists(loc, group)) return mlps_errorf(e, MLPS_EINPUT, "transform group '%s' not found", group);
+  if (!h5_exists(loc, group))
+    return mlps_errorf(e, MLPS_EINPUT, "transform group '%s' not found", group);
   hid_t g = H5Gopen2(loc, group, H5P_DEFAULT);
   if (g < 0) return mlps_errorf(e, MLPS_EINPUT, "'%s' is not a group", group);
   char fmt[64];

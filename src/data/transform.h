@@ -26,10 +26,10 @@
 
 typedef struct {
   size_t ncols;
-  xf_kind *kind;  /* (ncols, XF_MAX_CHAIN); unused stages are XF_NONE */
-  double *shift;  /* (ncols, XF_MAX_CHAIN) */
-  double *scale;  /* (ncols, XF_MAX_CHAIN) */
-  int fitted;     /* 1 after xf_fit or xf_read_h5 */
+  xf_kind *kind; /* (ncols, XF_MAX_CHAIN); unused stages are XF_NONE */
+  double *shift; /* (ncols, XF_MAX_CHAIN) */
+  double *scale; /* (ncols, XF_MAX_CHAIN) */
+  int fitted;    /* 1 after xf_fit or xf_read_h5 */
 } xf_set;
 
 /* Every column gets the same chain (n_chain 0..XF_MAX_CHAIN; 0 = none);
@@ -47,14 +47,14 @@ void xf_copy(xf_set *dst, const xf_set *src);
  * are described in warn (empty string when there is nothing to say; warn
  * may be NULL). A non-positive value under log/log10 is MLPS_EINPUT naming
  * the row (index into a) and column. */
-int xf_fit(xf_set *t, const float *a, const size_t *rows, size_t nrows, const char *what, char *warn,
-           size_t warnsize, mlps_err *e);
+int xf_fit(xf_set *t, const float *a, const size_t *rows, size_t nrows, const char *what,
+           char *warn, size_t warnsize, mlps_err *e);
 
 /* Gathers rows[0..nrows) of a (NULL: the first nrows) into out (nrows,
  * ncols), transformed. a is not modified (it may be node-shared memory).
  * A value outside log's domain is MLPS_EINPUT naming row and column. */
-int xf_gather(const xf_set *t, const float *a, const size_t *rows, size_t nrows, float *out, const char *what,
-              mlps_err *e);
+int xf_gather(const xf_set *t, const float *a, const size_t *rows, size_t nrows, float *out,
+              const char *what, mlps_err *e);
 /* Transforms a (nrows, ncols) in place; row0 numbers the rows in messages. */
 int xf_apply(const xf_set *t, float *a, size_t nrows, size_t row0, const char *what, mlps_err *e);
 /* Inverse in place: model outputs back to the data's own units. */

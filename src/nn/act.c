@@ -46,13 +46,12 @@ NN_CLONES void nn_act_forward(float *restrict h, float *restrict z, size_t n, nn
       for (size_t i = 0; i < n; i++) h[i] = nn_act_one(ACT_TANH, h[i]);
       break;
     case ACT_LINEAR:
-    default:
-      break;
+    default: break;
   }
 }
 
 NN_CLONES void nn_act_backward(float *restrict d, const float *restrict h, const float *restrict z,
-                     const float *restrict mask, size_t n, nn_activation a) {
+                               const float *restrict mask, size_t n, nn_activation a) {
   switch (a) {
     case ACT_RELU:
       for (size_t i = 0; i < n; i++) d[i] = h[i] > 0.0f ? d[i] : 0.0f;
@@ -88,8 +87,7 @@ NN_CLONES void nn_act_backward(float *restrict d, const float *restrict h, const
         d[i] *= s * (1.0f + x * (1.0f - s));
       }
       break;
-    default:
-      break;
+    default: break;
   }
   if (mask)
     for (size_t i = 0; i < n; i++) d[i] *= mask[i];

@@ -60,7 +60,9 @@ static inline float nn_expf(float x) {
  * (truncation < 2e-7 relative), nn_expf(x) - 1 beyond. */
 static inline float nn_expm1f(float x) {
   float ax = fabsf(x);
-  float p = x * (1.0f + x * (0.5f + x * (1.0f / 6 + x * (1.0f / 24 + x * (1.0f / 120 + x * (1.0f / 720))))));
+  float p =
+      x *
+      (1.0f + x * (0.5f + x * (1.0f / 6 + x * (1.0f / 24 + x * (1.0f / 120 + x * (1.0f / 720))))));
   float e = nn_expf(x) - 1.0f;
   return ax < 0.35f ? p : e;
 }
@@ -71,7 +73,11 @@ static inline float nn_tanhf(float x) {
   float ax = fabsf(x);
   float z = x * x;
   float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z +
-                  1.33314422036e-1f) * z - 3.33332819422e-1f) * z * x + x;
+                  1.33314422036e-1f) *
+                     z -
+                 3.33332819422e-1f) *
+                    z * x +
+                x;
   float big = copysignf(1.0f - 2.0f / (nn_expf(2.0f * ax) + 1.0f), x);
   return ax < 0.625f ? small : big;
 }

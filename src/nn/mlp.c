@@ -151,8 +151,12 @@ mlp *mlp_clone(const mlp *m, mlps_err *e) {
   return c;
 }
 
-void mlp_get_params(const mlp *m, float *dst) { memcpy(dst, m->params, m->n_params * sizeof(float)); }
-void mlp_set_params(mlp *m, const float *src) { memcpy(m->params, src, m->n_params * sizeof(float)); }
+void mlp_get_params(const mlp *m, float *dst) {
+  memcpy(dst, m->params, m->n_params * sizeof(float));
+}
+void mlp_set_params(mlp *m, const float *src) {
+  memcpy(m->params, src, m->n_params * sizeof(float));
+}
 
 int mlp_params_finite(const mlp *m) {
   /* Summing is cheaper than n isfinite branches and NaN/Inf propagate;

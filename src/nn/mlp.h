@@ -24,9 +24,9 @@
 #define MLP_MAX_WIDTH (1 << 20)
 
 typedef struct {
-  int n_layers;                   /* dense layers = hidden layers + 1 */
-  int sizes[MLP_MAX_LAYERS + 1];  /* sizes[0] = inputs, sizes[n_layers] = outputs */
-  nn_activation act;              /* hidden activation (output is linear) */
+  int n_layers;                  /* dense layers = hidden layers + 1 */
+  int sizes[MLP_MAX_LAYERS + 1]; /* sizes[0] = inputs, sizes[n_layers] = outputs */
+  nn_activation act;             /* hidden activation (output is linear) */
 } mlp_arch;
 
 /* Named views into params (llm.c style). */
@@ -80,20 +80,23 @@ int mlp_predict(const mlp *m, const float *X, size_t n, float *Y, mlps_err *e);
 
 /* Eval-mode metrics over n rows, accumulated in double: mean squared and
  * mean absolute error over all n*m outputs (either pointer may be NULL). */
-int mlp_evaluate(const mlp *m, const float *X, const float *Y, size_t n, double *mse,
-                 double *mae, mlps_err *e);
+int mlp_evaluate(const mlp *m, const float *X, const float *Y, size_t n, double *mse, double *mae,
+                 mlps_err *e);
 
 /* ---- kernels shared with the trainer (nn internal, documented for tests) ---- */
 
 /* Forward workspace for batches of up to max_batch rows. */
 typedef struct {
   int max_batch;
-  int dropout_active;             /* last forward applied dropout (hd/mask valid) */
-  float *buf;                     /* the one allocation */
-  float *h[MLP_MAX_LAYERS + 1];   /* h[0] unused (input); h[l+1] (B, sizes[l+1]) layer output after act */
-  float *z[MLP_MAX_LAYERS + 1];   /* pre-activations, only for acts whose derivative needs z (gelu, swish) */
-  float *mask[MLP_MAX_LAYERS + 1];/* dropout scale (0 or 1/(1-p)) per hidden unit, when dropout > 0 */
-  float *hd[MLP_MAX_LAYERS + 1];  /* h after dropout (the next layer's input), when dropout > 0 */
+  int dropout_active; /* last forward applied dropout (hd/mask valid) */
+  float *buf;         /* the one allocation */
+  float *h[MLP_MAX_LAYERS +
+           1]; /* h[0] unused (input); h[l+1] (B, sizes[l+1]) layer output after act */
+  float *z[MLP_MAX_LAYERS +
+           1]; /* pre-activations, only for acts whose derivative needs z (gelu, swish) */
+  float *
+      mask[MLP_MAX_LAYERS + 1]; /* dropout scale (0 or 1/(1-p)) per hidden unit, when dropout > 0 */
+  float *hd[MLP_MAX_LAYERS + 1]; /* h after dropout (the next layer's input), when dropout > 0 */
 } mlp_fwd_ws;
 
 int mlp_fwd_ws_init(mlp_fwd_ws *w, const mlp_arch *a, int max_batch, int with_dropout, mlps_err *e);

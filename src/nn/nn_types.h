@@ -8,11 +8,11 @@ typedef enum {
   ACT_LEAKY_RELU, /* negative slope 0.01, as torch.nn.LeakyReLU */
   ACT_ELU,        /* alpha 1 */
   ACT_SELU,
-  ACT_GELU,       /* exact erf form, torch.nn.GELU() default */
-  ACT_SWISH,      /* x * sigmoid(x); "silu" is accepted as an alias */
+  ACT_GELU,  /* exact erf form, torch.nn.GELU() default */
+  ACT_SWISH, /* x * sigmoid(x); "silu" is accepted as an alias */
   ACT_SIGMOID,
   ACT_TANH,
-  ACT_LINEAR,     /* identity: the output layer */
+  ACT_LINEAR, /* identity: the output layer */
   ACT_COUNT
 } nn_activation;
 extern const char *const NN_ACTIVATION_NAMES[ACT_COUNT];
@@ -33,7 +33,13 @@ typedef enum {
 } nn_init;
 extern const char *const NN_INIT_NAMES[INIT_COUNT];
 
-typedef enum { SCHED_CONSTANT, SCHED_PLATEAU, SCHED_COSINE, SCHED_STAGES, SCHED_COUNT } nn_schedule_kind;
+typedef enum {
+  SCHED_CONSTANT,
+  SCHED_PLATEAU,
+  SCHED_COSINE,
+  SCHED_STAGES,
+  SCHED_COUNT
+} nn_schedule_kind;
 extern const char *const NN_SCHEDULE_NAMES[SCHED_COUNT];
 
 #endif

@@ -20,10 +20,10 @@
 #define NN_AVX 1
 /* Runs the first n - n % 8 elements of adam_step with 8-lane AVX. */
 __attribute__((target("avx"))) static size_t adam_avx(float *restrict p, const float *restrict g0,
-                                                     float *restrict m, float *restrict v, size_t n,
-                                                     float b1, float omb1, float b2, float omb2,
-                                                     float wd, float decay, float step_size,
-                                                     float bc2_sqrt, float eps) {
+                                                      float *restrict m, float *restrict v,
+                                                      size_t n, float b1, float omb1, float b2,
+                                                      float omb2, float wd, float decay,
+                                                      float step_size, float bc2_sqrt, float eps) {
   const __m256 vb1 = _mm256_set1_ps(b1), vomb1 = _mm256_set1_ps(omb1), vb2 = _mm256_set1_ps(b2),
                vomb2 = _mm256_set1_ps(omb2), vwd = _mm256_set1_ps(wd),
                vdecay = _mm256_set1_ps(decay), vstep = _mm256_set1_ps(step_size),
@@ -44,11 +44,11 @@ __attribute__((target("avx"))) static size_t adam_avx(float *restrict p, const f
 }
 
 __attribute__((target("avx"))) static size_t radam_avx(float *restrict p, const float *restrict g0,
-                                                      float *restrict m, float *restrict v,
-                                                      size_t n, float b1, float omb1, float b2,
-                                                      float omb2, float wd, float bc1, float lr,
-                                                      int rectified, float bc2_sqrt, float rect,
-                                                      float eps) {
+                                                       float *restrict m, float *restrict v,
+                                                       size_t n, float b1, float omb1, float b2,
+                                                       float omb2, float wd, float bc1, float lr,
+                                                       int rectified, float bc2_sqrt, float rect,
+                                                       float eps) {
   const __m256 vb1 = _mm256_set1_ps(b1), vomb1 = _mm256_set1_ps(omb1), vb2 = _mm256_set1_ps(b2),
                vomb2 = _mm256_set1_ps(omb2), vwd = _mm256_set1_ps(wd), vbc1 = _mm256_set1_ps(bc1),
                vlr = _mm256_set1_ps(lr), vbc2 = _mm256_set1_ps(bc2_sqrt),
@@ -137,9 +137,8 @@ void optim_free(optim_state *s) {
   s->buf = s->m = s->v = NULL;
 }
 
-static void sgd_step(float *restrict p, const float *restrict g0, float *restrict buf,
-                                  size_t n, float lr, float wd, float mom, float damp, int nesterov,
-                                  int first) {
+static void sgd_step(float *restrict p, const float *restrict g0, float *restrict buf, size_t n,
+                     float lr, float wd, float mom, float damp, int nesterov, int first) {
   if (!buf) {
     for (size_t i = 0; i < n; i++) p[i] -= lr * (g0[i] + wd * p[i]);
     return;
@@ -172,9 +171,8 @@ static void sgd_step(float *restrict p, const float *restrict g0, float *restric
 
 /* adam / adamw (decay = p multiplier, 1 for adam; wd = L2 coefficient, 0 for adamw) */
 static void adam_step(float *restrict p, const float *restrict g0, float *restrict m,
-                                   float *restrict v, size_t n, float b1, float omb1, float b2,
-                                   float omb2, float wd, float decay, float step_size,
-                                   float bc2_sqrt, float eps) {
+                      float *restrict v, size_t n, float b1, float omb1, float b2, float omb2,
+                      float wd, float decay, float step_size, float bc2_sqrt, float eps) {
   size_t i = 0;
 #ifdef NN_AVX
   if (have_avx())
@@ -189,7 +187,8 @@ static void adam_step(float *restrict p, const float *restrict g0, float *restri
     __m128 pi = _mm_mul_ps(_mm_loadu_ps(p + i), vdecay);
     __m128 g = _mm_add_ps(_mm_loadu_ps(g0 + i), _mm_mul_ps(vwd, pi));
     __m128 mi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(m + i), vb1), _mm_mul_ps(g, vomb1));
-    __m128 vi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + i), vb2), _mm_mul_ps(_mm_mul_ps(vomb2, g), g));
+    __m128 vi =
+        _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + i), vb2), _mm_mul_ps(_mm_mul_ps(vomb2, g), g));
     _mm_storeu_ps(m + i, mi);
     _mm_storeu_ps(v + i, vi);
     __m128 denom = _mm_add_ps(_mm_div_ps(_mm_sqrt_ps(vi), vbc2), veps);
@@ -209,9 +208,9 @@ static void adam_step(float *restrict p, const float *restrict g0, float *restri
 }
 
 static void radam_step(float *restrict p, const float *restrict g0, float *restrict m,
-                                    float *restrict v, size_t n, float b1, float omb1, float b2,
-                                    float omb2, float wd, float bc1, float lr, int rectified,
-                                    float bc2_sqrt, float rect, float eps) {
+                       float *restrict v, size_t n, float b1, float omb1, float b2, float omb2,
+                       float wd, float bc1, float lr, int rectified, float bc2_sqrt, float rect,
+                       float eps) {
   size_t i = 0;
 #ifdef NN_AVX
   if (have_avx())
@@ -226,7 +225,8 @@ static void radam_step(float *restrict p, const float *restrict g0, float *restr
     __m128 pi = _mm_loadu_ps(p + i);
     __m128 g = _mm_add_ps(_mm_loadu_ps(g0 + i), _mm_mul_ps(vwd, pi));
     __m128 mi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(m + i), vb1), _mm_mul_ps(g, vomb1));
-    __m128 vi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + i), vb2), _mm_mul_ps(_mm_mul_ps(vomb2, g), g));
+    __m128 vi =
+        _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + i), vb2), _mm_mul_ps(_mm_mul_ps(vomb2, g), g));
     _mm_storeu_ps(m + i, mi);
     _mm_storeu_ps(v + i, vi);
     __m128 upd = _mm_mul_ps(_mm_div_ps(mi, vbc1), vlr);
@@ -268,8 +268,8 @@ void optim_step(optim_state *s, float *params, const float *grads, double lr) {
       int w = c->kind == OPT_ADAMW;
       adam_step(params, grads, s->m, s->v, s->n, (float)c->beta1, (float)(1.0 - c->beta1),
                 (float)c->beta2, (float)(1.0 - c->beta2), w ? 0.0f : (float)c->weight_decay,
-                w ? (float)(1.0 - lr * c->weight_decay) : 1.0f, (float)(lr / bc1),
-                (float)sqrt(bc2), (float)c->eps);
+                w ? (float)(1.0 - lr * c->weight_decay) : 1.0f, (float)(lr / bc1), (float)sqrt(bc2),
+                (float)c->eps);
       break;
     }
     case OPT_RADAM: {
@@ -277,15 +277,15 @@ void optim_step(optim_state *s, float *params, const float *grads, double lr) {
       double rho_inf = 2.0 / (1.0 - c->beta2) - 1.0;
       double rho_t = rho_inf - 2.0 * t * pow(c->beta2, t) / bc2;
       int rectified = rho_t > 5.0;
-      double rect = rectified ? sqrt((rho_t - 4) * (rho_t - 2) * rho_inf /
-                                     ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-                              : 0.0;
+      double rect =
+          rectified
+              ? sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+              : 0.0;
       radam_step(params, grads, s->m, s->v, s->n, (float)c->beta1, (float)(1.0 - c->beta1),
                  (float)c->beta2, (float)(1.0 - c->beta2), (float)c->weight_decay, (float)bc1,
                  (float)lr, rectified, (float)sqrt(bc2), (float)rect, (float)c->eps);
       break;
     }
-    default:
-      break;
+    default: break;
   }
 }

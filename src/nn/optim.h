@@ -38,11 +38,11 @@ int optim_config_check(const optim_config *c, mlps_err *e);
 
 typedef struct {
   optim_config cfg;
-  size_t n;    /* parameters */
-  long step;   /* optimizer steps taken since init/reset (torch's state['step']) */
-  float *buf;  /* one allocation: m and v (adam family) or momentum buffer (sgd) */
-  float *m;    /* (n) first moment / sgd momentum buffer */
-  float *v;    /* (n) second moment (adam family) */
+  size_t n;   /* parameters */
+  long step;  /* optimizer steps taken since init/reset (torch's state['step']) */
+  float *buf; /* one allocation: m and v (adam family) or momentum buffer (sgd) */
+  float *m;   /* (n) first moment / sgd momentum buffer */
+  float *v;   /* (n) second moment (adam family) */
 } optim_state;
 
 int optim_init(optim_state *s, const optim_config *c, size_t n, mlps_err *e);

@@ -15,20 +15,19 @@
 #define TRAIN_PURPOSE_SHUFFLE 1 /* mini-batch order */
 #define TRAIN_PURPOSE_DROPOUT 2 /* dropout masks */
 
-const char *const TRAIN_STATUS_NAMES[TRAIN_STATUS_COUNT] = {"ok", "diverged", "timeout",
-                                                            "stopped"};
+const char *const TRAIN_STATUS_NAMES[TRAIN_STATUS_COUNT] = {"ok", "diverged", "timeout", "stopped"};
 
 struct mlp_trainer {
   mlp *m;
   train_config cfg;
   int max_batch;
   mlp_fwd_ws fw;
-  float *buf;         /* one allocation for everything below */
-  float *grads;       /* (n_params) */
+  float *buf;                      /* one allocation for everything below */
+  float *grads;                    /* (n_params) */
   mlp_layer gview[MLP_MAX_LAYERS]; /* views into grads */
-  float *xb;          /* (max_batch, in) gathered inputs */
-  float *yb;          /* (max_batch, out) gathered targets */
-  float *d0, *d1;     /* (max_batch, max_width) ping-pong activation gradients */
+  float *xb;                       /* (max_batch, in) gathered inputs */
+  float *yb;                       /* (max_batch, out) gathered targets */
+  float *d0, *d1;                  /* (max_batch, max_width) ping-pong activation gradients */
   optim_state opt;
   mlps_rng drop_rng;
 };
@@ -108,7 +107,9 @@ int mlp_trainer_create(mlp_trainer **out, mlp *m, const train_config *c, mlps_er
   int rc = mlp_fwd_ws_init(&t->fw, a, B > EVAL_CHUNK ? B : EVAL_CHUNK, c->dropout > 0.0f, e);
   if (!rc) {
     t->buf = malloc(n * sizeof(float));
-    if (!t->buf) rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory allocating trainer workspace (%zu floats)", n);
+    if (!t->buf)
+      rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory allocating trainer workspace (%zu floats)",
+                       n);
   }
   if (!rc) rc = optim_init(&t->opt, &c->opt, m->n_params, e);
   if (rc) {
@@ -205,8 +206,8 @@ static double loss_sum(nn_loss loss, const float *restrict y, const float *restr
 
 /* Rows idx[i] of src (., d) into dst (nb, d); inline loops, not a memcpy call
  * per (short) row. */
-NN_NO_MEMCPY_PATTERN static void gather(float *restrict dst, const float *restrict src, const size_t *idx, int nb,
-                   int d) {
+NN_NO_MEMCPY_PATTERN static void gather(float *restrict dst, const float *restrict src,
+                                        const size_t *idx, int nb, int d) {
   for (int i = 0; i < nb; i++) {
     const float *restrict row = src + idx[i] * (size_t)d;
     float *restrict out = dst + (size_t)i * (size_t)d;
@@ -236,8 +237,8 @@ double mlp_trainer_grad(mlp_trainer *t, const float *X, const float *Y, const si
     int nin = a->sizes[l], nout = a->sizes[l + 1];
     if (l < L - 1)
       nn_act_backward(d, t->fw.h[l + 1], t->fw.z[l + 1],
-                   t->fw.dropout_active ? t->fw.mask[l + 1] : NULL, (size_t)nb * (size_t)nout,
-                   a->act);
+                      t->fw.dropout_active ? t->fw.mask[l + 1] : NULL, (size_t)nb * (size_t)nout,
+                      a->act);
     const float *in = mlp_fwd_input(&t->fw, X, l);
     /* dW = dZ^T in: (nout, nb) x (nb, nin) */
     nn_sgemm(1, 0, nout, nin, nb, 1.0f, d, nout, in, nin, 1.0f, t->gview[l].W, nin);
@@ -369,11 +370,10 @@ int mlp_train(mlp *m, const float *X_train, const float *Y_train, size_t n_train
       double lr = lr0;
       if (c->schedule == SCHED_PLATEAU) lr = pl.lr;
       if (c->schedule == SCHED_COSINE && ep >= c->cosine_start)
-        lr = c->cosine_eta_min +
-             (lr0 - c->cosine_eta_min) *
-                 (1.0 + cos(3.14159265358979323846 * (ep - c->cosine_start) /
-                            (stages[s].max_epochs - c->cosine_start))) /
-                 2.0;
+        lr = c->cosine_eta_min + (lr0 - c->cosine_eta_min) *
+                                     (1.0 + cos(3.14159265358979323846 * (ep - c->cosine_start) /
+                                                (stages[s].max_epochs - c->cosine_start))) /
+                                     2.0;
       rng_shuffle_size(&shuf, idx, n_train);
       double sum = 0.0;
       for (size_t i = 0; i < n_train; i += (size_t)tc.batch) {

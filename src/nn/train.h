@@ -12,8 +12,8 @@
  *   train_config c;  train_config_default(&c);  c.opt.kind = OPT_ADAM; ...
  *   c.seed = rng_derive(seed, trial, fold, 1);
  *   train_result r;
- *   if (mlp_train(m, Xtr, Ytr, ntr, Xva, Yva, nva, &c, cb, user, &r, &e)) -> error (bad config, OOM)
- *   r.status: TRAIN_OK / DIVERGED / TIMEOUT / STOPPED; m holds the best weights
+ *   if (mlp_train(m, Xtr, Ytr, ntr, Xva, Yva, nva, &c, cb, user, &r, &e)) -> error (bad config,
+ * OOM) r.status: TRAIN_OK / DIVERGED / TIMEOUT / STOPPED; m holds the best weights
  *   train_result_free(&r);
  *
  * Semantics:
@@ -58,13 +58,13 @@ typedef struct {
 } train_stage;
 
 typedef struct {
-  optim_config opt;   /* optimizer, base lr, betas, eps, weight_decay, momentum, nesterov */
-  nn_loss loss;       /* mse (default) or mae */
-  int batch;          /* mini-batch rows (default 256) */
-  int max_epochs;     /* default 100 (ignored with SCHED_STAGES) */
-  int patience;       /* default 10; 0 disables early stopping (ignored with SCHED_STAGES) */
-  double min_delta;   /* absolute improvement needed, default 0 */
-  float dropout;      /* hidden-layer dropout probability in [0, 1), default 0 */
+  optim_config opt; /* optimizer, base lr, betas, eps, weight_decay, momentum, nesterov */
+  nn_loss loss;     /* mse (default) or mae */
+  int batch;        /* mini-batch rows (default 256) */
+  int max_epochs;   /* default 100 (ignored with SCHED_STAGES) */
+  int patience;     /* default 10; 0 disables early stopping (ignored with SCHED_STAGES) */
+  double min_delta; /* absolute improvement needed, default 0 */
+  float dropout;    /* hidden-layer dropout probability in [0, 1), default 0 */
   nn_schedule_kind schedule;
   double plateau_factor;    /* default 0.1 */
   int plateau_patience;     /* default 10 */
@@ -77,14 +77,20 @@ typedef struct {
                                no annealing; default 0 */
   int n_stages;
   train_stage stages[TRAIN_MAX_STAGES];
-  double max_seconds; /* wall-clock limit of the run; 0 = none */
+  double max_seconds;      /* wall-clock limit of the run; 0 = none */
   unsigned long long seed; /* shuffles and dropout */
 } train_config;
 
 void train_config_default(train_config *c);
 int train_config_check(const train_config *c, mlps_err *e);
 
-typedef enum { TRAIN_OK, TRAIN_DIVERGED, TRAIN_TIMEOUT, TRAIN_STOPPED, TRAIN_STATUS_COUNT } train_status;
+typedef enum {
+  TRAIN_OK,
+  TRAIN_DIVERGED,
+  TRAIN_TIMEOUT,
+  TRAIN_STOPPED,
+  TRAIN_STATUS_COUNT
+} train_status;
 extern const char *const TRAIN_STATUS_NAMES[TRAIN_STATUS_COUNT]; /* ok diverged timeout stopped */
 
 typedef struct {
@@ -99,11 +105,11 @@ typedef struct {
 typedef struct {
   train_status status;
   int epochs_run;
-  int best_epoch;        /* epoch whose weights the model holds; -1 if none finished */
-  double best_val_loss;  /* monitored loss at best_epoch (train loss when n_val = 0) */
+  int best_epoch;       /* epoch whose weights the model holds; -1 if none finished */
+  double best_val_loss; /* monitored loss at best_epoch (train loss when n_val = 0) */
   double seconds;
-  long steps;            /* optimizer steps */
-  train_epoch *history;  /* (epochs_run), owned: train_result_free */
+  long steps;           /* optimizer steps */
+  train_epoch *history; /* (epochs_run), owned: train_result_free */
   int n_history;
 } train_result;
 
@@ -130,8 +136,8 @@ typedef struct mlp_trainer mlp_trainer;
 int mlp_trainer_create(mlp_trainer **out, mlp *m, const train_config *c, mlps_err *e);
 void mlp_trainer_free(mlp_trainer *t);
 /* Forward + backward on nb rows (idx[0..nb) of X/Y, or rows 0..nb when idx is
- * NULL; nb is clipped to the configured batch); fills the gradient buffer (overwritten, not accumulated) and
- * returns the batch loss (cfg loss, mean over nb*outputs). */
+ * NULL; nb is clipped to the configured batch); fills the gradient buffer (overwritten, not
+ * accumulated) and returns the batch loss (cfg loss, mean over nb*outputs). */
 double mlp_trainer_grad(mlp_trainer *t, const float *X, const float *Y, const size_t *idx, int nb);
 /* mlp_trainer_grad followed by an optimizer step at learning rate lr. */
 double mlp_trainer_step(mlp_trainer *t, const float *X, const float *Y, const size_t *idx, int nb,

@@ -5,9 +5,9 @@
 #define MLPS_SEARCH_METRIC_H
 
 typedef enum {
-  METRIC_VAL_MSE,              /* validation MSE in transformed units */
-  METRIC_VAL_MAE,              /* validation MAE in transformed units */
-  METRIC_VAL_MEDIAN_FRAC_ERR,  /* median |fractional error| in data units */
+  METRIC_VAL_MSE,             /* validation MSE in transformed units */
+  METRIC_VAL_MAE,             /* validation MAE in transformed units */
+  METRIC_VAL_MEDIAN_FRAC_ERR, /* median |fractional error| in data units */
   METRIC_COUNT
 } search_metric;
 extern const char *const METRIC_NAMES[METRIC_COUNT];

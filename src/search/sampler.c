@@ -68,20 +68,26 @@ int sampler_create(sampler **out, sampler_method method, const search_space *spa
     return mlps_errorf(err, MLPS_EINPUT, "search.trials is %ld; it must be at least 1", o.trials);
   if (method == SAMPLER_TPE) {
     if (o.startup_trials < 0)
-      return mlps_errorf(err, MLPS_EINPUT, "search.startup_trials is %d; it must be >= 0", o.startup_trials);
+      return mlps_errorf(err, MLPS_EINPUT, "search.startup_trials is %d; it must be >= 0",
+                         o.startup_trials);
     if (!(o.gamma > 0 && o.gamma <= 1))
       return mlps_errorf(err, MLPS_EINPUT, "search.gamma is %g; it must be in (0, 1]", o.gamma);
     if (o.gamma_max < 1)
       return mlps_errorf(err, MLPS_EINPUT, "search.gamma_max is %d; it must be >= 1", o.gamma_max);
     if (o.ei_candidates < 1)
-      return mlps_errorf(err, MLPS_EINPUT, "search.ei_candidates is %d; it must be >= 1", o.ei_candidates);
+      return mlps_errorf(err, MLPS_EINPUT, "search.ei_candidates is %d; it must be >= 1",
+                         o.ei_candidates);
     if (!(o.prior_weight > 0) || !isfinite(o.prior_weight))
-      return mlps_errorf(err, MLPS_EINPUT, "search.prior_weight is %g; it must be > 0", o.prior_weight);
+      return mlps_errorf(err, MLPS_EINPUT, "search.prior_weight is %g; it must be > 0",
+                         o.prior_weight);
     if (o.batch < 0)
-      return mlps_errorf(err, MLPS_EINPUT, "search.batch is %d; it must be >= 0 (0 = asynchronous)", o.batch);
+      return mlps_errorf(err, MLPS_EINPUT, "search.batch is %d; it must be >= 0 (0 = asynchronous)",
+                         o.batch);
   }
   sampler *s = calloc(1, sizeof *s);
-  if (!s) return mlps_errorf(err, MLPS_ERUNTIME, "out of memory allocating a sampler (%zu bytes)", sizeof *s);
+  if (!s)
+    return mlps_errorf(err, MLPS_ERUNTIME, "out of memory allocating a sampler (%zu bytes)",
+                       sizeof *s);
   s->method = method;
   s->seed = seed;
   /* A root no task seed can equal: sweep derives task seeds as
@@ -94,11 +100,12 @@ int sampler_create(sampler **out, sampler_method method, const search_space *spa
     const space_param *p = &space->p[i];
     if (p->dist == DIST_CONSTANT) continue;
     if (p->dist != DIST_CATEGORICAL && p->min == p->max && isfinite(p->min) &&
-        (p->dist == DIST_UNIFORM || p->dist == DIST_LOG_UNIFORM_VALUES) && !p->is_int && method != SAMPLER_GRID) {
+        (p->dist == DIST_UNIFORM || p->dist == DIST_LOG_UNIFORM_VALUES) && !p->is_int &&
+        method != SAMPLER_GRID) {
       /* A one-value continuous range: no dimension, just the value. */
       if (p->dist == DIST_LOG_UNIFORM_VALUES && !(p->min > 0)) {
-        mlps_errorf(err, MLPS_EINPUT, "parameter %s: %s needs min > 0, got %g", p->name, SPACE_DIST_NAMES[p->dist],
-                    p->min);
+        mlps_errorf(err, MLPS_EINPUT, "parameter %s: %s needs min > 0, got %g", p->name,
+                    SPACE_DIST_NAMES[p->dist], p->min);
         free(s);
         return MLPS_EINPUT;
       }
@@ -107,7 +114,8 @@ int sampler_create(sampler **out, sampler_method method, const search_space *spa
     }
     if (method == SAMPLER_GRID && p->dist != DIST_CATEGORICAL) {
       mlps_errorf(err, MLPS_EINPUT,
-                  "parameter %s: grid search needs every parameter to be categorical or constant, but it is %s; "
+                  "parameter %s: grid search needs every parameter to be categorical or constant, "
+                  "but it is %s; "
                   "list its values (values: [...]) or use method random, lhs, sobol or tpe",
                   p->name, SPACE_DIST_NAMES[p->dist]);
       free(s);
@@ -123,7 +131,8 @@ int sampler_create(sampler **out, sampler_method method, const search_space *spa
   if (method == SAMPLER_SOBOL && s->nd > SOBOL_DIMS) {
     int nd = s->nd;
     free(s);
-    return mlps_errorf(err, MLPS_EINPUT, "sobol supports at most %d free parameters, the space has %d", SOBOL_DIMS,
+    return mlps_errorf(err, MLPS_EINPUT,
+                       "sobol supports at most %d free parameters, the space has %d", SOBOL_DIMS,
                        nd);
   }
   for (int j = 0; j < s->nd; j++) {
@@ -203,8 +212,10 @@ int sampler_required_trials(const sampler *s, int trial) {
   return s->opt.startup_trials + g * s->opt.batch;
 }
 
-sampler_readiness sampler_ready(const sampler *s, int trial, const sampler_obs *history, int n_history) {
-  if (s->method == SAMPLER_GRID) return trial >= 0 && (uint64_t)trial < s->grid_size ? SAMPLER_READY : SAMPLER_DONE;
+sampler_readiness sampler_ready(const sampler *s, int trial, const sampler_obs *history,
+                                int n_history) {
+  if (s->method == SAMPLER_GRID)
+    return trial >= 0 && (uint64_t)trial < s->grid_size ? SAMPLER_READY : SAMPLER_DONE;
   int need = sampler_required_trials(s, trial);
   if (need == 0) return SAMPLER_READY;
   /* Count distinct finished ids below `need`. */
@@ -230,19 +241,13 @@ int sampler_suggest(const sampler *s, int trial, const sampler_obs *history, int
   switch (s->method) {
     case SAMPLER_GRID:
       if ((uint64_t)trial >= s->grid_size)
-        return mlps_errorf(err, MLPS_EINPUT, "trial %d is past the end of the grid (%llu points)", trial,
-                           (unsigned long long)s->grid_size);
+        return mlps_errorf(err, MLPS_EINPUT, "trial %d is past the end of the grid (%llu points)",
+                           trial, (unsigned long long)s->grid_size);
       grid_point(s, (uint64_t)trial, x);
       return MLPS_OK;
-    case SAMPLER_RANDOM:
-      random_unit(s, trial, u);
-      break;
-    case SAMPLER_LHS:
-      lhs_unit(s, s->opt.trials, trial, u);
-      break;
-    case SAMPLER_SOBOL:
-      sobol_unit((uint32_t)trial, s->nd, s->sobol_shift, u);
-      break;
+    case SAMPLER_RANDOM: random_unit(s, trial, u); break;
+    case SAMPLER_LHS: lhs_unit(s, s->opt.trials, trial, u); break;
+    case SAMPLER_SOBOL: sobol_unit((uint32_t)trial, s->nd, s->sobol_shift, u); break;
     case SAMPLER_TPE:
       if (trial < s->opt.startup_trials) { /* start-up: a design of startup_trials rows */
         lhs_unit(s, s->opt.startup_trials, trial, u);
@@ -252,11 +257,11 @@ int sampler_suggest(const sampler *s, int trial, const sampler_obs *history, int
         return mlps_errorf(err, MLPS_EINPUT,
                            "trial %d of generation %d asked before trials 0..%d finished; "
                            "check sampler_ready first",
-                           trial, sampler_generation(s, trial), sampler_required_trials(s, trial) - 1);
-      return tpe_suggest(s, trial, sampler_required_trials(s, trial), history, n_history, pending, n_pending, x,
-                         err);
-    default:
-      return mlps_errorf(err, MLPS_EINPUT, "unknown search method %d", (int)s->method);
+                           trial, sampler_generation(s, trial),
+                           sampler_required_trials(s, trial) - 1);
+      return tpe_suggest(s, trial, sampler_required_trials(s, trial), history, n_history, pending,
+                         n_pending, x, err);
+    default: return mlps_errorf(err, MLPS_EINPUT, "unknown search method %d", (int)s->method);
   }
   sampler_map_unit(s, u, x);
   return MLPS_OK;

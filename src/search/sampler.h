@@ -138,7 +138,8 @@ typedef enum {
   SAMPLER_TPE,
   SAMPLER_COUNT
 } sampler_method;
-extern const char *const SAMPLER_METHOD_NAMES[SAMPLER_COUNT]; /* "grid", "random", "lhs", "sobol", "tpe" */
+extern const char
+    *const SAMPLER_METHOD_NAMES[SAMPLER_COUNT]; /* "grid", "random", "lhs", "sobol", "tpe" */
 
 /* What became of a trial. Every finished status other than OK counts as a
  * bad observation for TPE (never good, never missing). */
@@ -154,7 +155,7 @@ extern const char *const SAMPLER_TRIAL_STATUS_NAMES[SAMPLER_TRIAL_STATUS_COUNT];
 
 /* One trial as the sampler sees it. */
 typedef struct {
-  int trial;                  /* trial id, >= 0; unique within a call */
+  int trial; /* trial id, >= 0; unique within a call */
   sampler_trial_status status;
   double value;               /* objective (lower is better); read only when OK;
                                  NaN/Inf with OK counts as failed */
@@ -162,7 +163,7 @@ typedef struct {
 } sampler_obs;
 
 typedef struct {
-  long trials;            /* planned budget: the LHS design size, grid cap; default 20 */
+  long trials; /* planned budget: the LHS design size, grid cap; default 20 */
   /* TPE */
   int startup_trials;     /* first trials drawn by LHS; default 10 */
   double gamma;           /* fraction of observations in the good set; default 0.1 */
@@ -175,7 +176,7 @@ typedef struct {
   int consider_endpoints; /* end kernels' bandwidth may reach the domain edge; default 0 */
   int magic_clip;         /* lower bound range/min(100, n+2) on bandwidths; default 1 */
   /* Sobol */
-  int sobol_scramble;     /* random digital shift from the seed; default 1 */
+  int sobol_scramble; /* random digital shift from the seed; default 1 */
 } sampler_options;
 
 /* Fills the defaults listed above. */

@@ -19,11 +19,11 @@ enum {
 
 struct sampler {
   sampler_method method;
-  uint64_t seed;     /* user seed */
-  uint64_t base;     /* root of every stream of this sampler */
+  uint64_t seed; /* user seed */
+  uint64_t base; /* root of every stream of this sampler */
   sampler_options opt;
   uint64_t grid_size;
-  int nd;            /* non-constant parameters */
+  int nd;                      /* non-constant parameters */
   double x0[SPACE_MAX_PARAMS]; /* start of every point: constants (index 0) and
                                   numeric ranges with min == max (the value) */
   sdim dim[SPACE_MAX_PARAMS];

@@ -39,8 +39,9 @@ int sdim_init(sdim *d, const space_param *p, int i, mlps_err *err) {
   d->param = i;
   if (p->dist == DIST_CATEGORICAL) {
     if (p->n_values < 1 || p->n_values > SPACE_MAX_CHOICES)
-      return mlps_errorf(err, MLPS_EINPUT, "parameter %s: categorical with %d values; give 1 to %d values",
-                         p->name, p->n_values, SPACE_MAX_CHOICES);
+      return mlps_errorf(err, MLPS_EINPUT,
+                         "parameter %s: categorical with %d values; give 1 to %d values", p->name,
+                         p->n_values, SPACE_MAX_CHOICES);
     d->kind = SDIM_CAT;
     d->n_choices = p->n_values;
     d->lo = 0;
@@ -49,12 +50,14 @@ int sdim_init(sdim *d, const space_param *p, int i, mlps_err *err) {
   }
   d->kind = SDIM_NUM;
   if (!isfinite(p->min) || !isfinite(p->max) || p->min > p->max)
-    return mlps_errorf(err, MLPS_EINPUT, "parameter %s: min %g and max %g must be finite with min <= max",
-                       p->name, p->min, p->max);
+    return mlps_errorf(err, MLPS_EINPUT,
+                       "parameter %s: min %g and max %g must be finite with min <= max", p->name,
+                       p->min, p->max);
   int is_q = p->dist == DIST_Q_UNIFORM || p->dist == DIST_Q_LOG_UNIFORM_VALUES;
   int is_log = p->dist == DIST_LOG_UNIFORM_VALUES || p->dist == DIST_Q_LOG_UNIFORM_VALUES;
   if (p->dist != DIST_UNIFORM && p->dist != DIST_INT_UNIFORM && !is_q && !is_log)
-    return mlps_errorf(err, MLPS_EINPUT, "parameter %s: unknown distribution %d", p->name, (int)p->dist);
+    return mlps_errorf(err, MLPS_EINPUT, "parameter %s: unknown distribution %d", p->name,
+                       (int)p->dist);
   double q = 0;
   if (is_q) {
     if (!(p->q > 0) || !isfinite(p->q))
@@ -75,7 +78,8 @@ int sdim_init(sdim *d, const space_param *p, int i, mlps_err *err) {
      * in bounds such as 0.3 with q = 0.1). */
     double klo = ceil(p->min / q - 1e-9), khi = floor(p->max / q + 1e-9);
     if (klo > khi)
-      return mlps_errorf(err, MLPS_EINPUT, "parameter %s: no multiple of %s%g lies in [%g, %g]; widen the range",
+      return mlps_errorf(err, MLPS_EINPUT,
+                         "parameter %s: no multiple of %s%g lies in [%g, %g]; widen the range",
                          p->name, is_q ? "q = " : "", q, p->min, p->max);
     d->vlo = klo * q;
     d->vhi = khi * q;

@@ -20,15 +20,15 @@ typedef enum { SDIM_CAT, SDIM_NUM } sdim_kind;
  * space and rounded afterwards (Optuna's rule). Categorical parameters:
  * t in [0, n_choices), the choice is floor(t). */
 typedef struct {
-  int param;          /* index in the space */
+  int param; /* index in the space */
   sdim_kind kind;
-  int n_choices;      /* categorical */
-  int log;            /* t = log(value) */
-  double lo, hi;      /* internal domain */
-  double step;        /* > 0: discrete on the internal line (non-log) */
-  double q;           /* > 0: values are vlo + k q (k integer) after the inverse map */
-  double vlo, vhi;    /* value range for clamping */
-  int is_int;         /* values are integers */
+  int n_choices;   /* categorical */
+  int log;         /* t = log(value) */
+  double lo, hi;   /* internal domain */
+  double step;     /* > 0: discrete on the internal line (non-log) */
+  double q;        /* > 0: values are vlo + k q (k integer) after the inverse map */
+  double vlo, vhi; /* value range for clamping */
+  int is_int;      /* values are integers */
 } sdim;
 
 /* Fills d for parameter p, index i of the space (not a constant, not a

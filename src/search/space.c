@@ -4,8 +4,8 @@
 #include <string.h>
 
 const char *const SPACE_DIST_NAMES[DIST_COUNT] = {
-    "constant", "categorical", "int_uniform", "uniform", "q_uniform",
-    "log_uniform_values", "q_log_uniform_values"};
+    "constant",  "categorical",        "int_uniform",         "uniform",
+    "q_uniform", "log_uniform_values", "q_log_uniform_values"};
 
 int space_find(const search_space *s, const char *name) {
   for (int i = 0; i < s->n; i++)

@@ -34,11 +34,11 @@ typedef struct {
 #define SPACE_NAME_MAX 48
 
 typedef struct {
-  char name[SPACE_NAME_MAX];  /* e.g. "layers", "lr", "activation" */
+  char name[SPACE_NAME_MAX]; /* e.g. "layers", "lr", "activation" */
   space_dist dist;
-  int is_int;                 /* numeric domain takes integer values */
-  double min, max, q;         /* numeric domains; q > 0 only for q_ dists */
-  int n_values;               /* categorical (and constant: 1) */
+  int is_int;         /* numeric domain takes integer values */
+  double min, max, q; /* numeric domains; q > 0 only for q_ dists */
+  int n_values;       /* categorical (and constant: 1) */
   space_value values[SPACE_MAX_CHOICES];
 } space_param;
 

@@ -98,13 +98,13 @@ static int pick(const double *cw, int n, double u) {
 /* ---- one-dimensional Parzen estimator (numeric) --------------------------- */
 
 typedef struct {
-  int n;          /* kernels: observations, then the prior (index n - 1) */
-  int sorted;     /* univariate: observation kernels sorted by mu, equal
-                     (mu, sigma) kernels merged into one */
+  int n;      /* kernels: observations, then the prior (index n - 1) */
+  int sorted; /* univariate: observation kernels sorted by mu, equal
+                 (mu, sigma) kernels merged into one */
   double *mu, *sig, *isig;
-  double *coef;   /* continuous: w / (sigma Z sqrt(2 pi)); discrete: w / Z */
-  double *logc;   /* multivariate: log(coef / w) */
-  double *cw;     /* cumulative weights */
+  double *coef;        /* continuous: w / (sigma Z sqrt(2 pi)); discrete: w / Z */
+  double *logc;        /* multivariate: log(coef / w) */
+  double *cw;          /* cumulative weights */
   double *pmax, *smax; /* sorted: max sigma over kernels [0, k] and [k, n-1) */
 } pe_num;
 #define PE_NUM_ARRAYS 8
@@ -258,7 +258,8 @@ static void pe_num_build(pe_num *e, const sdim *d, const double *t, const double
       e->cw[nk] = wobs[p[k].i]; /* weight, normalised below */
       nk++;
     }
-    for (int k = 0; k < nk; k++) e->pmax[k] = k && e->pmax[k - 1] > e->sig[k] ? e->pmax[k - 1] : e->sig[k];
+    for (int k = 0; k < nk; k++)
+      e->pmax[k] = k && e->pmax[k - 1] > e->sig[k] ? e->pmax[k - 1] : e->sig[k];
     for (int k = nk - 1; k >= 0; k--)
       e->smax[k] = k < nk - 1 && e->smax[k + 1] > e->sig[k] ? e->smax[k + 1] : e->sig[k];
   }
@@ -316,8 +317,10 @@ static double pe_num_logpdf(const pe_num *e, const sdim *d, double t) {
       if (e->mu[mid] < t) lo = mid + 1;
       else hi = mid;
     }
-    for (int k = lo; k < m && e->mu[k] - h - t <= TPE_SKIP_Z * e->smax[k]; k++) s += pe_num_term(e, h, k, t);
-    for (int k = lo - 1; k >= 0 && t - h - e->mu[k] <= TPE_SKIP_Z * e->pmax[k]; k--) s += pe_num_term(e, h, k, t);
+    for (int k = lo; k < m && e->mu[k] - h - t <= TPE_SKIP_Z * e->smax[k]; k++)
+      s += pe_num_term(e, h, k, t);
+    for (int k = lo - 1; k >= 0 && t - h - e->mu[k] <= TPE_SKIP_Z * e->pmax[k]; k--)
+      s += pe_num_term(e, h, k, t);
   } else {
     for (int k = 0; k < m; k++) s += pe_num_term(e, h, k, t);
   }
@@ -348,8 +351,8 @@ static double pe_num_kernel_log(const pe_num *e, const sdim *d, int k, double t)
 /* Mixture probabilities of a categorical estimator: each observation's
  * kernel puts 1 + p on its choice and p = prior_weight / (m + 1) on every
  * choice (normalised); the prior kernel is uniform. */
-static void pe_cat_probs(const sdim *d, const double *t, const double *wobs, int m, const sampler_options *o,
-                         double *P) {
+static void pe_cat_probs(const sdim *d, const double *t, const double *wobs, int m,
+                         const sampler_options *o, double *P) {
   int K = d->n_choices;
   if (m == 0) {
     for (int c = 0; c < K; c++) P[c] = 1.0 / K;
@@ -392,15 +395,15 @@ static void pe_num_carve(pe_num *e, double **p, int n) {
 /* Multivariate estimator: one product kernel per observation (plus the
  * prior); built and scored by mv_build / mv_logpdf below. */
 typedef struct {
-  int m;             /* observations */
+  int m;                      /* observations */
   pe_num e[SPACE_MAX_PARAMS]; /* numeric dims: kernel arrays (n = m+1) */
-  const double *t;   /* [nd * m] internal values, dimension-major so that
-                        scoring a candidate runs down contiguous columns */
-  double *logw;      /* [m + 1] log normalised weights */
-  double *cw;        /* [m + 1] cumulative */
-  double pcat;       /* p = prior_weight / (m + 1) */
-  int ng[SPACE_MAX_PARAMS]; /* discrete numeric dims with a lookup table:
-                               number of grid values (0: no table) */
+  const double *t;            /* [nd * m] internal values, dimension-major so that
+                                 scoring a candidate runs down contiguous columns */
+  double *logw;               /* [m + 1] log normalised weights */
+  double *cw;                 /* [m + 1] cumulative */
+  double pcat;                /* p = prior_weight / (m + 1) */
+  int ng[SPACE_MAX_PARAMS];   /* discrete numeric dims with a lookup table:
+                                 number of grid values (0: no table) */
 } mv_est;
 
 /* Discrete dims with at most this many values score candidates through a
@@ -419,22 +422,22 @@ typedef struct {
   const tobs **good;      /* [c] good observations, trial order (mg used) */
   const tobs **bad;       /* [c] the others, trial order (mb used) */
   int mg, mb;
-  double *wg, *wb;        /* [c] each: weights of good / bad, trial order */
-  double *tg, *tb;        /* univariate [c] each: one dimension's internal values;
-                             multivariate [nd * c] each, dimension-major */
-  double *pend_t;         /* [c * nd] running points, internal coordinates
-                             (categorical: the choice), point-major */
-  pe_work wk;             /* pairs, tmp [c + 1] each; sorted [c + 3] */
+  double *wg, *wb; /* [c] each: weights of good / bad, trial order */
+  double *tg, *tb; /* univariate [c] each: one dimension's internal values;
+                      multivariate [nd * c] each, dimension-major */
+  double *pend_t;  /* [c * nd] running points, internal coordinates
+                      (categorical: the choice), point-major */
+  pe_work wk;      /* pairs, tmp [c + 1] each; sorted [c + 3] */
   /* univariate only */
-  double *ct, *cs;        /* [nd * ne] each: candidates (internal coordinates)
-                             and scores, dimension-major */
-  pe_num eg, eb;          /* PE_NUM_ARRAYS arrays of [c + 1] each */
+  double *ct, *cs; /* [nd * ne] each: candidates (internal coordinates)
+                      and scores, dimension-major */
+  pe_num eg, eb;   /* PE_NUM_ARRAYS arrays of [c + 1] each */
   /* multivariate only */
-  mv_est *mv;             /* [2]: good, bad */
-  double *mv_arrays;      /* [2 * (nd * PE_NUM_ARRAYS + 2) * (c + 1)]: both
-                             estimators' arrays, carved by mv_build */
-  double *lk;             /* [c + 1] per-kernel log terms of one candidate */
-  double *tab;            /* [nd * MV_TABLE_MAX] log masses over a grid */
+  mv_est *mv;        /* [2]: good, bad */
+  double *mv_arrays; /* [2 * (nd * PE_NUM_ARRAYS + 2) * (c + 1)]: both
+                        estimators' arrays, carved by mv_build */
+  double *lk;        /* [c + 1] per-kernel log terms of one candidate */
+  double *tab;       /* [nd * MV_TABLE_MAX] log masses over a grid */
 } tpe_ws;
 
 /* Next buffer of `bytes` at *off (aligned for any type) inside block; with
@@ -479,7 +482,6 @@ static size_t ws_layout(tpe_ws *w, char *block, size_t c, size_t nd, size_t ne, 
 #undef TAKE
   return off;
 }
-
 
 /* Two points (internal coordinates, nd dims) are near-identical when every
  * categorical choice is equal and every numeric coordinate is within
@@ -592,9 +594,8 @@ static void univariate(const sampler *s, int trial, tpe_ws *w, int np, double *x
   for (int j = 0; j < nd; j++) x[s->dim[j].param] = sdim_value(&s->dim[j], pt[j]);
 }
 
-
-static void mv_build(const sampler *s, mv_est *E, const tobs *const *obs, const double *wobs, int m, double *tbuf,
-                     double **mem, pe_work *wk) {
+static void mv_build(const sampler *s, mv_est *E, const tobs *const *obs, const double *wobs, int m,
+                     double *tbuf, double **mem, pe_work *wk) {
   const sampler_options *o = &s->opt;
   int nd = s->nd;
   E->m = m;
@@ -618,7 +619,8 @@ static void mv_build(const sampler *s, mv_est *E, const tobs *const *obs, const 
       if (ng <= MV_TABLE_MAX) {
         E->ng[j] = ng;
         double first = d->lo + 0.5 * d->step;
-        for (int k = 0; k < m; k++) E->e[j].pmax[k] = nearbyint((E->e[j].mu[k] - first) / d->step); /* grid index */
+        for (int k = 0; k < m; k++)
+          E->e[j].pmax[k] = nearbyint((E->e[j].mu[k] - first) / d->step); /* grid index */
       }
     }
   }
@@ -642,7 +644,8 @@ static void mv_build(const sampler *s, mv_est *E, const tobs *const *obs, const 
  * the compiler vectorises; each kernel's terms are added in the same order
  * as a per-kernel loop would, so the value does not depend on the layout.
  * tab: scratch of MV_TABLE_MAX doubles per dimension. */
-static double mv_logpdf(const sampler *s, const mv_est *E, const double *tc, double *lk, double *tab) {
+static double mv_logpdf(const sampler *s, const mv_est *E, const double *tc, double *lk,
+                        double *tab) {
   int nd = s->nd, m = E->m;
   /* Categorical factors take two values per dimension: own choice or not. */
   double lown[SPACE_MAX_PARAMS], lother[SPACE_MAX_PARAMS], lprior = 0;
@@ -762,8 +765,9 @@ static int uses_liar(const sampler_options *o) { return !(o->batch > 0) && o->co
  * entries of history and pending[]); sorted by trial id, each id once (a
  * finished entry wins over a pending one). Sets *n; returns MLPS_OK or
  * MLPS_EINPUT on an unknown status. */
-static int collect(const sampler *s, int trial, int cutoff, const sampler_obs *history, int n_history,
-                   const sampler_obs *pending, int n_pending, tobs *obs, int *n_out, mlps_err *err) {
+static int collect(const sampler *s, int trial, int cutoff, const sampler_obs *history,
+                   int n_history, const sampler_obs *pending, int n_pending, tobs *obs, int *n_out,
+                   mlps_err *err) {
   int batch = s->opt.batch > 0, liar = uses_liar(&s->opt);
   int n = 0;
   for (int i = 0; i < n_history; i++) {
@@ -771,8 +775,8 @@ static int collect(const sampler *s, int trial, int cutoff, const sampler_obs *h
     if (h->trial == trial || h->trial < 0) continue;
     int pend = h->status == SAMPLER_TRIAL_PENDING;
     if ((int)h->status < 0 || h->status >= SAMPLER_TRIAL_STATUS_COUNT)
-      return mlps_errorf(err, MLPS_EINPUT, "history entry of trial %d has unknown status %d", h->trial,
-                         (int)h->status);
+      return mlps_errorf(err, MLPS_EINPUT, "history entry of trial %d has unknown status %d",
+                         h->trial, (int)h->status);
     if (batch && (pend || h->trial >= cutoff)) continue;
     if (pend && !liar) continue;
     obs[n].trial = h->trial;
@@ -866,8 +870,8 @@ int tpe_suggest(const sampler *s, int trial, int cutoff, const sampler_obs *hist
   size_t bytes = ws_layout(&w, NULL, c, nd, ne, o->multivariate);
   char *block = malloc(bytes);
   if (!block)
-    return mlps_errorf(err, MLPS_ERUNTIME, "out of memory: TPE workspace of %zu bytes for %zu observations", bytes,
-                       c);
+    return mlps_errorf(err, MLPS_ERUNTIME,
+                       "out of memory: TPE workspace of %zu bytes for %zu observations", bytes, c);
   ws_layout(&w, block, c, nd, ne, o->multivariate);
 
   int n = 0;
@@ -882,12 +886,13 @@ cleanup:
   return rc;
 }
 
-int tpe_debug_estimator(const sampler *s, int j, const double *values, const double *w, int m, double *mu,
-                        double *sig, double *weight) {
+int tpe_debug_estimator(const sampler *s, int j, const double *values, const double *w, int m,
+                        double *mu, double *sig, double *weight) {
   if (j < 0 || j >= s->nd || s->dim[j].kind != SDIM_NUM || m < 0) return -1;
   const sdim *d = &s->dim[j];
   size_t n = (size_t)m + 1;
-  double *mem = malloc(sizeof(double) * (PE_NUM_ARRAYS * n + n + (m + 3)) + 2 * n * sizeof(vi_pair));
+  double *mem =
+      malloc(sizeof(double) * (PE_NUM_ARRAYS * n + n + (m + 3)) + 2 * n * sizeof(vi_pair));
   if (!mem) return -1;
   double *p = mem;
   pe_num e;

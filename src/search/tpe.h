@@ -20,7 +20,7 @@ int tpe_suggest(const sampler *s, int trial, int cutoff, const sampler_obs *hist
  * kernels (observations sorted and merged when univariate, then the prior)
  * as internal-coordinate centres, bandwidths and normalised weights into
  * arrays of m + 1; returns the number of kernels, or -1. */
-int tpe_debug_estimator(const sampler *s, int j, const double *values, const double *w, int m, double *mu,
-                        double *sig, double *weight);
+int tpe_debug_estimator(const sampler *s, int j, const double *values, const double *w, int m,
+                        double *mu, double *sig, double *weight);
 
 #endif

@@ -90,7 +90,8 @@ static int next_task(coord *c, sweep_task *t) {
       if (!any_pending(c)) {
         mlps_errorf(c->err, MLPS_ERUNTIME,
                     "sweep: the sampler is waiting for pending trials before proposing trial "
-                    "%d, but no trial is pending (it would wait forever)", id);
+                    "%d, but no trial is pending (it would wait forever)",
+                    id);
         enter_stopping(c, MLPS_ERUNTIME);
         return 0;
       }
@@ -100,7 +101,8 @@ static int next_task(coord *c, sweep_task *t) {
       c->propose_done = 1;
       return 0;
     } else {
-      if (!c->err->code) mlps_errorf(c->err, MLPS_ERUNTIME, "sweep: the sampler failed at trial %d", id);
+      if (!c->err->code)
+        mlps_errorf(c->err, MLPS_ERUNTIME, "sweep: the sampler failed at trial %d", id);
       enter_stopping(c, c->err->code ? c->err->code : MLPS_ERUNTIME);
       return 0;
     }
@@ -161,8 +163,9 @@ static void batch_add(coord *c, const task_result *r) {
 
 static void post(coord *c, int dest, int slot, int tag, const void *m, int n) {
   worker_info *w = &c->w[dest];
-  void *buf = slot == SLOT_TASK ? (void *)&w->task : slot == SLOT_STOP ? (void *)&w->stop
-                                                                        : (void *)&w->shutdown;
+  void *buf = slot == SLOT_TASK   ? (void *)&w->task
+              : slot == SLOT_STOP ? (void *)&w->stop
+                                  : (void *)&w->shutdown;
   if (w->req[slot] != MPI_REQUEST_NULL) MPI_Wait(&w->req[slot], MPI_STATUS_IGNORE);
   memcpy(buf, m, (size_t)n);
   MPI_Isend(buf, n, MPI_BYTE, dest, tag, c->comm, &w->req[slot]);
@@ -204,7 +207,8 @@ static int on_result(coord *c, int src, MPI_Message *msg) {
   if (w->state != W_BUSY || w->trial != m.trial || w->fold != m.fold)
     return mlps_errorf(c->err, MLPS_ERUNTIME,
                        "sweep: protocol error: rank %d returned trial %d fold %d, which it was "
-                       "not running", src, m.trial, m.fold);
+                       "not running",
+                       src, m.trial, m.fold);
   w->state = W_IDLE; /* a result also asks for the next task */
   c->in_flight--;
   m.rank = src;
@@ -360,8 +364,7 @@ static void fill_stats(coord *c) {
   s->tasks_per_second = s->wall_seconds > 0 ? s->n_tasks_run / s->wall_seconds : 0;
 }
 
-int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out,
-                       mlps_err *err) {
+int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out, mlps_err *err) {
   coord *c = mlps_xcalloc(1, sizeof *c);
   c->o = o;
   c->comm = comm;
@@ -386,8 +389,8 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
     free(c);
     return rc;
   }
-  progress_init(&c->pg, o->log, o->verbosity, o->progress_interval,
-                o->max_trials * o->n_folds, c->tasks_done);
+  progress_init(&c->pg, o->log, o->verbosity, o->progress_interval, o->max_trials * o->n_folds,
+                c->tasks_done);
   double t0 = mlps_now(), cpu0 = cpu_seconds();
   if (size == 1) coord_loop_single(c);
   else coord_loop_mpi(c);
@@ -401,7 +404,8 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
   char csv[MLPS_PATH_MAX];
   mlps_err cerr = {0, ""};
   if ((path_join(csv, sizeof csv, o->out_dir, "trials.csv", &cerr) ||
-       trials_write_csv(&c->tt, o->space, csv, &cerr)) && !rc) {
+       trials_write_csv(&c->tt, o->space, csv, &cerr)) &&
+      !rc) {
     *err = cerr;
     rc = cerr.code;
   }
@@ -412,14 +416,15 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
                      "sweep: stopped by %s: %d of %d tasks done (%d this run); every finished "
                      "task is in %s. To continue, rerun the same command with --resume "
                      "(exit code %d)",
-                     sweep_stop_signal_name(),
-                     c->tasks_done, o->max_trials * o->n_folds, s->n_tasks_run, c->journal_path,
-                     SWEEP_EXIT_STOPPED);
+                     sweep_stop_signal_name(), c->tasks_done, o->max_trials * o->n_folds,
+                     s->n_tasks_run, c->journal_path, SWEEP_EXIT_STOPPED);
     mlps_errorf(err, SWEEP_EXIT_STOPPED, "sweep stopped by %s; rerun with --resume",
                 sweep_stop_signal_name());
     char why[256];
-    snprintf(why, sizeof why, "stopped by %s during the sweep: %d of %d tasks done; rerun with "
-             "--resume", sweep_stop_signal_name(), c->tasks_done, o->max_trials * o->n_folds);
+    snprintf(why, sizeof why,
+             "stopped by %s during the sweep: %d of %d tasks done; rerun with "
+             "--resume",
+             sweep_stop_signal_name(), c->tasks_done, o->max_trials * o->n_folds);
     mlps_err merr = {0, ""};
     if (outdir_mark_stopped(o->out_dir, why, &merr))
       progress_message(&c->pg, 0, "sweep: warning: %s", merr.msg);
@@ -432,8 +437,8 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
                      "failed; best %s %.6g (trial %d: %s); wall %.2f s, coordinator CPU %.1f%% "
                      "of wall",
                      c->tasks_done, s->n_tasks_run, s->n_tasks_resumed, s->n_trials_ok,
-                     s->n_trials_failed, METRIC_NAMES[o->metric], s->best_metric,
-                     s->best_trial, params, s->wall_seconds,
+                     s->n_trials_failed, METRIC_NAMES[o->metric], s->best_metric, s->best_trial,
+                     params, s->wall_seconds,
                      s->wall_seconds > 0 ? 100 * s->coord_cpu_seconds / s->wall_seconds : 0.0);
   }
   if (out) {

@@ -147,8 +147,8 @@ void journal_add(journal *j, const task_result *r, const double *x, const search
   for (int i = 0; i < s->n; i++) json_num(w, x[i]);
   json_arr_end(w);
   json_key(w, "status");
-  json_str(w, r->status >= 0 && r->status < TASK_STATUS_COUNT ? TASK_STATUS_NAMES[r->status]
-                                                                : "failed");
+  json_str(
+      w, r->status >= 0 && r->status < TASK_STATUS_COUNT ? TASK_STATUS_NAMES[r->status] : "failed");
   json_key(w, "reason");
   json_str(w, r->reason);
   json_key(w, "metric");
@@ -304,7 +304,8 @@ int journal_read(const char *path, journal_contents *out, mlps_err *err) {
       } else if (!json_get_num(h, "version", &ver) || ver != SWEEP_JOURNAL_VERSION) {
         rc = mlps_errorf(err, MLPS_EINPUT,
                          "%s:1: journal version %g is not supported (this mlpsweep reads "
-                         "version %d)", path, ver, SWEEP_JOURNAL_VERSION);
+                         "version %d)",
+                         path, ver, SWEEP_JOURNAL_VERSION);
       } else if (!json_get_num(h, "n_folds", &nf) || nf < 1 || !cfg) {
         rc = mlps_errorf(err, MLPS_EINPUT, "%s:1: journal header lacks n_folds or config", path);
       } else {
@@ -330,7 +331,8 @@ int journal_read(const char *path, journal_contents *out, mlps_err *err) {
       }
       rc = mlps_errorf(err, MLPS_EINPUT,
                        "%s:%d: corrupt journal line (%s); only the last line may be torn. "
-                       "Fix or remove that line by hand, then resume", path, lineno, perr);
+                       "Fix or remove that line by hand, then resume",
+                       path, lineno, perr);
       break;
     }
     if (lineno > 1) {

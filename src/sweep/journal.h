@@ -24,7 +24,7 @@ typedef struct {
   int fd;
   char path[MLPS_PATH_MAX];
   int no_fsync;
-  json_writer w;   /* lines waiting for the next journal_flush */
+  json_writer w; /* lines waiting for the next journal_flush */
   int n_pending;
 } journal;
 
@@ -66,14 +66,14 @@ typedef struct {
 } journal_entry;
 
 typedef struct {
-  char *config_text;     /* header's config, owned */
-  json_doc *header;      /* the parsed header line, owned (NULL if none) */
+  char *config_text; /* header's config, owned */
+  json_doc *header;  /* the parsed header line, owned (NULL if none) */
   int n_folds;
   int version;
-  journal_entry *e;      /* task lines in file order */
+  journal_entry *e; /* task lines in file order */
   int n;
-  int torn_dropped;      /* a torn last line was found and cut off */
-  char torn_text[120];   /* its beginning, for the message */
+  int torn_dropped;    /* a torn last line was found and cut off */
+  char torn_text[120]; /* its beginning, for the message */
 } journal_contents;
 
 /* Reads path. A torn last line (no newline or not valid JSON / missing

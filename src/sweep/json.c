@@ -75,8 +75,13 @@ void json_escape(json_writer *w, const char *s) {
       case '\f': esc = "\\f"; break;
       default:
         if (*p < 0x20 || *p == 0x7f) {
-          u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-          u[4] = hex[*p >> 4]; u[5] = hex[*p & 15]; u[6] = '\0';
+          u[0] = '\\';
+          u[1] = 'u';
+          u[2] = '0';
+          u[3] = '0';
+          u[4] = hex[*p >> 4];
+          u[5] = hex[*p & 15];
+          u[6] = '\0';
           esc = u;
         }
     }
@@ -101,7 +106,6 @@ void json_str(json_writer *w, const char *s) {
   sep(w);
   json_escape(w, s ? s : "");
 }
-
 
 void json_num(json_writer *w, double v) {
   sep(w);
@@ -287,17 +291,29 @@ static int parse_container(parser *p, json_value *v, int is_obj) {
       }
       ws(p);
       if (is_obj) {
-        if (p->s >= p->end || *p->s != '"') { fail(p, "expected a key string"); break; }
+        if (p->s >= p->end || *p->s != '"') {
+          fail(p, "expected a key string");
+          break;
+        }
         if (parse_string(p, &keys[n])) break;
         ws(p);
-        if (p->s >= p->end || *p->s != ':') { fail(p, "expected ':'"); break; }
+        if (p->s >= p->end || *p->s != ':') {
+          fail(p, "expected ':'");
+          break;
+        }
         p->s++;
       }
       if (parse_value(p, &items[n])) break;
       n++;
       ws(p);
-      if (p->s < p->end && *p->s == ',') { p->s++; continue; }
-      if (p->s < p->end && *p->s == close) { p->s++; break; }
+      if (p->s < p->end && *p->s == ',') {
+        p->s++;
+        continue;
+      }
+      if (p->s < p->end && *p->s == close) {
+        p->s++;
+        break;
+      }
       fail(p, is_obj ? "expected ',' or '}'" : "expected ',' or ']'");
       break;
     }
@@ -332,7 +348,8 @@ static int parse_number(parser *p, json_value *v) {
   if (q < p->end && *q == '-') q++;
   if (q >= p->end || *q < '0' || *q > '9') return fail(p, "bad number");
   if (*q == '0') q++;
-  else while (q < p->end && *q >= '0' && *q <= '9') q++;
+  else
+    while (q < p->end && *q >= '0' && *q <= '9') q++;
   if (q < p->end && *q == '.') {
     q++;
     if (q >= p->end || *q < '0' || *q > '9') return fail(p, "bad number");
@@ -363,8 +380,14 @@ static int parse_value(parser *p, json_value *v) {
     case '{': return parse_container(p, v, 1);
     case '[': return parse_container(p, v, 0);
     case '"': v->type = JSON_STR; return parse_string(p, &v->str);
-    case 't': v->type = JSON_BOOL; v->num = 1; return lit(p, "true");
-    case 'f': v->type = JSON_BOOL; v->num = 0; return lit(p, "false");
+    case 't':
+      v->type = JSON_BOOL;
+      v->num = 1;
+      return lit(p, "true");
+    case 'f':
+      v->type = JSON_BOOL;
+      v->num = 0;
+      return lit(p, "false");
     case 'n': v->type = JSON_NULL; return lit(p, "null");
     default: return parse_number(p, v);
   }

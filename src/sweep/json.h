@@ -22,7 +22,7 @@ typedef struct {
   sbuf text; /* NUL-terminated text, owned */
   int depth;
   unsigned char first[JSON_MAX_DEPTH]; /* 1 until the level has an element */
-  int after_key; /* a key was just written: the next value needs no comma */
+  int after_key;                       /* a key was just written: the next value needs no comma */
 } json_writer;
 
 void json_init(json_writer *w);
@@ -50,11 +50,11 @@ typedef enum { JSON_NULL, JSON_BOOL, JSON_NUM, JSON_STR, JSON_ARR, JSON_OBJ } js
 typedef struct json_value json_value;
 struct json_value {
   json_type type;
-  double num;          /* JSON_NUM, JSON_BOOL (0/1) */
-  char *str;           /* JSON_STR: unescaped UTF-8, NUL-terminated */
-  size_t n;            /* JSON_ARR / JSON_OBJ: number of elements */
-  json_value *items;   /* JSON_ARR / JSON_OBJ elements */
-  char **keys;         /* JSON_OBJ: key of each element */
+  double num;        /* JSON_NUM, JSON_BOOL (0/1) */
+  char *str;         /* JSON_STR: unescaped UTF-8, NUL-terminated */
+  size_t n;          /* JSON_ARR / JSON_OBJ: number of elements */
+  json_value *items; /* JSON_ARR / JSON_OBJ elements */
+  char **keys;       /* JSON_OBJ: key of each element */
 };
 
 typedef struct json_doc json_doc; /* owns every node and string of one parse */

@@ -24,7 +24,8 @@ int outdir_mkdir_p(const char *path, mlps_err *err) {
     if (*p != '/') continue;
     *p = '\0';
     if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-      return mlps_errorf(err, MLPS_ERUNTIME, "cannot create directory %s: %s", tmp, strerror(errno));
+      return mlps_errorf(err, MLPS_ERUNTIME, "cannot create directory %s: %s", tmp,
+                         strerror(errno));
     *p = '/';
   }
   if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
@@ -46,7 +47,8 @@ int outdir_lock_take(const char *dir, outdir_lock *l, mlps_err *err) {
   MLPS_TRY(path_join(path, sizeof path, dir, OUTDIR_LOCK_NAME, err));
   int fd = open(path, O_RDWR | O_CREAT, 0644);
   if (fd < 0)
-    return mlps_errorf(err, MLPS_ERUNTIME, "cannot open the lock file %s: %s", path, strerror(errno));
+    return mlps_errorf(err, MLPS_ERUNTIME, "cannot open the lock file %s: %s", path,
+                       strerror(errno));
   struct flock fl;
   memset(&fl, 0, sizeof fl);
   fl.l_type = F_WRLCK;
@@ -171,14 +173,15 @@ static int setup_journal(coord *c) {
   if (!o->space || !o->task || !o->propose)
     return mlps_errorf(err, MLPS_EINPUT, "sweep: space, task and propose callbacks are required");
   if (o->n_folds < 1 || o->max_trials < 0)
-    return mlps_errorf(err, MLPS_EINPUT, "sweep: need n_folds >= 1 and max_trials >= 0 (got %d, %d)",
-                       o->n_folds, o->max_trials);
+    return mlps_errorf(err, MLPS_EINPUT,
+                       "sweep: need n_folds >= 1 and max_trials >= 0 (got %d, %d)", o->n_folds,
+                       o->max_trials);
   if ((long)o->max_trials * o->n_folds > 2000000000L)
     return mlps_errorf(err, MLPS_EINPUT, "sweep: max_trials * n_folds is too large");
   if (!o->dir_locked) MLPS_TRY(outdir_lock_take(o->out_dir, &c->lock, err));
   MLPS_TRY(path_join(c->journal_path, sizeof c->journal_path, o->out_dir, "trials.jsonl", err));
-  journal_header h = {o->config_text, o->space,        o->n_folds,          o->max_trials,
-                      o->seed,        o->metric,       o->header_extra,     o->header_extra_user};
+  journal_header h = {o->config_text, o->space,  o->n_folds,      o->max_trials,
+                      o->seed,        o->metric, o->header_extra, o->header_extra_user};
   struct stat sb;
   int have_journal = stat(c->journal_path, &sb) == 0;
   if (!o->resume) {
@@ -211,12 +214,11 @@ static int setup_journal(coord *c) {
     remove(c->journal_path);
     return journal_create(&c->j, c->journal_path, &h, o->no_fsync, err);
   }
-  int rc = o->config_cmp
-               ? o->config_cmp(o->config_cmp_user, jc.config_text,
-                               o->config_text ? o->config_text : "",
-                               jc.header ? json_root(jc.header) : NULL, err)
-               : default_config_cmp(jc.config_text, o->config_text ? o->config_text : "",
-                                    c->journal_path, err);
+  int rc = o->config_cmp ? o->config_cmp(o->config_cmp_user, jc.config_text,
+                                         o->config_text ? o->config_text : "",
+                                         jc.header ? json_root(jc.header) : NULL, err)
+                         : default_config_cmp(jc.config_text, o->config_text ? o->config_text : "",
+                                              c->journal_path, err);
   if (!rc && jc.n_folds != o->n_folds)
     rc = mlps_errorf(err, MLPS_EINPUT, "--resume: %s was written with %d folds, the config has %d",
                      c->journal_path, jc.n_folds, o->n_folds);
@@ -258,7 +260,8 @@ static int setup_journal(coord *c) {
       }
   }
   journal_contents_free(&jc);
-  progress_message(&c->pg, 1, "sweep: --resume: %d task(s) already done, %d in-flight task(s) to redo",
+  progress_message(&c->pg, 1,
+                   "sweep: --resume: %d task(s) already done, %d in-flight task(s) to redo",
                    c->tasks_done, c->st.n_tasks_redone);
   return journal_open_append(&c->j, c->journal_path, o->no_fsync, err);
 }

@@ -85,8 +85,8 @@ void progress_task(progress *p, const task_result *r, search_metric m, const sea
   char params[256];
   clear_line(p);
   fprintf(p->f, "sweep: trial %d fold %d %s %s=%.6g epochs %d (best %d) %.2fs rank %d [%s]%s%s\n",
-          r->trial, r->fold, TASK_STATUS_NAMES[r->status], METRIC_NAMES[m],
-          r->metrics[m], r->epochs, r->best_epoch, r->seconds, r->rank,
+          r->trial, r->fold, TASK_STATUS_NAMES[r->status], METRIC_NAMES[m], r->metrics[m],
+          r->epochs, r->best_epoch, r->seconds, r->rank,
           trials_params_line(s, x, params, sizeof params), r->reason[0] ? ": " : "", r->reason);
   fflush(p->f);
 }

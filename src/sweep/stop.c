@@ -11,9 +11,9 @@
 #include "util/clock.h"
 #include "util/launcher.h"
 
-static volatile sig_atomic_t g_stop = 0;    /* a signal asked to stop */
-static int g_stop_msg = 0; /* the coordinator sent STOP (this stage only) */
-static volatile sig_atomic_t g_signal = 0;  /* which signal, for the message */
+static volatile sig_atomic_t g_stop = 0;     /* a signal asked to stop */
+static int g_stop_msg = 0;                   /* the coordinator sent STOP (this stage only) */
+static volatile sig_atomic_t g_signal = 0;   /* which signal, for the message */
 static MPI_Comm g_poll_comm = MPI_COMM_NULL; /* probed for STOP while a task runs */
 static double g_last_probe = 0;
 
@@ -33,8 +33,9 @@ void sweep_orphan_check(void) {
   if (!launcher_gone()) return;
   /* Nobody is left to report to, and a resume may already be running: stop
    * at once, writing nothing (stderr may be a dead pipe: ignore errors). */
-  static const char msg[] = "mlpsweep: the launcher (mpirun/srun) of this rank is gone; "
-                            "stopping without writing anything more\n";
+  static const char msg[] =
+      "mlpsweep: the launcher (mpirun/srun) of this rank is gone; "
+      "stopping without writing anything more\n";
   ssize_t ignored = write(2, msg, sizeof msg - 1);
   (void)ignored;
   _exit(MLPS_ERUNTIME);

@@ -92,13 +92,11 @@ typedef struct sweep_ctx sweep_ctx;
  * epoch or every few mini-batches) and, when it is true, return promptly
  * with res->status = TASK_STOPPED. A non-zero return marks the task failed
  * (with res->reason if set); it does not stop the sweep. */
-typedef int (*sweep_task_fn)(void *user, const sweep_task *task, sweep_ctx *ctx,
-                             task_result *res);
+typedef int (*sweep_task_fn)(void *user, const sweep_task *task, sweep_ctx *ctx, task_result *res);
 
 /* Streams one epoch to the coordinator: a non-blocking send on workers, a
  * direct store with one rank. Never blocks on the coordinator. */
-void sweep_report_epoch(sweep_ctx *ctx, int epoch, double val_loss, double train_loss,
-                        double lr);
+void sweep_report_epoch(sweep_ctx *ctx, int epoch, double val_loss, double train_loss, double lr);
 
 /* True once SIGTERM/SIGINT arrived on this rank or the coordinator sent
  * STOP. Cheap (at most one MPI_Iprobe per millisecond on workers). */
@@ -143,16 +141,16 @@ typedef struct {
   int id;
   trial_state state;
   double x[SPACE_MAX_PARAMS];
-  int n_finished;          /* folds with a (journaled) result */
-  double metric_mean;      /* mean over folds of the objective; NaN unless OK */
-  double metric_std;       /* sample std over folds (n-1), 0 with one fold */
+  int n_finished;                    /* folds with a (journaled) result */
+  double metric_mean;                /* mean over folds of the objective; NaN unless OK */
+  double metric_std;                 /* sample std over folds (n-1), 0 with one fold */
   double metrics_mean[METRIC_COUNT]; /* mean of each metric over folds */
   double best_epoch_mean, epochs_mean;
   double seconds_sum, seconds_max;
   char reason[SWEEP_REASON_MAX]; /* why it failed */
-  task_result *folds;      /* [n_folds]; fold f valid when done[f] */
-  unsigned char *done;     /* [n_folds] */
-  epoch_report **curves;   /* [n_folds] learning curve per fold (this run only) */
+  task_result *folds;            /* [n_folds]; fold f valid when done[f] */
+  unsigned char *done;           /* [n_folds] */
+  epoch_report **curves;         /* [n_folds] learning curve per fold (this run only) */
   int *n_curve, *cap_curve;
 } sweep_trial;
 
@@ -161,15 +159,15 @@ typedef struct {
   int n;
   int n_folds;
   search_metric metric;
-  int best;                  /* id of the best OK trial, or -1 */
+  int best; /* id of the best OK trial, or -1 */
 } sweep_history;
 
 typedef enum {
-  PROPOSE_OK,    /* x filled */
-  PROPOSE_WAIT,  /* not yet (e.g. TPE's next generation needs pending trials
-                    to finish); asked again after the next trial finishes */
-  PROPOSE_DONE,  /* no more trials (grid exhausted) */
-  PROPOSE_ERROR  /* err set; the sweep stops with that error */
+  PROPOSE_OK,   /* x filled */
+  PROPOSE_WAIT, /* not yet (e.g. TPE's next generation needs pending trials
+                   to finish); asked again after the next trial finishes */
+  PROPOSE_DONE, /* no more trials (grid exhausted) */
+  PROPOSE_ERROR /* err set; the sweep stops with that error */
 } propose_status;
 
 /* Proposes the point of trial `trial` (ids are asked in increasing order,
@@ -177,8 +175,8 @@ typedef enum {
  * samplers should make x a function of (seed, trial) alone so a resumed
  * sweep equals an uninterrupted one; adaptive ones (TPE) read h, where
  * PENDING trials are the ones still running. */
-typedef propose_status (*sweep_propose_fn)(void *user, int trial, const sweep_history *h,
-                                           double *x, mlps_err *err);
+typedef propose_status (*sweep_propose_fn)(void *user, int trial, const sweep_history *h, double *x,
+                                           mlps_err *err);
 
 /* Called on rank 0 once a task's journal line (with its learning curve) is
  * on disk, for history.h5 and the like; on --resume also once for each
@@ -202,13 +200,13 @@ typedef void (*sweep_header_fn)(void *user, json_writer *w);
 
 typedef struct {
   MPI_Comm comm;
-  const char *out_dir;      /* created if missing; must be empty unless resume */
-  const char *config_text;  /* resolved config, stored in the journal header */
-  const search_space *space;/* parameter names and types for params/CSV */
-  int n_folds;              /* k >= 1 */
-  int max_trials;           /* budget: trial ids are [0, max_trials) */
+  const char *out_dir;       /* created if missing; must be empty unless resume */
+  const char *config_text;   /* resolved config, stored in the journal header */
+  const search_space *space; /* parameter names and types for params/CSV */
+  int n_folds;               /* k >= 1 */
+  int max_trials;            /* budget: trial ids are [0, max_trials) */
   uint64_t seed;
-  search_metric metric;      /* objective */
+  search_metric metric;     /* objective */
   int resume;               /* continue from OUT/trials.jsonl */
   int verbosity;            /* 0 quiet, 1 progress (default), 2 + a line per task */
   double progress_interval; /* seconds between plain progress lines (non-tty), 10 */
@@ -233,19 +231,19 @@ typedef struct {
 void sweep_opts_init(sweep_opts *o);
 
 typedef struct {
-  int n_tasks_run;        /* tasks finished and journaled by this run */
-  int n_tasks_resumed;    /* tasks taken from the journal */
-  int n_tasks_redone;     /* of which in-flight at the kill: none recorded */
+  int n_tasks_run;     /* tasks finished and journaled by this run */
+  int n_tasks_resumed; /* tasks taken from the journal */
+  int n_tasks_redone;  /* of which in-flight at the kill: none recorded */
   int n_trials_ok, n_trials_failed, n_trials_pending;
   int n_tasks_ok, n_tasks_not_ok;
-  int best_trial;         /* -1 when no trial is OK */
+  int best_trial; /* -1 when no trial is OK */
   double best_metric;
-  double wall_seconds;    /* scheduling loop on rank 0 */
+  double wall_seconds;      /* scheduling loop on rank 0 */
   double coord_cpu_seconds; /* getrusage(RUSAGE_SELF) user+sys on rank 0 over the loop */
   double tasks_per_second;
-  long n_messages;        /* messages handled by the coordinator */
-  int stopped;            /* a signal stopped the sweep */
-  int dropped_torn_line;  /* resume found and truncated a torn last line */
+  long n_messages;       /* messages handled by the coordinator */
+  int stopped;           /* a signal stopped the sweep */
+  int dropped_torn_line; /* resume found and truncated a torn last line */
 } sweep_stats;
 
 /* The outcome on rank 0 (NULL on workers): every trial with its folds and

@@ -22,7 +22,7 @@
  * core) this long: the next task usually comes within tens of
  * microseconds. */
 #define SPIN_NS 100000L
-#define DRAIN_MAX 512      /* messages handled per loop iteration */
+#define DRAIN_MAX 512 /* messages handled per loop iteration */
 /* Under load (messages keep coming) the journal is fsync'd at most every
  * COMMIT_EVERY_S, so the fsync's latency does not stall the loop once per
  * message; when a poll comes back empty the batch is committed as soon as
@@ -31,7 +31,7 @@
 #define COMMIT_EVERY_S 0.02
 #define COMMIT_IDLE_S 0.002
 #define COMMIT_MAX_BATCH 4096
-#define EPOCH_SLOTS 64     /* in-flight epoch sends per worker */
+#define EPOCH_SLOTS 64 /* in-flight epoch sends per worker */
 
 typedef enum { W_STARTING, W_IDLE, W_BUSY, W_DONE } worker_state;
 
@@ -61,25 +61,25 @@ typedef struct coord {
   /* FIFO of tasks to hand out, as (trial, fold) pairs */
   int32_t *q;
   int q_head, q_len, q_cap;
-  int next_trial;   /* lowest id the proposer may still be asked for */
-  int propose_done; /* no more trials will come */
-  int propose_wait; /* proposer said WAIT: ask again after a trial completes */
-  worker_info *w;   /* [size], entry 0 unused */
+  int next_trial;     /* lowest id the proposer may still be asked for */
+  int propose_done;   /* no more trials will come */
+  int propose_wait;   /* proposer said WAIT: ask again after a trial completes */
+  worker_info *w;     /* [size], entry 0 unused */
   task_result *batch; /* received, not yet durable */
   int n_batch, cap_batch;
-  int in_flight;    /* tasks handed out, result not received */
-  int tasks_done;   /* durable tasks, including those resumed */
-  int stopping;     /* no new tasks; waiting for busy workers */
+  int in_flight;  /* tasks handed out, result not received */
+  int tasks_done; /* durable tasks, including those resumed */
+  int stopping;   /* no new tasks; waiting for busy workers */
   double stop_t0;
-  int rc;           /* sweep's return code once stopping */
+  int rc; /* sweep's return code once stopping */
   mlps_err *err;
   sweep_stats st;
   outdir_lock lock; /* held from set-up to the end, unless the caller holds it */
 } coord;
 
 struct sweep_ctx {
-  coord *c;       /* single-rank mode: store epochs directly */
-  MPI_Comm comm;  /* worker mode */
+  coord *c;      /* single-rank mode: store epochs directly */
+  MPI_Comm comm; /* worker mode */
   int32_t trial, fold;
   MPI_Request req[EPOCH_SLOTS];
   epoch_report buf[EPOCH_SLOTS];
@@ -101,9 +101,9 @@ void run_task(const sweep_opts *o, const sweep_task *t, sweep_ctx *ctx, int rank
 int coord_setup(coord *c);
 
 /* stop.c */
-void stop_set_message(int on);      /* the coordinator's STOP arrived (or reset) */
-int stop_signalled(void);           /* a signal arrived on this rank */
-int stop_any(void);                 /* a signal or STOP */
-void stop_note_signal(int sig);     /* a worker stopped on a signal we did not see */
+void stop_set_message(int on);  /* the coordinator's STOP arrived (or reset) */
+int stop_signalled(void);       /* a signal arrived on this rank */
+int stop_any(void);             /* a signal or STOP */
+void stop_note_signal(int sig); /* a worker stopped on a signal we did not see */
 
 #endif

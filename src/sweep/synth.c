@@ -147,7 +147,9 @@ propose_status synth_propose(void *user, int trial, const sweep_history *h, doub
       case DIST_CATEGORICAL: x[i] = (double)rng_below(&r, (uint64_t)p->n_values); break;
       case DIST_INT_UNIFORM: x[i] = p->min + floor(v * (p->max - p->min + 1)); break;
       case DIST_LOG_UNIFORM_VALUES:
-      case DIST_Q_LOG_UNIFORM_VALUES: x[i] = exp(log(p->min) + v * (log(p->max) - log(p->min))); break;
+      case DIST_Q_LOG_UNIFORM_VALUES:
+        x[i] = exp(log(p->min) + v * (log(p->max) - log(p->min)));
+        break;
       default: x[i] = p->min + v * (p->max - p->min); break;
     }
   }

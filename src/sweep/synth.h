@@ -12,13 +12,13 @@
 
 typedef struct {
   uint64_t seed;
-  double cost_ms;     /* wall time per task (slept, not computed) */
-  int epochs;         /* fake epochs reported per task (0: none) */
-  int fail_every;     /* every n-th trial has a failed fold (0: never) */
-  int diverge_every;  /* every n-th trial has a diverged fold (0: never) */
-  int generation;     /* synth_propose: trials come in generations of this
-                         size; a generation is proposed only when the
-                         previous one has finished (0: no generations) */
+  double cost_ms;    /* wall time per task (slept, not computed) */
+  int epochs;        /* fake epochs reported per task (0: none) */
+  int fail_every;    /* every n-th trial has a failed fold (0: never) */
+  int diverge_every; /* every n-th trial has a diverged fold (0: never) */
+  int generation;    /* synth_propose: trials come in generations of this
+                        size; a generation is proposed only when the
+                        previous one has finished (0: no generations) */
 } synth_opts;
 
 /* A small mixed space: x0 uniform [-5, 10], x1 uniform [0, 15], layers

@@ -48,7 +48,6 @@ void trials_params_json(json_writer *w, const search_space *s, const double *x);
  * mean and std, mean of each metric, best_epoch_mean, epochs_mean, then the
  * timing columns seconds_sum, seconds_max LAST so that comparisons can strip
  * them. Written to path.tmp and renamed. */
-int trials_write_csv(const trial_table *tt, const search_space *s, const char *path,
-                     mlps_err *err);
+int trials_write_csv(const trial_table *tt, const search_space *s, const char *path, mlps_err *err);
 
 #endif

@@ -12,8 +12,7 @@
 #include "util/clock.h"
 
 /* Runs the task callback and fills the framework's fields of the result. */
-void run_task(const sweep_opts *o, const sweep_task *t, sweep_ctx *ctx, int rank,
-                     task_result *r) {
+void run_task(const sweep_opts *o, const sweep_task *t, sweep_ctx *ctx, int rank, task_result *r) {
   memset(r, 0, sizeof *r);
   r->trial = t->trial;
   r->fold = t->fold;
@@ -35,8 +34,7 @@ void run_task(const sweep_opts *o, const sweep_task *t, sweep_ctx *ctx, int rank
   if (r->status < 0 || r->status >= TASK_STATUS_COUNT) r->status = TASK_FAILED;
 }
 
-void sweep_report_epoch(sweep_ctx *ctx, int epoch, double val_loss, double train_loss,
-                        double lr) {
+void sweep_report_epoch(sweep_ctx *ctx, int epoch, double val_loss, double train_loss, double lr) {
   epoch_report e = {ctx->trial, ctx->fold, epoch, 0, val_loss, train_loss, lr};
   if (ctx->c) {
     trials_add_epoch(&ctx->c->tt, &e);

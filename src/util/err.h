@@ -15,8 +15,8 @@ enum {
 
 #define MLPS_ERR_MSG 2048
 typedef struct {
-  int code;                /* MLPS_OK when no error was set */
-  char msg[MLPS_ERR_MSG];  /* one or more lines, no trailing newline */
+  int code;               /* MLPS_OK when no error was set */
+  char msg[MLPS_ERR_MSG]; /* one or more lines, no trailing newline */
 } mlps_err;
 
 #if defined(__GNUC__)
@@ -34,9 +34,9 @@ void mlps_err_clear(mlps_err *e);
 
 /* Propagate a non-zero status, like ADLB's CHECK: the caller's message is
  * already set, so just return it. */
-#define MLPS_TRY(expr)            \
-  do {                            \
-    int mlps_rc_ = (expr);        \
+#define MLPS_TRY(expr)             \
+  do {                             \
+    int mlps_rc_ = (expr);         \
     if (mlps_rc_) return mlps_rc_; \
   } while (0)
 

@@ -6,7 +6,8 @@
 int path_join(char *buf, size_t n, const char *dir, const char *name, mlps_err *e) {
   int k = dir && dir[0] ? snprintf(buf, n, "%s/%s", dir, name) : snprintf(buf, n, "%s", name);
   if (k < 0 || (size_t)k >= n)
-    return mlps_errorf(e, MLPS_EINPUT, "path %s/%s is longer than %zu bytes; use a shorter output.dir",
+    return mlps_errorf(e, MLPS_EINPUT,
+                       "path %s/%s is longer than %zu bytes; use a shorter output.dir",
                        dir ? dir : "", name, n - 1);
   return MLPS_OK;
 }

@@ -36,7 +36,7 @@ typedef struct {
   int32_t job;
   int32_t status; /* 0 ok, 1 stopped by a signal, 2 failed (reason) */
   int32_t epochs;
-  int32_t code;   /* mlps status when failed */
+  int32_t code; /* mlps status when failed */
   char reason[SWEEP_REASON_MAX];
 } msg_final_result;
 
@@ -79,8 +79,8 @@ static int final_epochs(const mlps_config *cfg, const final_plan *fp) {
  * parameters out. */
 static int train_params(const mlps_config *cfg, const data_set *ds, const fit_plan *p,
                         const size_t *fit_rows, size_t n_fit, const size_t *tr, size_t n_tr,
-                        const size_t *va, size_t n_va, uint64_t seed,
-                        float *params, int *epochs, int *stopped, mlps_err *e) {
+                        const size_t *va, size_t n_va, uint64_t seed, float *params, int *epochs,
+                        int *stopped, mlps_err *e) {
   fit_model fm = {0};
   train_result r;
   int rc = fit_transforms(cfg, ds, fit_rows, n_fit, &fm, NULL, 0, e);
@@ -182,10 +182,10 @@ typedef struct {
   MPI_Comm comm;
   int size, njobs, next, busy;
   size_t np;
-  float **params; /* [njobs] */
-  int *epochs;    /* [njobs] */
+  float **params;  /* [njobs] */
+  int *epochs;     /* [njobs] */
   int *worker_job; /* [size]: job a worker runs, -1 idle */
-  int code;       /* MLPS_OK, SWEEP_EXIT_STOPPED or an error */
+  int code;        /* MLPS_OK, SWEEP_EXIT_STOPPED or an error */
   mlps_err *e;
 } final_coord;
 
@@ -198,7 +198,8 @@ static void coord_note(final_coord *c, const msg_final_result *r, const float *p
     if (!c->code) c->code = SWEEP_EXIT_STOPPED;
   } else if (!c->code || c->code == SWEEP_EXIT_STOPPED) {
     c->code = r->code ? r->code : MLPS_ERUNTIME;
-    mlps_errorf(c->e, c->code, "final stage: job %d failed on rank %d: %s", r->job, rank, r->reason);
+    mlps_errorf(c->e, c->code, "final stage: job %d failed on rank %d: %s", r->job, rank,
+                r->reason);
   }
 }
 
@@ -321,8 +322,10 @@ int final_run(MPI_Comm comm_in, const mlps_config *cfg, const char *cfg_text, co
     c.epochs = mlps_xcalloc((size_t)njobs, sizeof(int));
     c.worker_job = mlps_xmalloc(sizeof(int) * (size_t)size);
     for (int r = 0; r < size; r++) c.worker_job[r] = -1;
-    log_msg(1, "mlpsweep: retraining trial %d: %d network(s) on train+validation, %d fold "
-               "model(s) for the test diagnostic", fp->best, ens, fp->n_folds);
+    log_msg(1,
+            "mlpsweep: retraining trial %d: %d network(s) on train+validation, %d fold "
+            "model(s) for the test diagnostic",
+            fp->best, ens, fp->n_folds);
     if (size == 1) {
       float *buf = mlps_xmalloc(sizeof(float) * (np + 1));
       for (int j = 0; j < njobs && !c.code; j++) {

@@ -20,8 +20,8 @@ int fit_plan_make(const mlps_config *cfg, const double *x, size_t d, size_t m, f
   cfg_trial t;
   MLPS_TRY(cfg_trial_decode(cfg, x, &t, e));
   if (t.n_layers > MLP_MAX_LAYERS - 1)
-    return mlps_errorf(e, MLPS_EINPUT, "parameters: %d hidden layers, at most %d are supported", t.n_layers,
-                       MLP_MAX_LAYERS - 1);
+    return mlps_errorf(e, MLPS_EINPUT, "parameters: %d hidden layers, at most %d are supported",
+                       t.n_layers, MLP_MAX_LAYERS - 1);
   int widths[MLP_MAX_LAYERS + 1], nw = 0;
   widths[nw++] = (int)d;
   for (int i = 0; i < t.n_layers; i++) widths[nw++] = t.widths[i];
@@ -51,8 +51,8 @@ int fit_transforms(const mlps_config *cfg, const data_set *ds, const size_t *row
 }
 
 /* Gathers and transforms rows of X (n, d) and Y (n, m) into one buffer. */
-static int gather_xy(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n, float **x,
-                     float **y, mlps_err *e) {
+static int gather_xy(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
+                     float **x, float **y, mlps_err *e) {
   *x = *y = NULL;
   if (!n) return MLPS_OK;
   *x = malloc(sizeof(float) * n * ds->d);
@@ -111,7 +111,8 @@ int fit_predict_rows(const fit_model *fm, const float *X, size_t d, const size_t
   float *yb = malloc(sizeof(float) * (blk ? blk : 1) * m);
   float *acc = malloc(sizeof(float) * (blk ? blk : 1) * m);
   int rc = MLPS_OK;
-  if (!xb || !yb || !acc) rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory predicting %zu rows", n);
+  if (!xb || !yb || !acc)
+    rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory predicting %zu rows", n);
   for (size_t r0 = 0; !rc && r0 < n; r0 += blk) {
     size_t nb = n - r0 < blk ? n - r0 : blk;
     /* With rows NULL, xf_gather takes the first nb rows: shift the base. */
@@ -157,8 +158,8 @@ static double quantile(double *a, size_t n, double q) {
 }
 
 int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
-                     const float *scaled, const float *natural, fit_metrics *out,
-                     double *col_rmse, double *col_median_frac, mlps_err *e) {
+                     const float *scaled, const float *natural, fit_metrics *out, double *col_rmse,
+                     double *col_median_frac, mlps_err *e) {
   size_t m = ds->m;
   memset(out, 0, sizeof *out);
   out->n_rows = n;

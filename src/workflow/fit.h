@@ -22,9 +22,9 @@
 
 /* What a point of the space means for one fit. */
 typedef struct {
-  mlp_arch arch;      /* inputs, hidden widths, outputs; hidden activation */
+  mlp_arch arch; /* inputs, hidden widths, outputs; hidden activation */
   nn_init init;
-  train_config tc;    /* optimizer, lr, batch, schedule, early stopping, ... */
+  train_config tc; /* optimizer, lr, batch, schedule, early stopping, ... */
 } fit_plan;
 
 /* Builds the plan of point x (a point of cfg->space) for d inputs and m
@@ -49,8 +49,8 @@ void fit_model_free(fit_model *fm);
  * every row, defined only when the target chain starts with log or log10
  * (positive quantities): NaN otherwise. */
 typedef struct {
-  double mse, mae;           /* scaled space */
-  double rmse;               /* data units */
+  double mse, mae; /* scaled space */
+  double rmse;     /* data units */
   double median_frac, p95_frac;
   size_t n_rows;
 } fit_metrics;
@@ -77,7 +77,7 @@ int fit_predict_rows(const fit_model *fm, const float *X, size_t d, const size_t
 
 /* Metrics of predictions (scaled and natural, (n, m)) against rows of ds. */
 int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
-                     const float *scaled, const float *natural, fit_metrics *out,
-                     double *col_rmse, double *col_median_frac, mlps_err *e);
+                     const float *scaled, const float *natural, fit_metrics *out, double *col_rmse,
+                     double *col_median_frac, mlps_err *e);
 
 #endif

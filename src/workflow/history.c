@@ -49,8 +49,8 @@ static int write_curve(hid_t fid, const char *name, const epoch_report *curve, i
   return rc;
 }
 
-int history_task_done(void *user, const task_result *r, const double *x,
-                      const epoch_report *curve, int n_curve, int replayed, mlps_err *err) {
+int history_task_done(void *user, const task_result *r, const double *x, const epoch_report *curve,
+                      int n_curve, int replayed, mlps_err *err) {
   (void)x;
   run_ctx *rc = user;
   if (n_curve <= 0) return MLPS_OK;
@@ -66,9 +66,10 @@ int history_task_done(void *user, const task_result *r, const double *x,
     st = h5_close_file(fid, rc->history_path, st, err);
   }
   if (st)
-    mlps_err_prefix(err, "cannot write the learning curve of trial %d fold %d to %s (disk "
-                         "full?); the task and its curve are safe in trials.jsonl: free space "
-                         "and rerun with --resume, which completes history.h5",
+    mlps_err_prefix(err,
+                    "cannot write the learning curve of trial %d fold %d to %s (disk "
+                    "full?); the task and its curve are safe in trials.jsonl: free space "
+                    "and rerun with --resume, which completes history.h5",
                     r->trial, r->fold, rc->history_path);
   return st;
 }

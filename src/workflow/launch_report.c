@@ -22,10 +22,10 @@ typedef struct {
 
 int launch_core_is_generic(const char *core) {
   /* OpenBLAS's x86 cores without AVX2 kernels (its corename list). */
-  static const char *const old[] = {"Katmai", "Coppermine", "Northwood", "Prescott", "Banias", "Atom",
-                                    "Core2", "Penryn", "Dunnington", "Nehalem", "Athlon", "Opteron",
-                                    "Opteron_SSE3", "Barcelona", "Nano", "Sandybridge", "Bobcat", "Bulldozer",
-                                    "Piledriver", "Steamroller", "Unknown"};
+  static const char *const old[] = {
+      "Katmai", "Coppermine",  "Northwood", "Prescott",  "Banias",     "Atom",         "Core2",
+      "Penryn", "Dunnington",  "Nehalem",   "Athlon",    "Opteron",    "Opteron_SSE3", "Barcelona",
+      "Nano",   "Sandybridge", "Bobcat",    "Bulldozer", "Piledriver", "Steamroller",  "Unknown"};
   for (size_t i = 0; i < sizeof old / sizeof old[0]; i++)
     if (strcasecmp(core, old[i]) == 0) return 1;
   return 0;
@@ -65,10 +65,13 @@ static void warn_generic(const launch_rank *all, int size) {
     const launch_rank *a = &all[r];
     if (a->reader != r || !a->threads || !a->avx2 || !launch_core_is_generic(a->core)) continue;
     fprintf(log_stream(),
-            "mlpsweep: warning: OpenBLAS on %s runs its generic %s kernels although the CPU has %s; training can "
-            "be 2-5x slower. Set OPENBLAS_CORETYPE=%s in the job's environment (export it before srun/mpirun), "
+            "mlpsweep: warning: OpenBLAS on %s runs its generic %s kernels although the CPU has "
+            "%s; training can "
+            "be 2-5x slower. Set OPENBLAS_CORETYPE=%s in the job's environment (export it before "
+            "srun/mpirun), "
             "or use an OpenBLAS built with DYNAMIC_ARCH that knows this CPU\n",
-            a->host, a->core, a->avx512 ? "AVX-512" : "AVX2", a->avx512 ? "SkylakeX" : "Haswell (Zen on AMD)");
+            a->host, a->core, a->avx512 ? "AVX-512" : "AVX2",
+            a->avx512 ? "SkylakeX" : "Haswell (Zen on AMD)");
   }
 }
 
@@ -101,9 +104,11 @@ void launch_report(MPI_Comm comm, int verbosity) {
     if (strcmp(all[i].core, all[0].core) != 0) same_core = 0;
   }
   if (verbosity > 0 && !tmax) {
-    fprintf(log_stream(), "mlpsweep: %d node(s), %d rank(s); the BLAS is not OpenBLAS\n", nodes, size);
+    fprintf(log_stream(), "mlpsweep: %d node(s), %d rank(s); the BLAS is not OpenBLAS\n", nodes,
+            size);
   } else if (verbosity > 0) {
-    fprintf(log_stream(), "mlpsweep: %d node(s), %d rank(s); OpenBLAS core %s", nodes, size, all[0].core);
+    fprintf(log_stream(), "mlpsweep: %d node(s), %d rank(s); OpenBLAS core %s", nodes, size,
+            all[0].core);
     if (!same_core) {
       for (int i = 1; i < size; i++)
         if (all[i].reader == i && strcmp(all[i].core, all[0].core) != 0)

@@ -26,7 +26,8 @@ static int write_metrics(hid_t fid, const model_metrics *mm, mlps_err *e) {
                                        "test_median_frac_err", "test_p95_frac_err"};
   MLPS_TRY(h5_write_f64(fid, "metrics/col_rmse", mm->col_rmse, mm->m, 0, 0, e));
   MLPS_TRY(h5_write_f64(fid, "metrics/col_median_frac", mm->col_median_frac, mm->m, 0, 0, e));
-  for (int i = 0; i < 5; i++) MLPS_TRY(h5_attr_f64(fid, "metrics", names[i], &mm->scalars[i], 1, e));
+  for (int i = 0; i < 5; i++)
+    MLPS_TRY(h5_attr_f64(fid, "metrics", names[i], &mm->scalars[i], 1, e));
   return MLPS_OK;
 }
 
@@ -77,8 +78,9 @@ int model_read(const char *path, fit_model *fm, mlps_err *e) {
   size_t nsizes = 0, one = 0;
   int rc = h5_read_attr_str(fid, ".", "format", fmt, sizeof fmt, e);
   if (!rc && strcmp(fmt, MODEL_FORMAT) != 0)
-    rc = mlps_errorf(e, MLPS_EINPUT, "%s: format is '%s', expected '%s' (a model.h5 written by mlpsweep run)",
-                     path, fmt, MODEL_FORMAT);
+    rc = mlps_errorf(e, MLPS_EINPUT,
+                     "%s: format is '%s', expected '%s' (a model.h5 written by mlpsweep run)", path,
+                     fmt, MODEL_FORMAT);
   if (!rc) rc = h5_read_attr_f64(fid, ".", "sizes", sizes_d, MLP_MAX_LAYERS + 1, &nsizes, e);
   if (!rc) rc = h5_read_attr_f64(fid, ".", "n_members", &nm_d, 1, &one, e);
   if (!rc) rc = h5_read_attr_str(fid, ".", "activation", act, sizeof act, e);
@@ -93,7 +95,8 @@ int model_read(const char *path, fit_model *fm, mlps_err *e) {
   if (a < 0) rc = mlps_errorf(e, MLPS_EINPUT, "%s: unknown activation '%s'", path, act);
   if (!rc) rc = mlp_arch_make(&arch, widths, (int)nsizes, (nn_activation)a, e);
   if (!rc && (nm_d < 1 || nm_d > FIT_MAX_MEMBERS))
-    rc = mlps_errorf(e, MLPS_EINPUT, "%s: n_members %g is outside [1, %d]", path, nm_d, FIT_MAX_MEMBERS);
+    rc = mlps_errorf(e, MLPS_EINPUT, "%s: n_members %g is outside [1, %d]", path, nm_d,
+                     FIT_MAX_MEMBERS);
   if (!rc) rc = xf_read_h5(fid, "input_transform", &fm->xin, e);
   if (!rc) rc = xf_read_h5(fid, "target_transform", &fm->yout, e);
   for (int k = 0; !rc && k < (int)nm_d; k++) {
@@ -125,8 +128,10 @@ int model_read(const char *path, fit_model *fm, mlps_err *e) {
     }
   }
   H5Fclose(fid);
-  if (!rc && (fm->xin.ncols != (size_t)arch.sizes[0] || fm->yout.ncols != (size_t)arch.sizes[arch.n_layers]))
-    rc = mlps_errorf(e, MLPS_EINPUT, "%s: transforms do not match the network's inputs/outputs", path);
+  if (!rc && (fm->xin.ncols != (size_t)arch.sizes[0] ||
+              fm->yout.ncols != (size_t)arch.sizes[arch.n_layers]))
+    rc = mlps_errorf(e, MLPS_EINPUT, "%s: transforms do not match the network's inputs/outputs",
+                     path);
   if (rc) fit_model_free(fm);
   return rc;
 }

@@ -83,8 +83,8 @@ static int final_model(const mlps_config *cfg, const char *cfg_text, const data_
   if (!rc) rc = fit_metrics_rows(&fm, ds, te, nte, scaled, natural, &fin, col_rmse, col_med, e);
   if (!rc) rc = path_join(path, sizeof path, cfg->output.dir, "model.h5", e);
   if (!rc) {
-    model_metrics mm = {{fin.mse, fin.mae, fin.rmse, fin.median_frac, fin.p95_frac},
-                        col_rmse, col_med, m};
+    model_metrics mm = {
+        {fin.mse, fin.mae, fin.rmse, fin.median_frac, fin.p95_frac}, col_rmse, col_med, m};
     rc = model_write(path, &fm, cfg_text, &mm, e);
   }
   if (!rc) rc = path_join(path, sizeof path, cfg->output.dir, "test_predictions.h5", e);
@@ -101,11 +101,14 @@ static int final_model(const mlps_config *cfg, const char *cfg_text, const data_
     json_metrics(w, "test", &fin);
     json_obj_end(w);
     if (isnan(fin.median_frac))
-      log_msg(LOG_INFO, "mlpsweep: final model on %zu test rows: RMSE %.4g (data units), scaled "
-                        "MSE %.4g", nte, fin.rmse, fin.mse);
+      log_msg(LOG_INFO,
+              "mlpsweep: final model on %zu test rows: RMSE %.4g (data units), scaled "
+              "MSE %.4g",
+              nte, fin.rmse, fin.mse);
     else
-      log_msg(LOG_INFO, "mlpsweep: final model on %zu test rows: median |fractional error| "
-                        "%.4f%%, 95th percentile %.4f%%",
+      log_msg(LOG_INFO,
+              "mlpsweep: final model on %zu test rows: median |fractional error| "
+              "%.4f%%, 95th percentile %.4f%%",
               nte, 100 * fin.median_frac, 100 * fin.p95_frac);
   }
   fit_model_free(&fm);
@@ -116,8 +119,8 @@ static int final_model(const mlps_config *cfg, const char *cfg_text, const data_
 /* Diagnostic: each of the best trial's fold models on the same test rows. */
 static int fold_models(const mlps_config *cfg, const data_set *ds, const data_split *sp,
                        const mlp_arch *arch, float **params, const int *epochs, int k,
-                       const size_t *te, size_t nte, float *scaled, float *natural,
-                       json_writer *w, mlps_err *e) {
+                       const size_t *te, size_t nte, float *scaled, float *natural, json_writer *w,
+                       mlps_err *e) {
   int rc = MLPS_OK;
   json_key(w, "diagnostic_fold_models_test");
   json_arr_begin(w);
@@ -157,11 +160,11 @@ int outputs_write(const mlps_config *cfg, const char *cfg_text, const data_set *
   float *natural = mlps_xmalloc(sizeof(float) * (nte * m + 1));
   int rc = MLPS_OK;
   if (ens)
-    rc = final_model(cfg, cfg_text, ds, sp, &p.arch, params, epochs, te, nte, scaled, natural, w,
-                     e);
+    rc =
+        final_model(cfg, cfg_text, ds, sp, &p.arch, params, epochs, te, nte, scaled, natural, w, e);
   if (!rc)
-    rc = fold_models(cfg, ds, sp, &p.arch, params + ens, epochs + ens, fp->n_folds, te, nte,
-                     scaled, natural, w, e);
+    rc = fold_models(cfg, ds, sp, &p.arch, params + ens, epochs + ens, fp->n_folds, te, nte, scaled,
+                     natural, w, e);
   free(te), free(scaled), free(natural);
   return rc;
 }

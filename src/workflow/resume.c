@@ -57,8 +57,9 @@ static int read_data(const json_value *header, data_identity *id) {
 static int data_cmp(const run_ctx *rc, const json_value *header, mlps_err *err) {
   data_identity was;
   if (!header || !read_data(header, &was)) {
-    log_msg(LOG_ALWAYS, "mlpsweep: warning: --resume: the journal does not record its data "
-                        "(written by an older mlpsweep), so it cannot be checked against %s",
+    log_msg(LOG_ALWAYS,
+            "mlpsweep: warning: --resume: the journal does not record its data "
+            "(written by an older mlpsweep), so it cannot be checked against %s",
             rc->data_id.path);
     return MLPS_OK;
   }
@@ -67,16 +68,19 @@ static int data_cmp(const run_ctx *rc, const json_value *header, mlps_err *err) 
   data_identity_free(&was);
   if (!diff) return MLPS_OK;
   if (rc->allow_data_change) {
-    log_msg(LOG_ALWAYS, "mlpsweep: warning: --resume --allow-data-change: the data differ from "
-                        "the journal's (%s); trials before and after this resume were trained on "
-                        "different data", msg);
+    log_msg(LOG_ALWAYS,
+            "mlpsweep: warning: --resume --allow-data-change: the data differ from "
+            "the journal's (%s); trials before and after this resume were trained on "
+            "different data",
+            msg);
     return MLPS_OK;
   }
   return mlps_errorf(err, MLPS_EINPUT,
                      "--resume: the data differ from what this sweep started with: %s. Resuming "
                      "would mix trials trained on different data in one trials.csv and model. "
                      "Restore the original data, start a new sweep in another output.dir, or add "
-                     "--allow-data-change if mixing is intended", msg);
+                     "--allow-data-change if mixing is intended",
+                     msg);
 }
 
 int resume_config_cmp(void *user, const char *journal_cfg, const char *current_cfg,
@@ -89,8 +93,9 @@ int resume_config_cmp(void *user, const char *journal_cfg, const char *current_c
   cfg_errors_free(&ea);
   cfg_errors_free(&eb);
   if (rc || rc2)
-    return mlps_errorf(err, MLPS_EINPUT, "cannot read the config stored in the journal header; "
-                                         "start a new output directory instead of --resume");
+    return mlps_errorf(err, MLPS_EINPUT,
+                       "cannot read the config stored in the journal header; "
+                       "start a new output directory instead of --resume");
   /* The final section does not change any trial: a finished sweep can be
    * resumed with other final settings to redo only the final stage. The
    * output directory may have been moved or copied. */
@@ -107,6 +112,7 @@ int resume_config_cmp(void *user, const char *journal_cfg, const char *current_c
     return mlps_errorf(err, MLPS_EINPUT,
                        "--resume: the config differs from the one this sweep started with in %d "
                        "key(s): %s; restore those values, or start a new sweep in another "
-                       "output.dir", nd, diff);
+                       "output.dir",
+                       nd, diff);
   return data_cmp(ctx, header, err);
 }

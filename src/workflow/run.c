@@ -54,9 +54,9 @@ static int prepare(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro, co
   int rank;
   MPI_Comm_rank(comm, &rank);
   const cfg_split *s = &cfg->split;
-  int rc = split_make(ds->n, CFG_SPLIT_SEED(cfg), s->test_count > 0 ? 0 : s->test_fraction,
-                      (size_t)(s->test_count > 0 ? s->test_count : 0), s->kfold, s->val_fraction,
-                      sp, e);
+  int rc =
+      split_make(ds->n, CFG_SPLIT_SEED(cfg), s->test_count > 0 ? 0 : s->test_fraction,
+                 (size_t)(s->test_count > 0 ? s->test_count : 0), s->kfold, s->val_fraction, sp, e);
   if (!rc && rank == 0) rc = check_transforms(cfg, ds, sp, e);
   if (!rc && rank == 0 && ro->split_out) rc = split_write_h5(ro->split_out, sp, e);
   if (!rc && rank == 0) {
@@ -89,8 +89,8 @@ static int run_sweep(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
   int rank;
   MPI_Comm_rank(comm, &rank);
   if (rank == 0)
-    MLPS_TRY(path_join(ctx->history_path, sizeof ctx->history_path, cfg->output.dir,
-                       "history.h5", e));
+    MLPS_TRY(
+        path_join(ctx->history_path, sizeof ctx->history_path, cfg->output.dir, "history.h5", e));
   sweep_opts o;
   sweep_opts_init(&o);
   o.comm = comm;
@@ -141,8 +141,10 @@ static int run_stages(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
 /* After a signal stopped the final stage (rank 0). */
 static void note_final_stop(const mlps_config *cfg) {
   char why[256];
-  snprintf(why, sizeof why, "stopped by %s during the final stage: the sweep is complete in the "
-           "journal; rerun with --resume to redo the final stage", sweep_stop_signal_name());
+  snprintf(why, sizeof why,
+           "stopped by %s during the final stage: the sweep is complete in the "
+           "journal; rerun with --resume to redo the final stage",
+           sweep_stop_signal_name());
   log_msg(LOG_ALWAYS, "mlpsweep: %s (exit code %d)", why, SWEEP_EXIT_STOPPED);
   mlps_err me = {0, ""};
   if (outdir_mark_stopped(cfg->output.dir, why, &me))
@@ -202,9 +204,10 @@ static int run_stages(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
       sweep_orphan_check();
       rc = summary_finish(&w, cfg, cfg_text, MPI_Wtime() - t0, e);
       if (!rc && fp.best >= 0)
-        log_msg(LOG_INFO, "mlpsweep: done in %.0f s; outputs in %s/ (model.h5, summary.json, "
-                          "trials.csv, trials.jsonl, history.h5)", MPI_Wtime() - t0,
-                cfg->output.dir);
+        log_msg(LOG_INFO,
+                "mlpsweep: done in %.0f s; outputs in %s/ (model.h5, summary.json, "
+                "trials.csv, trials.jsonl, history.h5)",
+                MPI_Wtime() - t0, cfg->output.dir);
     }
     rc = mpi_agree(comm, rc, e);
     free(fp.best_epochs);

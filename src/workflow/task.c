@@ -56,13 +56,14 @@ int task_train_fold(void *user, const sweep_task *t, sweep_ctx *ctx, task_result
       case TRAIN_OK: res->status = TASK_OK; break;
       case TRAIN_DIVERGED:
         res->status = TASK_DIVERGED;
-        snprintf(res->reason, sizeof res->reason, "loss or weights became NaN/Inf at epoch %d (lr %g)",
-                 r.epochs_run, p.tc.opt.lr);
+        snprintf(res->reason, sizeof res->reason,
+                 "loss or weights became NaN/Inf at epoch %d (lr %g)", r.epochs_run, p.tc.opt.lr);
         break;
       case TRAIN_TIMEOUT:
         res->status = TASK_TIMEOUT;
-        snprintf(res->reason, sizeof res->reason, "train.max_seconds (%g s) reached after %d epochs",
-                 p.tc.max_seconds, r.epochs_run);
+        snprintf(res->reason, sizeof res->reason,
+                 "train.max_seconds (%g s) reached after %d epochs", p.tc.max_seconds,
+                 r.epochs_run);
         break;
       default: res->status = TASK_STOPPED; break;
     }

@@ -31,12 +31,12 @@ typedef struct {
   const mlps_config *cfg;
   const data_set *ds;
   const data_split *split;
-  sampler *smp;          /* rank 0 */
-  sampler_obs *obs;      /* proposer scratch */
+  sampler *smp;     /* rank 0 */
+  sampler_obs *obs; /* proposer scratch */
   int obs_cap;
   char history_path[MLPS_PATH_MAX];
-  data_identity data_id;  /* rank 0: what was loaded, recorded in the journal header */
-  int allow_data_change;  /* --allow-data-change: a resume may use other data */
+  data_identity data_id; /* rank 0: what was loaded, recorded in the journal header */
+  int allow_data_change; /* --allow-data-change: a resume may use other data */
 } run_ctx;
 
 /* task.c: sweep_task_fn */
@@ -46,8 +46,8 @@ propose_status propose_next(void *user, int trial, const sweep_history *h, doubl
                             mlps_err *err);
 /* history.c: sweep_task_done_fn; writes the task's curve to history.h5
  * (when replayed from the journal, only if the file lacks it). */
-int history_task_done(void *user, const task_result *r, const double *x,
-                      const epoch_report *curve, int n_curve, int replayed, mlps_err *err);
+int history_task_done(void *user, const task_result *r, const double *x, const epoch_report *curve,
+                      int n_curve, int replayed, mlps_err *err);
 /* resume.c: sweep_config_cmp_fn (config and data against the journal's),
  * and sweep_header_fn (the data's identity into the journal header). */
 int resume_config_cmp(void *user, const char *journal_cfg, const char *current_cfg,
@@ -56,11 +56,11 @@ void resume_write_data(void *user, json_writer *w);
 
 /* final.c: what every rank needs to retrain the best configuration. */
 typedef struct {
-  int32_t best;           /* trial id, -1 when no trial succeeded */
+  int32_t best; /* trial id, -1 when no trial succeeded */
   int32_t n_folds;
   double x[SPACE_MAX_PARAMS];
   double cv_mean, cv_std;
-  double *best_epochs;    /* [n_folds], per fold as epochs to run (best_epoch + 1); owned */
+  double *best_epochs; /* [n_folds], per fold as epochs to run (best_epoch + 1); owned */
 } final_plan;
 
 /* Collective: retrains the best configuration (ensemble members and the

@@ -12,9 +12,12 @@
 #include "nn/mlp.h"
 #include "test_util.h"
 
-static int starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+static int starts(const char *s, const char *prefix) {
+  return strncmp(s, prefix, strlen(prefix)) == 0;
+}
 
-static int load(const char *text, const char *const *sets, int nsets, mlps_config *cfg, cfg_errors *e) {
+static int load(const char *text, const char *const *sets, int nsets, mlps_config *cfg,
+                cfg_errors *e) {
   return cfg_load_text(text, strlen(text), "dir/unit.yaml", sets, nsets, cfg, e);
 }
 
@@ -63,15 +66,19 @@ static void test_defaults(void) {
   CHECK(c->split.seed == -1 && CFG_SPLIT_SEED(c) == 1);
   CHECK(c->search.method == SAMPLER_RANDOM && c->search.sampler.trials == 20);
   CHECK(c->search.metric == METRIC_VAL_MSE && c->search.goal == GOAL_MINIMIZE);
-  CHECK(c->search.sampler.startup_trials == 10 && c->search.sampler.ei_candidates == 24 && c->search.sampler.gamma_max == 25);
+  CHECK(c->search.sampler.startup_trials == 10 && c->search.sampler.ei_candidates == 24 &&
+        c->search.sampler.gamma_max == 25);
   CHECK(c->search.pruner.kind == PRUNER_NONE);
   CHECK(c->train.max_epochs == 1000 && c->train.patience == 50);
-  CHECK(c->train.schedule.kind == SCHED_CONSTANT && c->train.loss == LOSS_MSE && c->train.init == INIT_TORCH);
-  CHECK(c->final.retrain == 1 && c->final.ensemble == 1 && c->final.epochs == FINAL_EPOCHS_MEAN_BEST);
+  CHECK(c->train.schedule.kind == SCHED_CONSTANT && c->train.loss == LOSS_MSE &&
+        c->train.init == INIT_TORCH);
+  CHECK(c->final.retrain == 1 && c->final.ensemble == 1 &&
+        c->final.epochs == FINAL_EPOCHS_MEAN_BEST);
   CHECK(strcmp(c->output.dir, "runs/unit") == 0);
   /* Every searchable parameter is present, as a constant at its default. */
   CHECK(c->space.n == 8);
-  const char *names[] = {"layers", "width", "lr", "batch", "activation", "optimizer", "dropout", "weight_decay"};
+  const char *names[] = {"layers",     "width",     "lr",      "batch",
+                         "activation", "optimizer", "dropout", "weight_decay"};
   for (int i = 0; i < 8; i++) {
     const space_param *p = param(c, names[i]);
     CHECK(p && p->dist == DIST_CONSTANT && p->n_values == 1);
@@ -108,9 +115,12 @@ static void test_inference(void) {
   CHECK(param(c, "width")->dist == DIST_LOG_UNIFORM_VALUES && param(c, "width")->is_int);
   CHECK(param(c, "lr")->dist == DIST_UNIFORM && !param(c, "lr")->is_int);
   CHECK(param(c, "batch")->dist == DIST_Q_LOG_UNIFORM_VALUES && param(c, "batch")->q == 1.0);
-  CHECK(param(c, "dropout")->dist == DIST_UNIFORM && !param(c, "dropout")->is_int); /* ints written, real param */
-  CHECK(param(c, "activation")->n_values == 2 && strcmp(param(c, "activation")->values[1].s, "swish") == 0);
-  CHECK(param(c, "optimizer")->dist == DIST_CONSTANT && strcmp(param(c, "optimizer")->values[0].s, "radam") == 0);
+  CHECK(param(c, "dropout")->dist == DIST_UNIFORM &&
+        !param(c, "dropout")->is_int); /* ints written, real param */
+  CHECK(param(c, "activation")->n_values == 2 &&
+        strcmp(param(c, "activation")->values[1].s, "swish") == 0);
+  CHECK(param(c, "optimizer")->dist == DIST_CONSTANT &&
+        strcmp(param(c, "optimizer")->values[0].s, "radam") == 0);
   CHECK(param(c, "weight_decay")->q == 0.001);
   CHECK(c->train.patience == 7 && c->train.loss == LOSS_MAE);
   CHECK(!space_is_finite(&c->space));
@@ -133,7 +143,8 @@ static void test_grid_and_widths(void) {
   cfg_errors_free(&e);
   CHECK(param(c, "layers") == NULL && param(c, "width") == NULL);
   const space_param *w = param(c, "widths");
-  CHECK(w && w->dist == DIST_CATEGORICAL && w->n_values == 2 && strcmp(w->values[1].s, "128,64,32") == 0);
+  CHECK(w && w->dist == DIST_CATEGORICAL && w->n_values == 2 &&
+        strcmp(w->values[1].s, "128,64,32") == 0);
   CHECK(c->search.sampler.trials == 6 && cfg_planned_tasks(c) == 18);
   int ws[8];
   CHECK(cfg_widths_parse(w->values[1].s, ws, 8) == 3 && ws[0] == 128 && ws[2] == 32);
@@ -151,10 +162,16 @@ static void test_grid_and_widths(void) {
 static void test_overrides(void) {
   mlps_config *c = calloc(1, sizeof *c);
   cfg_errors e;
-  const char *t = "data:\n  path: x.h5\n  target_transform: [log, standard]\nsearch:\n  trials: 5\n";
-  const char *sets[] = {"search.trials=40", "parameters.lr={min: 1.0e-5, max: 1.0e-2, distribution: log_uniform_values}",
-                        "data.path=other file.h5", "train.schedule={name: plateau, factor: 0.5}",
-                        "data.target_transform.0=log10", "seed=99", "final.ensemble=3"};
+  const char *t =
+      "data:\n  path: x.h5\n  target_transform: [log, standard]\nsearch:\n  trials: 5\n";
+  const char *sets[] = {
+      "search.trials=40",
+      "parameters.lr={min: 1.0e-5, max: 1.0e-2, distribution: log_uniform_values}",
+      "data.path=other file.h5",
+      "train.schedule={name: plateau, factor: 0.5}",
+      "data.target_transform.0=log10",
+      "seed=99",
+      "final.ensemble=3"};
   int rc = load(t, sets, 7, c, &e);
   CHECK(rc == 0);
   if (rc) fprintf(stderr, "%s", e.text);
@@ -189,10 +206,12 @@ static void test_round_trips(void) {
       "name: \"odd: name #1\"\n"
       "description: \"quotes \\\" and\\nnewlines\"\n"
       "seed: 123456789012\n"
-      "data:\n  path: \"yes\"\n  inputs: '123'\n  input_columns: \"0,2,5:9\"\n  target_columns: [0, 1, 7]\n"
+      "data:\n  path: \"yes\"\n  inputs: '123'\n  input_columns: \"0,2,5:9\"\n  target_columns: "
+      "[0, 1, 7]\n"
       "  max_rows: 5000\n  input_transform: none\n  target_transform: [log10, minmax]\n"
       "split: {test_count: 500, kfold: 1, val_fraction: 0.15, seed: 42}\n"
-      "search:\n  method: tpe\n  trials: 60\n  metric: val_median_frac_err\n  multivariate: true\n  batch: 4\n"
+      "search:\n  method: tpe\n  trials: 60\n  metric: val_median_frac_err\n  multivariate: true\n "
+      " batch: 4\n"
       "  gamma: 0.15\n  prior_weight: 0.5\n  pruner: {name: median, warmup_epochs: 20}\n"
       "parameters:\n"
       "  layers: {min: 1, max: 20}\n"
@@ -203,14 +222,18 @@ static void test_round_trips(void) {
       "  weight_decay: {value: 0.30000000000000004}\n"
       "  activation: {values: [relu, selu, leaky_relu, elu, gelu, swish, sigmoid, tanh]}\n"
       "  optimizer: {values: [adam, radam]}\n"
-      "train:\n  max_epochs: 3000\n  patience: 40\n  min_delta: 1e-7\n  init: he\n  max_seconds: 3600\n"
-      "  schedule:\n    name: stages\n    stages:\n      - {patience: 100}\n      - {patience: 100, lr_factor: 0.1}\n"
+      "train:\n  max_epochs: 3000\n  patience: 40\n  min_delta: 1e-7\n  init: he\n  max_seconds: "
+      "3600\n"
+      "  schedule:\n    name: stages\n    stages:\n      - {patience: 100}\n      - {patience: "
+      "100, lr_factor: 0.1}\n"
       "      - {max_epochs: 50, patience: 1000, lr_factor: 0.01}\n"
       "final: {retrain: false, epochs: fixed, fixed_epochs: 77, ensemble: 5, anneal_fraction: 0}\n"
       "output: {dir: /tmp/some where}\n",
       NULL, 0);
-  check_round_trip("data: {path: x.h5}\ntrain: {schedule: {name: cosine, eta_min: 1e-6}}\nsearch: {method: sobol}\n",
-                   NULL, 0);
+  check_round_trip(
+      "data: {path: x.h5}\ntrain: {schedule: {name: cosine, eta_min: 1e-6}}\nsearch: {method: "
+      "sobol}\n",
+      NULL, 0);
   const char *sets[] = {"search.method=grid", "parameters.widths={value: [64, 64, 64, 64]}"};
   check_round_trip("data: {path: x.h5}\n", sets, 2);
 }
@@ -218,8 +241,9 @@ static void test_round_trips(void) {
 static void test_trial_decode(void) {
   mlps_config *c = calloc(1, sizeof *c);
   cfg_errors e;
-  const char *t = "data: {path: x.h5}\nparameters:\n  widths: {values: [[64, 32], [8, 8, 8]]}\n"
-                  "  optimizer: {values: [sgd, radam]}\n  lr: {value: 0.01}\n";
+  const char *t =
+      "data: {path: x.h5}\nparameters:\n  widths: {values: [[64, 32], [8, 8, 8]]}\n"
+      "  optimizer: {values: [sgd, radam]}\n  lr: {value: 0.01}\n";
   CHECK(load(t, NULL, 0, c, &e) == 0);
   /* space order: widths, lr, batch, activation, optimizer, dropout, weight_decay */
   double x[SPACE_MAX_PARAMS] = {1, 0, 0, 0, 1, 0, 0};
@@ -229,8 +253,9 @@ static void test_trial_decode(void) {
   CHECK(tr.n_layers == 3 && tr.widths[0] == 8 && tr.widths[2] == 8);
   CHECK(tr.optimizer == OPT_RADAM && tr.lr == 0.01 && tr.batch == 64 && tr.activation == ACT_RELU);
   train_config tc;
-  const char *sets[] = {"train.schedule={name: stages, stages: [{patience: 5}, {patience: 7, lr_factor: 0.1}]}",
-                        "train.max_epochs=40", "train.loss=mae"};
+  const char *sets[] = {
+      "train.schedule={name: stages, stages: [{patience: 5}, {patience: 7, lr_factor: 0.1}]}",
+      "train.max_epochs=40", "train.loss=mae"};
   CHECK(load(t, sets, 3, c, &e) == 0);
   CHECK(cfg_train_config(c, &tr, &tc, &err) == MLPS_OK);
   CHECK(tc.schedule == SCHED_STAGES && tc.n_stages == 2 && tc.stages[0].max_epochs == 40 &&
@@ -265,15 +290,19 @@ static void test_engine_limits(void) {
   mlps_config *c = calloc(1, sizeof *c);
   cfg_errors e;
   char t[1024];
-  snprintf(t, sizeof t, "data: {path: x.h5}\nparameters:\n  layers: {value: %d}\n  width: {value: 2}\n",
+  snprintf(t, sizeof t,
+           "data: {path: x.h5}\nparameters:\n  layers: {value: %d}\n  width: {value: 2}\n",
            CFG_MAX_LAYERS);
   CHECK(load(t, NULL, 0, c, &e) == 0);
   check_builds(c, CFG_MAX_LAYERS);
-  snprintf(t, sizeof t, "data: {path: x.h5}\nparameters:\n  layers: {value: %d}\n", CFG_MAX_LAYERS + 1);
-  CHECK(load(t, NULL, 0, c, &e) == MLPS_EINPUT && e.n == 1 && strstr(e.text, "parameters.layers.value"));
+  snprintf(t, sizeof t, "data: {path: x.h5}\nparameters:\n  layers: {value: %d}\n",
+           CFG_MAX_LAYERS + 1);
+  CHECK(load(t, NULL, 0, c, &e) == MLPS_EINPUT && e.n == 1 &&
+        strstr(e.text, "parameters.layers.value"));
   cfg_errors_free(&e);
   int off = snprintf(t, sizeof t, "data: {path: x.h5}\nparameters:\n  widths: {value: [");
-  for (int i = 0; i < CFG_MAX_LAYERS; i++) off += snprintf(t + off, sizeof t - (size_t)off, "%s2", i ? ", " : "");
+  for (int i = 0; i < CFG_MAX_LAYERS; i++)
+    off += snprintf(t + off, sizeof t - (size_t)off, "%s2", i ? ", " : "");
   snprintf(t + off, sizeof t - (size_t)off, "]}\n");
   CHECK(load(t, NULL, 0, c, &e) == 0);
   check_builds(c, CFG_MAX_LAYERS);
@@ -330,14 +359,16 @@ static void test_limits(void) {
   char laughs[4096] = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
   for (char k = 'b'; k <= 'j'; k++) {
     char line[128];
-    snprintf(line, sizeof line, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", k, k, k - 1, k - 1, k - 1,
-             k - 1, k - 1, k - 1, k - 1, k - 1, k - 1);
+    snprintf(line, sizeof line, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", k, k,
+             k - 1, k - 1, k - 1, k - 1, k - 1, k - 1, k - 1, k - 1, k - 1);
     strcat(laughs, line);
   }
-  CHECK(load(laughs, NULL, 0, c, &e) == MLPS_EINPUT && e.n < 20 && strstr(e.text, "aliases (*a) are not supported"));
+  CHECK(load(laughs, NULL, 0, c, &e) == MLPS_EINPUT && e.n < 20 &&
+        strstr(e.text, "aliases (*a) are not supported"));
   cfg_errors_free(&e);
   /* a file that does not exist */
-  CHECK(cfg_load("/nonexistent/x.yaml", NULL, 0, c, &e) == MLPS_EINPUT && strstr(e.text, "cannot open config"));
+  CHECK(cfg_load("/nonexistent/x.yaml", NULL, 0, c, &e) == MLPS_EINPUT &&
+        strstr(e.text, "cannot open config"));
   cfg_errors_free(&e);
   free(c);
 }
@@ -348,16 +379,17 @@ static void test_messages(void) {
   const char *t =
       "data:\n  path: x.h5\n"
       "parameters:\n"
-      "  layers: {min: 5, max: 2}\n"      /* line 4 */
-      "  lr: {min: 0.001, max: 0.1}\n"    /* line 5: continuous under grid */
-      "split:\n  kfold: 0\n"             /* line 7 */
+      "  layers: {min: 5, max: 2}\n"   /* line 4 */
+      "  lr: {min: 0.001, max: 0.1}\n" /* line 5: continuous under grid */
+      "split:\n  kfold: 0\n"           /* line 7 */
       "search: {method: grid}\n";
   CHECK(load(t, NULL, 0, c, &e) == MLPS_EINPUT);
   CHECK(e.n == 3);
   if (e.n != 3) fprintf(stderr, "%s", e.text);
   /* sorted by position; each line "FILE:LINE:COL: key.path: ..." */
   const char *l1 = e.text, *l2 = strchr(l1, '\n') + 1, *l3 = strchr(l2, '\n') + 1;
-  CHECK(starts(l1, "dir/unit.yaml:4:17: parameters.layers.min: min 5 is greater than max 2; swap them"));
+  CHECK(starts(
+      l1, "dir/unit.yaml:4:17: parameters.layers.min: min 5 is greater than max 2; swap them"));
   CHECK(starts(l2, "dir/unit.yaml:5:7: parameters.lr: search.method is grid"));
   CHECK(starts(l3, "dir/unit.yaml:7:10: split.kfold: "));
   cfg_errors_free(&e);
@@ -372,7 +404,8 @@ static void test_mutations(void) {
       "name: fuzz\nseed: 3\ndata:\n  path: x.h5\n  target_transform: [log, standard]\n"
       "split: {kfold: 3, test_fraction: 0.1}\n"
       "search:\n  method: tpe\n  trials: 30\n  metric: {name: val_mse}\n  pruner: {name: median}\n"
-      "parameters:\n  layers: {min: 1, max: 4}\n  lr: {distribution: log_uniform_values, min: 1e-5, max: 1e-2}\n"
+      "parameters:\n  layers: {min: 1, max: 4}\n  lr: {distribution: log_uniform_values, min: "
+      "1e-5, max: 1e-2}\n"
       "  activation: {values: [relu, tanh]}\n  width: {values: [8, 16]}\n"
       "train:\n  schedule: {name: stages, stages: [{patience: 3}, {patience: 4, lr_factor: 0.1}]}\n"
       "final: {epochs: holdout}\n";
@@ -438,7 +471,9 @@ static void test_sampler_contract(void) {
              "  batch: {values: [32, 64]}\n"
              "  activation: {values: [relu, silu]}\n"
              "  dropout: %s\n",
-             methods[m], grid ? "{values: [16, 32]}" : "{distribution: q_log_uniform_values, min: 16, max: 512, q: 8}",
+             methods[m],
+             grid ? "{values: [16, 32]}"
+                  : "{distribution: q_log_uniform_values, min: 16, max: 512, q: 8}",
              grid ? "{value: 0.001}" : "{distribution: log_uniform_values, min: 1e-5, max: 1e-2}",
              grid ? "{values: [0.0, 0.25]}" : "{min: 0, max: 0.5}");
     mlps_config *c = calloc(1, sizeof *c);
@@ -466,8 +501,7 @@ static void test_sampler_contract(void) {
           const space_param *p = &c->space.p[i];
           if (p->dist == DIST_CATEGORICAL || p->dist == DIST_CONSTANT)
             CHECK(x[i] >= 0 && x[i] < p->n_values && x[i] == floor(x[i]));
-          else
-            CHECK(x[i] >= p->min && x[i] <= p->max && (!p->is_int || x[i] == floor(x[i])));
+          else CHECK(x[i] >= p->min && x[i] <= p->max && (!p->is_int || x[i] == floor(x[i])));
         }
         cfg_trial tr;
         CHECK(cfg_trial_decode(c, x, &tr, &err) == MLPS_OK);
@@ -475,7 +509,8 @@ static void test_sampler_contract(void) {
         CHECK(tr.widths[tr.n_layers - 1] == tr.widths[0]);
         CHECK(tr.activation == ACT_RELU || tr.activation == ACT_SWISH);
         CHECK(tr.optimizer == OPT_ADAM && (tr.batch == 32 || tr.batch == 64));
-        CHECK(tr.lr >= 1e-5 && tr.lr <= 1e-2 && tr.dropout >= 0 && tr.dropout <= 0.5 && tr.weight_decay == 0);
+        CHECK(tr.lr >= 1e-5 && tr.lr <= 1e-2 && tr.dropout >= 0 && tr.dropout <= 0.5 &&
+              tr.weight_decay == 0);
         train_config tc;
         CHECK(cfg_train_config(c, &tr, &tc, &err) == MLPS_OK);
         CHECK(tc.opt.lr == tr.lr && tc.batch == tr.batch && tc.max_epochs == c->train.max_epochs);

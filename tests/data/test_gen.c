@@ -71,7 +71,8 @@ static void eh98_reference(void) {
   double worstT = 0, worstP = 0;
   while (fgets(line, sizeof line, f)) {
     double a[8];
-    if (line[0] == 'T' && sscanf(line + 1, "%lf %lf %lf %lf %lf", &a[0], &a[1], &a[2], &a[3], &a[4]) == 5) {
+    if (line[0] == 'T' &&
+        sscanf(line + 1, "%lf %lf %lf %lf %lf", &a[0], &a[1], &a[2], &a[3], &a[4]) == 5) {
       eh98 c;
       eh98_init(&c, a[0], a[1], a[2], EH98_TCMB);
       double t = eh98_transfer(&c, a[3]);
@@ -80,9 +81,8 @@ static void eh98_reference(void) {
       /* same formulas in double precision: agreement to rounding */
       CHECK_CLOSE(t, a[4], 1e-10, 0);
       nT++;
-    } else if (line[0] == 'P' &&
-               sscanf(line + 1, "%lf %lf %lf %lf %lf %lf %lf", &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6]) ==
-                   7) {
+    } else if (line[0] == 'P' && sscanf(line + 1, "%lf %lf %lf %lf %lf %lf %lf", &a[0], &a[1],
+                                        &a[2], &a[3], &a[4], &a[5], &a[6]) == 7) {
       double y[50], k[50];
       gen_grid(GEN_LINPOWER, k);
       gen_eval(GEN_LINPOWER, a, k, y);
@@ -97,8 +97,8 @@ static void eh98_reference(void) {
     }
   }
   fclose(f);
-  printf("  eh98 reference: %d T(k) values (worst rel. diff %.2g), %d P(k) values (worst %.2g)\n", nT, worstT, nP,
-         worstP);
+  printf("  eh98 reference: %d T(k) values (worst rel. diff %.2g), %d P(k) values (worst %.2g)\n",
+         nT, worstT, nP, worstP);
   CHECK(nT >= 40 && nP >= 200);
 }
 
@@ -182,14 +182,19 @@ static void file_round_trip(void) {
   for (size_t i = 0; i < 64 * 60; i++) same &= ds.Y[i] == (float)Y[i] && Y[i] == floor(Y[i]);
   CHECK(same); /* deterministic in the seed, counts are integers */
   for (size_t i = 0; i < 64; i++)
-    for (int j = 0; j < 3; j++) CHECK(X[i * 3 + j] >= gen_model_info(o.model)->lo[j] && X[i * 3 + j] < gen_model_info(o.model)->hi[j]);
+    for (int j = 0; j < 3; j++)
+      CHECK(X[i * 3 + j] >= gen_model_info(o.model)->lo[j] &&
+            X[i * 3 + j] < gen_model_info(o.model)->hi[j]);
   data_free(&ds);
   hid_t f;
   CHECK(h5_open_read(path, &f, &e) == MLPS_OK);
   char s[64];
-  CHECK(h5_read_attr_str(f, ".", "format", s, sizeof s, &e) == MLPS_OK && strcmp(s, DATA_FORMAT) == 0);
-  CHECK(h5_read_attr_str(f, ".", "model", s, sizeof s, &e) == MLPS_OK && strcmp(s, "brokenpowerlaw") == 0);
-  CHECK(h5_read_attr_str(f, ".", "sampling", s, sizeof s, &e) == MLPS_OK && strcmp(s, "random") == 0);
+  CHECK(h5_read_attr_str(f, ".", "format", s, sizeof s, &e) == MLPS_OK &&
+        strcmp(s, DATA_FORMAT) == 0);
+  CHECK(h5_read_attr_str(f, ".", "model", s, sizeof s, &e) == MLPS_OK &&
+        strcmp(s, "brokenpowerlaw") == 0);
+  CHECK(h5_read_attr_str(f, ".", "sampling", s, sizeof s, &e) == MLPS_OK &&
+        strcmp(s, "random") == 0);
   double v[4];
   size_t n;
   CHECK(h5_read_attr_f64(f, ".", "seed", v, 4, &n, &e) == MLPS_OK && n == 1 && v[0] == 9);

@@ -25,8 +25,8 @@ static const char *tmp(const char *name) {
 
 /* Writes a rank-`rank` dataset of doubles a, stored as ftype, optionally
  * chunked (crow rows per chunk) and gzip'ed, creating parent groups. */
-static void wr(hid_t f, const char *name, hid_t ftype, int rank, const hsize_t *dims, const double *a, hsize_t crow,
-               int gzip) {
+static void wr(hid_t f, const char *name, hid_t ftype, int rank, const hsize_t *dims,
+               const double *a, hsize_t crow, int gzip) {
   hid_t s = H5Screate_simple(rank, dims, NULL);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   if (crow) {
@@ -46,8 +46,12 @@ static void wr(hid_t f, const char *name, hid_t ftype, int rank, const hsize_t *
   H5Sclose(s);
 }
 
-static double xval(size_t i, size_t j) { return sin(0.37 * (double)i + 1.3 * (double)j) * 100.0 + (double)j / 3.0; }
-static double yval(size_t i, size_t j) { return exp(0.01 * (double)(i % 300)) * (double)(j + 1) + 1e-7 * (double)i; }
+static double xval(size_t i, size_t j) {
+  return sin(0.37 * (double)i + 1.3 * (double)j) * 100.0 + (double)j / 3.0;
+}
+static double yval(size_t i, size_t j) {
+  return exp(0.01 * (double)(i % 300)) * (double)(j + 1) + 1e-7 * (double)i;
+}
 
 static double *mat(size_t n, size_t c, double (*f)(size_t, size_t)) {
   double *a = malloc((n * c > 0 ? n * c : 1) * sizeof *a);
@@ -57,8 +61,8 @@ static double *mat(size_t n, size_t c, double (*f)(size_t, size_t)) {
 }
 
 /* Writes X (n, d) and Y (n, m) under the given names. */
-static void make_file(const char *path, const char *xn, const char *yn, hid_t ftype, size_t n, size_t d, size_t m,
-                      hsize_t crow, int gzip) {
+static void make_file(const char *path, const char *xn, const char *yn, hid_t ftype, size_t n,
+                      size_t d, size_t m, hsize_t crow, int gzip) {
   hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   double *x = mat(n, d, xval), *y = mat(n, m, yval);
   hsize_t dx[2] = {n, d}, dy[2] = {n, m};
@@ -99,7 +103,8 @@ static void round_trips(void) {
   };
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     const char *p = tmp(cases[c].name);
-    make_file(p, "X", "Y", cases[c].type, cases[c].n, cases[c].d, cases[c].m, cases[c].crow, cases[c].gzip);
+    make_file(p, "X", "Y", cases[c].type, cases[c].n, cases[c].d, cases[c].m, cases[c].crow,
+              cases[c].gzip);
     data_spec spec = {.path = p};
     data_set ds;
     mlps_err e = {0, ""};
@@ -120,7 +125,9 @@ static void round_trips(void) {
     } else {
       CHECK(check_values(&ds, NULL, NULL));
     }
-    CHECK(strcmp(ds.x_dtype, cases[c].type == H5T_IEEE_F64LE ? "float64" : cases[c].type == H5T_STD_I32LE ? "int32" : "float32") == 0);
+    CHECK(strcmp(ds.x_dtype, cases[c].type == H5T_IEEE_F64LE  ? "float64"
+                             : cases[c].type == H5T_STD_I32LE ? "int32"
+                                                              : "float32") == 0);
     data_free(&ds);
     CHECK(ds.X == NULL);
   }
@@ -145,8 +152,12 @@ static void selections_and_groups(void) {
   H5Dclose(d);
   H5Fclose(f);
 
-  data_spec spec = {.path = p, .inputs = "/params", .targets = "spectra/total", .input_columns = "4,0,2:4",
-                    .target_columns = "0:3,10:", .max_rows = 25};
+  data_spec spec = {.path = p,
+                    .inputs = "/params",
+                    .targets = "spectra/total",
+                    .input_columns = "4,0,2:4",
+                    .target_columns = "0:3,10:",
+                    .max_rows = 25};
   data_set ds;
   mlps_err e = {0, ""};
   int rc = data_load(&spec, &ds, &e);
@@ -154,7 +165,8 @@ static void selections_and_groups(void) {
   CHECK(rc == MLPS_OK);
   if (rc) return;
   int64_t xc[] = {4, 0, 2, 3}, yc[] = {0, 1, 2, 10, 11};
-  CHECK(ds.n == 25 && ds.n_file == 40 && ds.d == 4 && ds.m == 5 && ds.d_file == 5 && ds.m_file == 12);
+  CHECK(ds.n == 25 && ds.n_file == 40 && ds.d == 4 && ds.m == 5 && ds.d_file == 5 &&
+        ds.m_file == 12);
   CHECK(check_values(&ds, xc, yc));
   for (int j = 0; j < 4; j++) CHECK(ds.x_cols[j] == xc[j]);
   CHECK(ds.x_names && strcmp(ds.x_names[0], "eps") == 0 && strcmp(ds.x_names[1], "alpha") == 0 &&
@@ -166,11 +178,14 @@ static void selections_and_groups(void) {
   hid_t mf = H5Fcreate(meta, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   CHECK(data_write_meta(mf, "/data", &ds, &e) == MLPS_OK);
   char sel[64];
-  CHECK(h5_read_attr_str(mf, "data", "input_columns", sel, sizeof sel, &e) == MLPS_OK && strcmp(sel, "4,0,2:4") == 0);
-  CHECK(h5_read_attr_str(mf, "data", "target_columns", sel, sizeof sel, &e) == MLPS_OK && strcmp(sel, "0:3,10:12") == 0);
+  CHECK(h5_read_attr_str(mf, "data", "input_columns", sel, sizeof sel, &e) == MLPS_OK &&
+        strcmp(sel, "4,0,2:4") == 0);
+  CHECK(h5_read_attr_str(mf, "data", "target_columns", sel, sizeof sel, &e) == MLPS_OK &&
+        strcmp(sel, "0:3,10:12") == 0);
   char **nm = NULL;
   size_t nn = 0;
-  CHECK(h5_read_attr_strs(mf, "data", "input_names", &nm, &nn, &e) == MLPS_OK && nn == 4 && strcmp(nm[0], "eps") == 0);
+  CHECK(h5_read_attr_strs(mf, "data", "input_names", &nm, &nn, &e) == MLPS_OK && nn == 4 &&
+        strcmp(nm[0], "eps") == 0);
   h5_free_strings(nm, nn);
   H5Fclose(mf);
   data_free(&ds);
@@ -183,7 +198,8 @@ static void selections_and_groups(void) {
 }
 
 /* Loads spec and checks the status and that every needle is in the message. */
-static void expect(const char *label, data_spec spec, int code, const char *n1, const char *n2, const char *n3) {
+static void expect(const char *label, data_spec spec, int code, const char *n1, const char *n2,
+                   const char *n3) {
   data_set ds;
   mlps_err e = {0, ""};
   int rc = data_load(&spec, &ds, &e);
@@ -210,8 +226,8 @@ static void malformed(void) {
   /* dataset missing: lists what exists */
   const char *g = tmp("groups2.h5");
   make_file(g, "/params", "/spectra/total", H5T_IEEE_F64LE, 10, 2, 3, 0, 0);
-  expect("no_dataset", (data_spec){.path = g}, MLPS_EINPUT, "dataset 'X' not found", "/params (10, 2)",
-         "/spectra/total (10, 3)");
+  expect("no_dataset", (data_spec){.path = g}, MLPS_EINPUT, "dataset 'X' not found",
+         "/params (10, 2)", "/spectra/total (10, 3)");
   expect("group", (data_spec){.path = g, .inputs = "params", .targets = "spectra"}, MLPS_EINPUT,
          "'spectra' is a group", NULL, NULL);
 
@@ -228,8 +244,8 @@ static void malformed(void) {
   wr(f, "Yshort", H5T_IEEE_F64LE, 2, d2b, v, 0, 0);
   H5Fclose(f);
   expect("rank1", (data_spec){.path = r1}, MLPS_EINPUT, "dataset 'X' has rank 1", "reshape", r1);
-  expect("rank3", (data_spec){.path = r1, .inputs = "Y", .targets = "Z"}, MLPS_EINPUT, "dataset 'Z' has rank 3",
-         "(2, 3, 4)", NULL);
+  expect("rank3", (data_spec){.path = r1, .inputs = "Y", .targets = "Z"}, MLPS_EINPUT,
+         "dataset 'Z' has rank 3", "(2, 3, 4)", NULL);
   expect("rows_differ", (data_spec){.path = r1, .inputs = "Y", .targets = "Yshort"}, MLPS_EINPUT,
          "row counts differ", "has 24 rows", "'Yshort' has 23");
 
@@ -253,10 +269,12 @@ static void malformed(void) {
   x[7 * 2 + 1] = 1e300;
   wr(f, "Xbig", H5T_IEEE_F64LE, 2, dx, x, 0, 0);
   H5Fclose(f);
-  expect("nan", (data_spec){.path = nanf}, MLPS_EINPUT, "dataset 'Y': NaN at row 5, column 2", nanf, NULL);
+  expect("nan", (data_spec){.path = nanf}, MLPS_EINPUT, "dataset 'Y': NaN at row 5, column 2", nanf,
+         NULL);
   expect("nan_selected", (data_spec){.path = nanf, .target_columns = "2"}, MLPS_EINPUT,
          "NaN at row 5, column 0 (file column 2)", NULL, NULL);
-  expect("nan_not_selected", (data_spec){.path = nanf, .target_columns = "0:2"}, MLPS_OK, NULL, NULL, NULL);
+  expect("nan_not_selected", (data_spec){.path = nanf, .target_columns = "0:2"}, MLPS_OK, NULL,
+         NULL, NULL);
   expect("nan_after_max", (data_spec){.path = nanf, .max_rows = 5}, MLPS_OK, NULL, NULL, NULL);
   expect("inf", (data_spec){.path = nanf, .inputs = "Xinf", .target_columns = "0"}, MLPS_EINPUT,
          "dataset 'Xinf': +Inf at row 7, column 1", NULL, NULL);
@@ -270,27 +288,29 @@ static void malformed(void) {
   mlps_err e;
   h5_write_strings(f, "X", strs, 2, &e);
   H5Fclose(f);
-  expect("strings", (data_spec){.path = sf}, MLPS_EINPUT, "dataset 'X' has type string", "float32 or float64", NULL);
+  expect("strings", (data_spec){.path = sf}, MLPS_EINPUT, "dataset 'X' has type string",
+         "float32 or float64", NULL);
 
   /* memory: needs more than allowed, said before allocating */
   const char *ok = tmp("f64.h5");
-  expect("memory", (data_spec){.path = ok, .mem_limit = 1000}, MLPS_EINPUT, "need 1.95 KiB as float32",
-         "1000 B are allowed", "max_rows");
+  expect("memory", (data_spec){.path = ok, .mem_limit = 1000}, MLPS_EINPUT,
+         "need 1.95 KiB as float32", "1000 B are allowed", "max_rows");
 
   /* column selections */
-  expect("cols_syntax", (data_spec){.path = ok, .target_columns = "0:x"}, MLPS_EINPUT, "target_columns \"0:x\"",
-         "cannot read \"0:x\"", "(7 columns)");
-  expect("cols_range", (data_spec){.path = ok, .input_columns = "0:5"}, MLPS_EINPUT, "column 4 is out of range",
-         "has 3 columns (0..2)", NULL);
+  expect("cols_syntax", (data_spec){.path = ok, .target_columns = "0:x"}, MLPS_EINPUT,
+         "target_columns \"0:x\"", "cannot read \"0:x\"", "(7 columns)");
+  expect("cols_range", (data_spec){.path = ok, .input_columns = "0:5"}, MLPS_EINPUT,
+         "column 4 is out of range", "has 3 columns (0..2)", NULL);
 }
 
 static void colspec(void) {
   int64_t *c = NULL, n = 0;
   mlps_err e;
-  CHECK(colspec_parse("0:10,20", 30, "t", &c, &n, &e) == MLPS_OK && n == 11 && c[0] == 0 && c[9] == 9 &&
-        c[10] == 20);
+  CHECK(colspec_parse("0:10,20", 30, "t", &c, &n, &e) == MLPS_OK && n == 11 && c[0] == 0 &&
+        c[9] == 9 && c[10] == 20);
   free(c);
-  CHECK(colspec_parse(" 3 , 0 ,7 ", 8, "t", &c, &n, &e) == MLPS_OK && n == 3 && c[0] == 3 && c[1] == 0 && c[2] == 7);
+  CHECK(colspec_parse(" 3 , 0 ,7 ", 8, "t", &c, &n, &e) == MLPS_OK && n == 3 && c[0] == 3 &&
+        c[1] == 0 && c[2] == 7);
   free(c);
   CHECK(colspec_parse("5:", 8, "t", &c, &n, &e) == MLPS_OK && n == 3 && c[0] == 5 && c[2] == 7);
   free(c);
@@ -300,10 +320,14 @@ static void colspec(void) {
   free(c);
   CHECK(colspec_parse(NULL, 2, "t", &c, &n, &e) == MLPS_OK && n == 2);
   free(c);
-  CHECK(colspec_parse("3:1", 8, "t", &c, &n, &e) == MLPS_EINPUT && strstr(e.msg, "range 3:1 selects no column"));
-  CHECK(colspec_parse("1,1", 8, "t", &c, &n, &e) == MLPS_EINPUT && strstr(e.msg, "column 1 is selected twice"));
-  CHECK(colspec_parse("0:4,2", 8, "t", &c, &n, &e) == MLPS_EINPUT && strstr(e.msg, "column 2 is selected twice"));
-  CHECK(colspec_parse("a", 8, "t", &c, &n, &e) == MLPS_EINPUT && strstr(e.msg, "cannot read \"a\""));
+  CHECK(colspec_parse("3:1", 8, "t", &c, &n, &e) == MLPS_EINPUT &&
+        strstr(e.msg, "range 3:1 selects no column"));
+  CHECK(colspec_parse("1,1", 8, "t", &c, &n, &e) == MLPS_EINPUT &&
+        strstr(e.msg, "column 1 is selected twice"));
+  CHECK(colspec_parse("0:4,2", 8, "t", &c, &n, &e) == MLPS_EINPUT &&
+        strstr(e.msg, "column 2 is selected twice"));
+  CHECK(colspec_parse("a", 8, "t", &c, &n, &e) == MLPS_EINPUT &&
+        strstr(e.msg, "cannot read \"a\""));
   CHECK(colspec_parse("1,", 8, "t", &c, &n, &e) == MLPS_EINPUT);
   CHECK(colspec_parse("-1", 8, "t", &c, &n, &e) == MLPS_EINPUT);
   CHECK(colspec_parse("1-3", 8, "t", &c, &n, &e) == MLPS_EINPUT && strstr(e.msg, "\"1-3\""));
@@ -318,7 +342,8 @@ static void colspec(void) {
   CHECK(colspec_count("5,1099511627775", (int64_t)1 << 40, "t", &n, &e) == MLPS_OK && n == 2);
   CHECK(colspec_count("0:9,7", (int64_t)1 << 40, "t", &n, &e) == MLPS_EINPUT &&
         strstr(e.msg, "column 7 is selected twice"));
-  CHECK(colspec_count("3:5,0:4", 8, "t", &n, &e) == MLPS_EINPUT && strstr(e.msg, "column 3 is selected twice"));
+  CHECK(colspec_count("3:5,0:4", 8, "t", &n, &e) == MLPS_EINPUT &&
+        strstr(e.msg, "column 3 is selected twice"));
   CHECK(colspec_count("3:5,0:3,5", 8, "t", &n, &e) == MLPS_OK && n == 6);
   /* syntax only */
   CHECK(colspec_parse("0:50,60:", -1, "t", NULL, &n, &e) == MLPS_OK);
@@ -328,8 +353,10 @@ static void colspec(void) {
 /* The content checksum and the identity (issue 17): independent of the
  * file's chunking and compression and of the read blocks; one changed value
  * anywhere, one row fewer, another column selection: another checksum. */
-static uint64_t load_checksum(const char *path, size_t block_bytes, long long max_rows, const char *xcols) {
-  data_spec spec = {.path = path, .read_block_bytes = block_bytes, .max_rows = max_rows, .input_columns = xcols};
+static uint64_t load_checksum(const char *path, size_t block_bytes, long long max_rows,
+                              const char *xcols) {
+  data_spec spec = {
+      .path = path, .read_block_bytes = block_bytes, .max_rows = max_rows, .input_columns = xcols};
   data_set ds;
   mlps_err e = {0, ""};
   int rc = data_load(&spec, &ds, &e);
@@ -350,14 +377,16 @@ static void checksum_identity(void) {
   make_file(pb, "X", "Y", H5T_IEEE_F32LE, n, d, m, 7, 4);
   make_file(pc, "X", "Y", H5T_IEEE_F32LE, n, d, m, 64, 1);
   uint64_t base = load_checksum(pa, 0, 0, NULL);
-  /* read blocks of 1 row (block_bytes smaller than a row), 5 rows, whole chunks; contiguous and chunked files */
+  /* read blocks of 1 row (block_bytes smaller than a row), 5 rows, whole chunks; contiguous and
+   * chunked files */
   CHECK(load_checksum(pa, 1, 0, NULL) == base);
   CHECK(load_checksum(pa, 5 * 8 * 5, 0, NULL) == base);
   CHECK(load_checksum(pb, 0, 0, NULL) == base);
   CHECK(load_checksum(pb, 1, 0, NULL) == base);
   CHECK(load_checksum(pc, 3 * 8 * 5, 0, NULL) == base);
   /* row count and column selection */
-  uint64_t fewer = load_checksum(pa, 0, (long long)n - 1, NULL), sel = load_checksum(pa, 0, 0, "0:2");
+  uint64_t fewer = load_checksum(pa, 0, (long long)n - 1, NULL),
+           sel = load_checksum(pa, 0, 0, "0:2");
   CHECK(fewer != base && sel != base && fewer != sel);
 
   /* streaming in any split equals one call */
@@ -394,7 +423,8 @@ static void checksum_identity(void) {
   /* a file with one value changed (row 150, target column 4) */
   const char *pd = tmp("ck_changed.h5");
   make_file(pd, "X", "Y", H5T_IEEE_F32LE, n, d, m, 0, 0);
-  hid_t f = H5Fopen(pd, H5F_ACC_RDWR, H5P_DEFAULT), did = H5Dopen2(f, "Y", H5P_DEFAULT), fs = H5Dget_space(did);
+  hid_t f = H5Fopen(pd, H5F_ACC_RDWR, H5P_DEFAULT), did = H5Dopen2(f, "Y", H5P_DEFAULT),
+        fs = H5Dget_space(did);
   hsize_t start[2] = {150, 4}, one[2] = {1, 1};
   H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, one, NULL);
   hid_t ms = H5Screate_simple(2, one, NULL);
@@ -412,20 +442,24 @@ static void checksum_identity(void) {
   data_spec sf = {.path = pa, .max_rows = (long long)n - 1, .input_columns = "0,2"};
   data_set a, b, c;
   mlps_err e = {0, ""};
-  CHECK(data_load(&sa, &a, &e) == MLPS_OK && data_load(&sd, &b, &e) == MLPS_OK && data_load(&sf, &c, &e) == MLPS_OK);
+  CHECK(data_load(&sa, &a, &e) == MLPS_OK && data_load(&sd, &b, &e) == MLPS_OK &&
+        data_load(&sf, &c, &e) == MLPS_OK);
   data_identity ia, ib, ic;
   data_identity_make(&a, &ia);
   data_identity_make(&b, &ib);
   data_identity_make(&c, &ic);
-  CHECK(ia.n == n && ia.d == d && ia.m == m && ia.checksum == base && ia.file_bytes > n * (d + m) * 4);
-  CHECK(strcmp(ia.input_columns, "all") == 0 && strcmp(ic.input_columns, "0,2") == 0 && strcmp(ia.inputs, "X") == 0);
+  CHECK(ia.n == n && ia.d == d && ia.m == m && ia.checksum == base &&
+        ia.file_bytes > n * (d + m) * 4);
+  CHECK(strcmp(ia.input_columns, "all") == 0 && strcmp(ic.input_columns, "0,2") == 0 &&
+        strcmp(ia.inputs, "X") == 0);
   char msg[512], desc[512], hex[17];
   CHECK(data_identity_diff(&ia, &ia, DATA_ID_ALL, msg, sizeof msg) == 0 && msg[0] == '\0');
   /* same shape, other content: only the checksum (and the path) differ */
   CHECK(data_identity_diff(&ia, &ib, DATA_ID_VALUES, msg, sizeof msg) == DATA_ID_CHECKSUM);
   printf("  changed value: %s\n", msg);
   CHECK(strstr(msg, "content checksum ") && strstr(msg, data_checksum_hex(base, hex)));
-  CHECK(data_identity_diff(&ia, &ib, DATA_ID_ALL, msg, sizeof msg) == (DATA_ID_CHECKSUM | DATA_ID_PATH));
+  CHECK(data_identity_diff(&ia, &ib, DATA_ID_ALL, msg, sizeof msg) ==
+        (DATA_ID_CHECKSUM | DATA_ID_PATH));
   unsigned dc = data_identity_diff(&ia, &ic, DATA_ID_VALUES, msg, sizeof msg);
   printf("  fewer rows, other columns: %s\n", msg);
   CHECK(dc == (DATA_ID_N | DATA_ID_D | DATA_ID_INPUT_COLUMNS | DATA_ID_CHECKSUM));
@@ -433,11 +467,15 @@ static void checksum_identity(void) {
         strstr(msg, "input columns used 3 -> 2"));
   data_identity_describe(&ic, desc, sizeof desc);
   printf("  %s\n", desc);
-  CHECK(strstr(desc, "300 rows; inputs 'X' columns 0,2 (d 2); targets 'Y' columns all (m 5); content checksum "));
+  CHECK(strstr(
+      desc,
+      "300 rows; inputs 'X' columns 0,2 (d 2); targets 'Y' columns all (m 5); content checksum "));
   uint64_t back = 0;
-  CHECK(data_checksum_parse(data_checksum_hex(ic.checksum, hex), &back) == 0 && back == ic.checksum);
+  CHECK(data_checksum_parse(data_checksum_hex(ic.checksum, hex), &back) == 0 &&
+        back == ic.checksum);
   CHECK(data_checksum_parse("0x0123456789abcdef", &back) == 0 && back == 0x0123456789abcdefull);
-  CHECK(data_checksum_parse("123", &back) == -1 && data_checksum_parse("0123456789abcdefg", &back) == -1);
+  CHECK(data_checksum_parse("123", &back) == -1 &&
+        data_checksum_parse("0123456789abcdefg", &back) == -1);
   data_identity_free(&ia);
   data_identity_free(&ib);
   data_identity_free(&ic);

@@ -118,9 +118,11 @@ int main(int argc, char **argv) {
   MPI_Allreduce(&dr, &sumr, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
   double copy = (double)ds.bytes;
   if (rank == 0)
-    printf("  %d rank(s): one copy = %.1f MiB; summed Pss grew by %.1f MiB (%.2f copies), summed Rss by %.1f MiB "
-           "(%.2f: each rank maps the same pages)\n",
-           size, copy / 1048576, sum / 1048576, sum / copy, sumr / 1048576, sumr / copy);
+    printf(
+        "  %d rank(s): one copy = %.1f MiB; summed Pss grew by %.1f MiB (%.2f copies), summed Rss "
+        "by %.1f MiB "
+        "(%.2f: each rank maps the same pages)\n",
+        size, copy / 1048576, sum / 1048576, sum / copy, sumr / 1048576, sumr / copy);
   if (before >= 0) {
     /* one copy plus slack for MPI/HDF5 bookkeeping; one copy per rank would be `size` copies */
     CHECK(sum > 0.8 * copy);
@@ -133,7 +135,9 @@ int main(int argc, char **argv) {
   mlps_err e2 = {0, ""};
   rc = data_load_shared(MPI_COMM_WORLD, &bad, &ds, &e2);
   CHECK(rc == MLPS_EINPUT);
-  CHECK(strstr(e2.msg, "dataset 'nope' not found; datasets in the file: /X (150000, 8), /Y (150000, 32)") != NULL);
+  CHECK(strstr(e2.msg,
+               "dataset 'nope' not found; datasets in the file: /X (150000, 8), /Y (150000, 32)") !=
+        NULL);
   int rmin, rmax;
   MPI_Allreduce(&rc, &rmin, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   MPI_Allreduce(&rc, &rmax, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
@@ -167,7 +171,8 @@ int main(int argc, char **argv) {
       MPI_Barrier(MPI_COMM_WORLD);
       d = pss_bytes("Pss") - before;
       MPI_Allreduce(&d, &sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-      if (rank == 0) printf("  2 emulated nodes: summed Pss grew by %.2f copies (one per node)\n", sum / copy);
+      if (rank == 0)
+        printf("  2 emulated nodes: summed Pss grew by %.2f copies (one per node)\n", sum / copy);
       if (before >= 0) CHECK(sum > 1.6 * copy && sum < 2.4 * copy);
       data_free(&ds);
     }
@@ -180,7 +185,8 @@ int main(int argc, char **argv) {
     if (rank == 0) printf("  node 1's error on every rank: %s\n", e2.msg);
     /* the nodes see files of different shapes */
     char smallp[1100];
-    snprintf(smallp, sizeof smallp, "%s/data_shared_small_%d.h5", tmp && tmp[0] ? tmp : "/tmp", size);
+    snprintf(smallp, sizeof smallp, "%s/data_shared_small_%d.h5", tmp && tmp[0] ? tmp : "/tmp",
+             size);
     if (rank == 0) {
       float z[10 * (D > M ? D : M)];
       memset(z, 0, sizeof z);
@@ -193,17 +199,22 @@ int main(int argc, char **argv) {
     MPI_Barrier(MPI_COMM_WORLD);
     data_spec diff = {.path = rank == 1 ? smallp : path};
     rc = data_load_shared_nodes(MPI_COMM_WORLD, node, &diff, &ds, &e2);
-    CHECK(rc == MLPS_EINPUT && strstr(e2.msg, "nodes of this job see different data (rows 10..150000"));
+    CHECK(rc == MLPS_EINPUT &&
+          strstr(e2.msg, "nodes of this job see different data (rows 10..150000"));
     if (rank == 0) printf("  %s\n", e2.msg);
     /* same shape, one value different (a stale copy): the checksums differ */
     char otherp[1100];
-    snprintf(otherp, sizeof otherp, "%s/data_shared_other_%d.h5", tmp && tmp[0] ? tmp : "/tmp", size);
+    snprintf(otherp, sizeof otherp, "%s/data_shared_other_%d.h5", tmp && tmp[0] ? tmp : "/tmp",
+             size);
     if (rank == 0) write_xy(otherp, 1); /* one value differs */
     MPI_Barrier(MPI_COMM_WORLD);
     data_spec stale = {.path = rank == 1 ? otherp : path};
     rc = data_load_shared_nodes(MPI_COMM_WORLD, node, &stale, &ds, &e2);
-    CHECK(rc == MLPS_EINPUT &&
-          strstr(e2.msg, "nodes of this job see different data: same rows and columns, but content checksums"));
+    CHECK(
+        rc == MLPS_EINPUT &&
+        strstr(
+            e2.msg,
+            "nodes of this job see different data: same rows and columns, but content checksums"));
     if (rc == MLPS_OK) data_free(&ds);
     if (rank == 0) printf("  %s\n", e2.msg);
     MPI_Comm_free(&node);

@@ -96,11 +96,11 @@ static void check_split(size_t n, uint64_t seed, double tf, size_t tc, int k, do
 }
 
 int main(void) {
-  check_split(103, 42, 0.1, 0, 5, 0.1);   /* n_test = 11, pool 92 -> folds 19 19 18 18 18 */
+  check_split(103, 42, 0.1, 0, 5, 0.1); /* n_test = 11, pool 92 -> folds 19 19 18 18 18 */
   check_split(1000, 7, 0.2, 0, 10, 0.1);
-  check_split(50, 1, 0.0, 7, 3, 0.1);     /* test_count overrides */
-  check_split(97, 3, 0.1, 0, 1, 0.2);     /* k = 1: one train/validation split */
-  check_split(10, 9, 0.0, 0, 10, 0.1);    /* leave-one-out, no test set */
+  check_split(50, 1, 0.0, 7, 3, 0.1);  /* test_count overrides */
+  check_split(97, 3, 0.1, 0, 1, 0.2);  /* k = 1: one train/validation split */
+  check_split(10, 9, 0.0, 0, 10, 0.1); /* leave-one-out, no test set */
   data_split s;
   mlps_err e;
   split_make(103, 42, 0.1, 0, 5, 0.1, &s, &e);
@@ -108,8 +108,10 @@ int main(void) {
         s.fold_size[4] == 18);
   split_free(&s);
   /* errors name the numbers */
-  CHECK(split_make(10, 1, 0.1, 0, 10, 0.1, &s, &e) == MLPS_EINPUT && strstr(e.msg, "9 rows remain"));
-  CHECK(split_make(10, 1, 0.0, 10, 2, 0.1, &s, &e) == MLPS_EINPUT && strstr(e.msg, "test set (10 rows)"));
+  CHECK(split_make(10, 1, 0.1, 0, 10, 0.1, &s, &e) == MLPS_EINPUT &&
+        strstr(e.msg, "9 rows remain"));
+  CHECK(split_make(10, 1, 0.0, 10, 2, 0.1, &s, &e) == MLPS_EINPUT &&
+        strstr(e.msg, "test set (10 rows)"));
   CHECK(split_make(10, 1, 1.5, 0, 2, 0.1, &s, &e) == MLPS_EINPUT && strstr(e.msg, "test_fraction"));
   CHECK(split_make(10, 1, 0.1, 0, 1, 0.0, &s, &e) == MLPS_EINPUT && strstr(e.msg, "val_fraction"));
   CHECK(split_make(10, 1, 0.1, 0, 0, 0.1, &s, &e) == MLPS_EINPUT && strstr(e.msg, "kfold"));

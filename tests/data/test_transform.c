@@ -22,14 +22,15 @@ static void fill(void) {
   mlps_rng r;
   rng_seed(&r, 11);
   for (size_t i = 0; i < N; i++) {
-    A[i * C + 0] = (float)(3.0 + 2.0 * rng_normal(&r));          /* any sign */
-    A[i * C + 1] = (float)exp(4.0 * rng_uniform(&r) - 2.0);       /* positive, spans decades */
-    A[i * C + 2] = (float)(1e4 + 50.0 * rng_uniform(&r));         /* large mean, small spread */
-    A[i * C + 3] = (float)pow(10.0, 3.0 * rng_uniform(&r));       /* positive */
+    A[i * C + 0] = (float)(3.0 + 2.0 * rng_normal(&r));     /* any sign */
+    A[i * C + 1] = (float)exp(4.0 * rng_uniform(&r) - 2.0); /* positive, spans decades */
+    A[i * C + 2] = (float)(1e4 + 50.0 * rng_uniform(&r));   /* large mean, small spread */
+    A[i * C + 3] = (float)pow(10.0, 3.0 * rng_uniform(&r)); /* positive */
   }
 }
 
-static void column_stats(const float *a, size_t n, size_t j, double *mean, double *sd, double *mn, double *mx) {
+static void column_stats(const float *a, size_t n, size_t j, double *mean, double *sd, double *mn,
+                         double *mx) {
   double s = 0, ss = 0;
   *mn = INFINITY;
   *mx = -INFINITY;
@@ -49,7 +50,8 @@ static void kinds(void) {
   mlps_err e;
   char warn[512];
   /* per-column chains: none | log,standard | standard | log10,minmax */
-  xf_kind none[1] = {XF_NONE}, ls[2] = {XF_LOG, XF_STANDARD}, st[1] = {XF_STANDARD}, lm[2] = {XF_LOG10, XF_MINMAX};
+  xf_kind none[1] = {XF_NONE}, ls[2] = {XF_LOG, XF_STANDARD}, st[1] = {XF_STANDARD},
+          lm[2] = {XF_LOG10, XF_MINMAX};
   xf_init(&t, C, none, 0);
   xf_set_chain(&t, 1, ls, 2);
   xf_set_chain(&t, 2, st, 1);
@@ -111,7 +113,8 @@ static void kinds(void) {
   /* parse chains */
   xf_kind ch[XF_MAX_CHAIN];
   int n;
-  CHECK(xf_parse_chain("[log, standard]", ch, &n, &e) == MLPS_OK && n == 2 && ch[0] == XF_LOG && ch[1] == XF_STANDARD);
+  CHECK(xf_parse_chain("[log, standard]", ch, &n, &e) == MLPS_OK && n == 2 && ch[0] == XF_LOG &&
+        ch[1] == XF_STANDARD);
   CHECK(xf_parse_chain("none", ch, &n, &e) == MLPS_OK && n == 0);
   CHECK(xf_parse_chain("log,stdandard", ch, &n, &e) == MLPS_EINPUT && strstr(e.msg, "stdandard"));
   free(B);
@@ -138,14 +141,16 @@ static void edge_cases(void) {
   float l[4 * 2] = {1, 2, 3, 4, 5, -2, 7, 8};
   xf_init(&t, 2, lg, 1);
   CHECK(xf_fit(&t, l, NULL, 4, "targets", warn, sizeof warn, &e) == MLPS_EINPUT);
-  CHECK(strstr(e.msg, "targets: log transform: value -2 at row 2, column 1 is not positive") != NULL);
+  CHECK(strstr(e.msg, "targets: log transform: value -2 at row 2, column 1 is not positive") !=
+        NULL);
   printf("  error: %s\n", e.msg);
   /* fitted on rows 0, 1, 3; applying to row 2 (validation) also names it */
   size_t rows[3] = {0, 1, 3};
   CHECK(xf_fit(&t, l, rows, 3, "targets", warn, sizeof warn, &e) == MLPS_OK);
   float out[2];
   size_t r2 = 2;
-  CHECK(xf_gather(&t, l, &r2, 1, out, "targets", &e) == MLPS_EINPUT && strstr(e.msg, "at row 2, column 1"));
+  CHECK(xf_gather(&t, l, &r2, 1, out, "targets", &e) == MLPS_EINPUT &&
+        strstr(e.msg, "at row 2, column 1"));
   xf_free(&t);
 }
 

@@ -29,7 +29,8 @@ static void ref_load(ref_file *f, const char *path) {
   int c;
   while ((c = fgetc(fp)) != EOF) {
     if (c == '#') {
-      while ((c = fgetc(fp)) != EOF && c != '\n') {}
+      while ((c = fgetc(fp)) != EOF && c != '\n') {
+      }
       continue;
     }
     if (c == '\n' || c == ' ') continue;

@@ -12,7 +12,6 @@
 #include "ref_act.h"
 #include "test_util.h"
 
-
 int main(void) {
   for (int a = 0; a < ACT_COUNT; a++) {
     double worst = 0, worst_z = 0;
@@ -26,7 +25,8 @@ int main(void) {
       if (err > 1.0 && t_failures - bad < 5) CHECK_CLOSE(got, r, 2.4e-7, 2e-7);
     }
     if (worst > 1.0) t_failures++;
-    printf("%-10s worst error %.2f of tolerance at z = %g\n", NN_ACTIVATION_NAMES[a], worst, worst_z);
+    printf("%-10s worst error %.2f of tolerance at z = %g\n", NN_ACTIVATION_NAMES[a], worst,
+           worst_z);
     CHECK(isnan(nn_act((nn_activation)a, NAN)));
     float big[4] = {1e30f, -1e30f, 100.0f, -100.0f};
     for (int k = 0; k < 4; k++) {

@@ -26,7 +26,6 @@
 
 #define B 6
 
-
 /* Double forward of the whole batch with parameters p (engine layout). */
 /* masks[l][r * width + k]: dropout scale of hidden layer l (1-based as in
  * mlp_fwd_ws), or NULL without dropout. */

@@ -54,7 +54,8 @@ static void test_optimizers(const ref_file *f) {
       optim_step(&st, p, gr, oc.lr);
       for (int i = 0; i < n; i++) CHECK_CLOSE(p[i], traj->v[s * n + i], 1e-5, 1e-6);
     }
-    if (t_failures != bad) fprintf(stderr, "  in optimizer case %d (%s)\n", c, NN_OPTIMIZER_NAMES[(int)cfg[0]]);
+    if (t_failures != bad)
+      fprintf(stderr, "  in optimizer case %d (%s)\n", c, NN_OPTIMIZER_NAMES[(int)cfg[0]]);
     optim_free(&st);
   }
   free(p);

@@ -231,7 +231,8 @@ static void test_schedules(void) {
   CHECK(mlp_train(m, Xtr, Ytr, NTR, Xva, Yva, NVA, &c, NULL, NULL, &r, &e) == MLPS_OK);
   CHECK(r.n_history == 10);
   for (int i = 0; i < r.n_history; i++)
-    CHECK_CLOSE(r.history[i].lr, 1e-4 + (1e-2 - 1e-4) * (1 + cos(3.14159265358979323846 * i / 10)) / 2, 1e-12, 0);
+    CHECK_CLOSE(r.history[i].lr,
+                1e-4 + (1e-2 - 1e-4) * (1 + cos(3.14159265358979323846 * i / 10)) / 2, 1e-12, 0);
   train_result_free(&r);
 
   /* cosine that starts at epoch 6 of 10: constant, then T_max = 4 */
@@ -239,9 +240,10 @@ static void test_schedules(void) {
   CHECK(mlp_train(m, Xtr, Ytr, NTR, Xva, Yva, NVA, &c, NULL, NULL, &r, &e) == MLPS_OK);
   CHECK(r.n_history == 10);
   for (int i = 0; i < r.n_history; i++)
-    CHECK_CLOSE(r.history[i].lr,
-                i < 6 ? 1e-2 : 1e-4 + (1e-2 - 1e-4) * (1 + cos(3.14159265358979323846 * (i - 6) / 4)) / 2,
-                1e-12, 0);
+    CHECK_CLOSE(
+        r.history[i].lr,
+        i < 6 ? 1e-2 : 1e-4 + (1e-2 - 1e-4) * (1 + cos(3.14159265358979323846 * (i - 6) / 4)) / 2,
+        1e-12, 0);
   train_result_free(&r);
   c.cosine_start = 10; /* = max_epochs: no annealing */
   CHECK(mlp_train(m, Xtr, Ytr, NTR, Xva, Yva, NVA, &c, NULL, NULL, &r, &e) == MLPS_OK);

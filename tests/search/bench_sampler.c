@@ -47,7 +47,8 @@ static void hp_space(search_space *s) {
 
 static double objective_hp(const double *x) {
   double l = (x[0] - 4) / 5, w = log2(x[1] / 256) / 3, lr = log10(x[2] / 1e-3), b = (x[3] - 3) / 3,
-         a = x[4] == 2 ? 0 : 0.3, o = x[5] == 0 ? 0 : 0.2, d = (x[6] - 0.1) / 0.3, wd = log10(x[7] / 1e-5) / 2;
+         a = x[4] == 2 ? 0 : 0.3, o = x[5] == 0 ? 0 : 0.2, d = (x[6] - 0.1) / 0.3,
+         wd = log10(x[7] / 1e-5) / 2;
   return l * l + w * w + lr * lr + b * b + a + o + d * d + wd * wd;
 }
 
@@ -62,8 +63,7 @@ int main(int argc, char **argv) {
   const char *only = NULL;
   for (int i = 1; i + 1 < argc; i++) {
     if (!strcmp(argv[i], "--only")) only = argv[++i];
-    else
-    if (!strcmp(argv[i], "--history")) nh = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--history")) nh = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[++i]);
   }
   if (nh < 1 || reps < 1) {
@@ -98,14 +98,19 @@ int main(int argc, char **argv) {
   sampler_free(r);
 
   static const bench_case cases[] = {
-      {"tpe_univariate_liar", SAMPLER_TPE, 0, 0, 1}, {"tpe_univariate_batch", SAMPLER_TPE, 0, 8, 0},
-      {"tpe_multivariate_liar", SAMPLER_TPE, 1, 0, 1}, {"random", SAMPLER_RANDOM, 0, 0, 0},
-      {"lhs", SAMPLER_LHS, 0, 0, 0},                  {"sobol", SAMPLER_SOBOL, 0, 0, 0},
+      {"tpe_univariate_liar", SAMPLER_TPE, 0, 0, 1},
+      {"tpe_univariate_batch", SAMPLER_TPE, 0, 8, 0},
+      {"tpe_multivariate_liar", SAMPLER_TPE, 1, 0, 1},
+      {"random", SAMPLER_RANDOM, 0, 0, 0},
+      {"lhs", SAMPLER_LHS, 0, 0, 0},
+      {"sobol", SAMPLER_SOBOL, 0, 0, 0},
   };
   int nc = (int)(sizeof cases / sizeof cases[0]);
-  printf("{\"benchmark\": \"sampler_suggest\", \"params\": %d, \"history\": %d, \"failed\": %d, \"pending\": %d, "
-         "\"reps\": %d, \"results\": [",
-         sp.n, nh, (nh + 12) / 20, np, reps);
+  printf(
+      "{\"benchmark\": \"sampler_suggest\", \"params\": %d, \"history\": %d, \"failed\": %d, "
+      "\"pending\": %d, "
+      "\"reps\": %d, \"results\": [",
+      sp.n, nh, (nh + 12) / 20, np, reps);
   double *ts = malloc(sizeof(double) * (size_t)reps);
   int first = 1;
   for (int c = 0; c < nc; c++) {
@@ -125,7 +130,8 @@ int main(int argc, char **argv) {
     /* Batch mode: the trials of the last generation whose predecessors
      * are all in the history (they see the first t0 trials). */
     int t0 = nh + np;
-    if (cases[c].batch) t0 = o.startup_trials + (nh - o.startup_trials) / cases[c].batch * cases[c].batch;
+    if (cases[c].batch)
+      t0 = o.startup_trials + (nh - o.startup_trials) / cases[c].batch * cases[c].batch;
     sampler_suggest(s, t0, h, nh, pend, np, x, &err); /* warm-up */
     double total = 0, cpu0 = cpu_now();
     for (int i = 0; i < reps; i++) {
@@ -141,8 +147,11 @@ int main(int argc, char **argv) {
     }
     double cpu = (cpu_now() - cpu0) / reps;
     double med = median(ts, reps);
-    printf("%s\n  {\"sampler\": \"%s\", \"mean_ms\": %.4f, \"median_ms\": %.4f, \"max_ms\": %.4f, \"cpu_mean_ms\": %.4f}",
-           first ? "" : ",", cases[c].name, 1e3 * total / reps, 1e3 * med, 1e3 * ts[reps - 1], 1e3 * cpu);
+    printf(
+        "%s\n  {\"sampler\": \"%s\", \"mean_ms\": %.4f, \"median_ms\": %.4f, \"max_ms\": %.4f, "
+        "\"cpu_mean_ms\": %.4f}",
+        first ? "" : ",", cases[c].name, 1e3 * total / reps, 1e3 * med, 1e3 * ts[reps - 1],
+        1e3 * cpu);
     first = 0;
     sampler_free(s);
   }

@@ -58,13 +58,15 @@ int main(int argc, char **argv) {
         o.multivariate = st->multivariate;
         o.startup_trials = st->startup;
         o.gamma = st->gamma;
-        if (run_search(obj, st->method_tpe ? SAMPLER_TPE : SAMPLER_RANDOM, &o, seed0 + (uint64_t)k, EVALS, best)) {
+        if (run_search(obj, st->method_tpe ? SAMPLER_TPE : SAMPLER_RANDOM, &o, seed0 + (uint64_t)k,
+                       EVALS, best)) {
           fprintf(stderr, "bench_tpe_settings: %s on %s failed\n", st->name, obj->name);
           return 1;
         }
         for (int a = 0; a < 3; a++) reg[a][k] = best[AT[a] - 1] - obj->fmin;
       }
-      printf(" %.3f / %.3f / %.3f |", median(reg[0], n_seeds), median(reg[1], n_seeds), median(reg[2], n_seeds));
+      printf(" %.3f / %.3f / %.3f |", median(reg[0], n_seeds), median(reg[1], n_seeds),
+             median(reg[2], n_seeds));
     }
     printf("\n");
   }

@@ -30,7 +30,9 @@ static int fail(const char *what, int line) {
 
 int main(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "--help")) {
-    fprintf(stderr, "usage: sampler_pipe CONFIG.yaml [--set key=value ...]  (commands on stdin: ask/tell/pend)\n");
+    fprintf(stderr,
+            "usage: sampler_pipe CONFIG.yaml [--set key=value ...]  (commands on stdin: "
+            "ask/tell/pend)\n");
     return 2;
   }
   const char *sets[64];
@@ -58,7 +60,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   int n = cfg.space.n, cap = 64, nh = 0, np = 0;
-  sampler_obs *hist = mlps_xmalloc(sizeof *hist * (size_t)cap), *pend = mlps_xmalloc(sizeof *pend * (size_t)cap);
+  sampler_obs *hist = mlps_xmalloc(sizeof *hist * (size_t)cap),
+              *pend = mlps_xmalloc(sizeof *pend * (size_t)cap);
   printf("params");
   for (int j = 0; j < n; j++) printf(" %s", cfg.space.p[j].name);
   printf("\n");

@@ -37,8 +37,8 @@ static inline void sp_const(search_space *s, const char *name, double v) {
   p->min = p->max = v;
 }
 
-static inline void sp_num(search_space *s, const char *name, space_dist dist, double min, double max, double q,
-                          int is_int) {
+static inline void sp_num(search_space *s, const char *name, space_dist dist, double min,
+                          double max, double q, int is_int) {
   space_param *p = sp_add(s, name, dist);
   p->min = min;
   p->max = max;
@@ -113,19 +113,20 @@ static inline void mixed_space(search_space *s) {
 static inline double mixed(const double *x) {
   static const double act[5] = {0.8, 0.3, 0.0, 0.5, 1.0};
   int a = (int)x[0];
-  double l = (x[1] - 4) / 4, lr = log10(x[2] / 3e-3), w = log2(x[3] / 128) / 3, b = log2(x[4] / 128) / 3,
-         d = (x[5] - 0.1) / 0.25;
+  double l = (x[1] - 4) / 4, lr = log10(x[2] / 3e-3), w = log2(x[3] / 128) / 3,
+         b = log2(x[4] / 128) / 3, d = (x[5] - 0.1) / 0.25;
   return act[a] + l * l + lr * lr + w * w + b * b + d * d;
 }
 
-static const objective OBJECTIVES[3] = {{"branin", branin_space, branin, 0.397887357729739},
-                                        {"hartmann6", hartmann6_space, hartmann6, -3.32236801141551},
-                                        {"mixed", mixed_space, mixed, 0.0}};
+static const objective OBJECTIVES[3] = {
+    {"branin", branin_space, branin, 0.397887357729739},
+    {"hartmann6", hartmann6_space, hartmann6, -3.32236801141551},
+    {"mixed", mixed_space, mixed, 0.0}};
 
 /* Runs n evaluations sequentially (each trial sees all earlier results).
  * best[t] = best value among trials 0..t. Returns 0 or a status. */
-static inline int run_search(const objective *obj, sampler_method m, const sampler_options *o, uint64_t seed,
-                             int n, double *best) {
+static inline int run_search(const objective *obj, sampler_method m, const sampler_options *o,
+                             uint64_t seed, int n, double *best) {
   search_space sp;
   obj->space(&sp);
   sampler *s;

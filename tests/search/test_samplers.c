@@ -14,15 +14,15 @@
 /* Every distribution once, plus a constant. */
 static void all_dists_space(search_space *s) {
   memset(s, 0, sizeof *s);
-  sp_cat(s, "activation", 5);                                          /* 0 */
-  sp_num(s, "layers", DIST_INT_UNIFORM, 1, 20, 0, 1);                  /* 1 */
-  sp_num(s, "dropout", DIST_UNIFORM, 0, 0.5, 0, 0);                    /* 2 */
-  sp_num(s, "batch", DIST_Q_UNIFORM, 16, 2048, 16, 1);                 /* 3 */
-  sp_num(s, "lr", DIST_LOG_UNIFORM_VALUES, 1e-5, 1e-2, 0, 0);          /* 4 */
-  sp_num(s, "width", DIST_LOG_UNIFORM_VALUES, 16, 2048, 0, 1);         /* 5 */
-  sp_const(s, "epochs", 100);                                          /* 6 */
-  sp_num(s, "wd", DIST_Q_LOG_UNIFORM_VALUES, 0.003, 1, 0.005, 0);      /* 7 */
-  sp_num(s, "frac", DIST_Q_UNIFORM, 0.05, 0.95, 0.1, 0);               /* 8 */
+  sp_cat(s, "activation", 5);                                     /* 0 */
+  sp_num(s, "layers", DIST_INT_UNIFORM, 1, 20, 0, 1);             /* 1 */
+  sp_num(s, "dropout", DIST_UNIFORM, 0, 0.5, 0, 0);               /* 2 */
+  sp_num(s, "batch", DIST_Q_UNIFORM, 16, 2048, 16, 1);            /* 3 */
+  sp_num(s, "lr", DIST_LOG_UNIFORM_VALUES, 1e-5, 1e-2, 0, 0);     /* 4 */
+  sp_num(s, "width", DIST_LOG_UNIFORM_VALUES, 16, 2048, 0, 1);    /* 5 */
+  sp_const(s, "epochs", 100);                                     /* 6 */
+  sp_num(s, "wd", DIST_Q_LOG_UNIFORM_VALUES, 0.003, 1, 0.005, 0); /* 7 */
+  sp_num(s, "frac", DIST_Q_UNIFORM, 0.05, 0.95, 0.1, 0);          /* 8 */
 }
 
 static int is_multiple(double v, double q) { return fabs(v / q - nearbyint(v / q)) < 1e-9; }
@@ -100,7 +100,8 @@ static void test_determinism(void) {
     CHECK(sampler_create(&c, (sampler_method)m, &sp, 6, &o, &err) == MLPS_OK);
     double xa[40][SPACE_MAX_PARAMS], xb[SPACE_MAX_PARAMS], xc[SPACE_MAX_PARAMS];
     int differs = 0;
-    for (int t = 0; t < 40; t++) CHECK(sampler_suggest(a, t, NULL, 0, NULL, 0, xa[t], &err) == MLPS_OK);
+    for (int t = 0; t < 40; t++)
+      CHECK(sampler_suggest(a, t, NULL, 0, NULL, 0, xa[t], &err) == MLPS_OK);
     /* Asked in reverse order by another sampler object: same points. */
     for (int t = 39; t >= 0; t--) {
       CHECK(sampler_suggest(b, t, NULL, 0, NULL, 0, xb, &err) == MLPS_OK);
@@ -161,9 +162,14 @@ static void test_lhs_strata(void) {
 static void test_sobol(void) {
   /* First 8 points of the unscrambled sequence, dimensions 1-3, as printed
    * by Joe & Kuo's generator and by scipy.stats.qmc.Sobol(scramble=False). */
-  static const double ref[8][3] = {{0, 0, 0},          {0.5, 0.5, 0.5},     {0.75, 0.25, 0.25},
-                                   {0.25, 0.75, 0.75}, {0.375, 0.375, 0.625}, {0.875, 0.875, 0.125},
-                                   {0.625, 0.125, 0.875}, {0.125, 0.625, 0.375}};
+  static const double ref[8][3] = {{0, 0, 0},
+                                   {0.5, 0.5, 0.5},
+                                   {0.75, 0.25, 0.25},
+                                   {0.25, 0.75, 0.75},
+                                   {0.375, 0.375, 0.625},
+                                   {0.875, 0.875, 0.125},
+                                   {0.625, 0.125, 0.875},
+                                   {0.125, 0.625, 0.375}};
   for (int k = 0; k < 8; k++)
     for (int d = 0; d < 3; d++) CHECK_CLOSE(sobol_coord((uint32_t)k, d) * 0x1p-32, ref[k][d], 0, 0);
 
@@ -194,7 +200,8 @@ static void test_sobol(void) {
     o.sobol_scramble = scr;
     CHECK(sampler_create(&s, SAMPLER_SOBOL, &sp, 9, &o, &err) == MLPS_OK);
     static double pts[256][SPACE_MAX_PARAMS];
-    for (int k = 0; k < 256; k++) CHECK(sampler_suggest(s, k, NULL, 0, NULL, 0, pts[k], &err) == MLPS_OK);
+    for (int k = 0; k < 256; k++)
+      CHECK(sampler_suggest(s, k, NULL, 0, NULL, 0, pts[k], &err) == MLPS_OK);
     for (int d = 0; d < 32; d++) {
       int cnt[256] = {0};
       for (int k = 0; k < 256; k++) cnt[(int)(pts[k][d] * 256)]++;
@@ -223,8 +230,10 @@ static void test_sobol(void) {
         tval[scr][a][b] = t;
         if (t > worst) worst = t;
       }
-    printf("sobol (scramble %d): dims 1-2 t = %d; worst t-value over all 496 pairs of 32 dims, 256 points: %d\n",
-           scr, tval[scr][0][1], worst);
+    printf(
+        "sobol (scramble %d): dims 1-2 t = %d; worst t-value over all 496 pairs of 32 dims, 256 "
+        "points: %d\n",
+        scr, tval[scr][0][1], worst);
     CHECK(tval[scr][0][1] == 0);
     sampler_free(s);
   }

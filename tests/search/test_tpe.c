@@ -50,7 +50,8 @@ static void test_beats_random(void) {
    * behaviour does. Univariate TPE gains least on Hartmann-6, whose optimum
    * couples its six variables. */
   static const double MARGIN[3] = {0.6, 0.75, 0.6};
-  double *bt = malloc(sizeof(double) * (size_t)n_evals), *br = malloc(sizeof(double) * (size_t)n_evals);
+  double *bt = malloc(sizeof(double) * (size_t)n_evals),
+         *br = malloc(sizeof(double) * (size_t)n_evals);
   for (int f = 0; f < 3; f++) {
     const objective *obj = &OBJECTIVES[f];
     double reg_t[64], reg_r[64], reach[64], reg_m[64];
@@ -74,11 +75,14 @@ static void test_beats_random(void) {
       CHECK(run_search(obj, SAMPLER_TPE, &o, seed, n_evals, bt) == 0);
       reg_m[k] = bt[n_evals - 1] - obj->fmin;
     }
-    double mt = median(reg_t, n_seeds), mr = median(reg_r, n_seeds), mreach = median(reach, n_seeds),
-           mm = median(reg_m, n_seeds);
-    printf("%-10s median regret after %d evals over %d seeds: tpe %.4g, tpe multivariate %.4g, random %.4g "
-           "(ratio tpe/random %.3f, margin %.2f); tpe reaches random's best-of-%d in %.1f trials (median)\n",
-           obj->name, n_evals, n_seeds, mt, mm, mr, mt / mr, MARGIN[f], n_evals, mreach);
+    double mt = median(reg_t, n_seeds), mr = median(reg_r, n_seeds),
+           mreach = median(reach, n_seeds), mm = median(reg_m, n_seeds);
+    printf(
+        "%-10s median regret after %d evals over %d seeds: tpe %.4g, tpe multivariate %.4g, random "
+        "%.4g "
+        "(ratio tpe/random %.3f, margin %.2f); tpe reaches random's best-of-%d in %.1f trials "
+        "(median)\n",
+        obj->name, n_evals, n_seeds, mt, mm, mr, mt / mr, MARGIN[f], n_evals, mreach);
     CHECK(mt <= MARGIN[f] * mr);
     /* Multivariate TPE must also beat random; it is not the default and
      * its measured ratio is looser, so it is held to a ratio below 1. */
@@ -165,7 +169,8 @@ static int near_identical(const search_space *sp, const double *a, const double 
       continue;
     }
     int lg = p->dist == DIST_LOG_UNIFORM_VALUES || p->dist == DIST_Q_LOG_UNIFORM_VALUES;
-    double d = lg ? fabs(log(a[i]) - log(b[i])) / (log(p->max) - log(p->min)) : fabs(a[i] - b[i]) / (p->max - p->min);
+    double d = lg ? fabs(log(a[i]) - log(b[i])) / (log(p->max) - log(p->min))
+                  : fabs(a[i] - b[i]) / (p->max - p->min);
     if (d > 0.01) return 0;
   }
   return 1;
@@ -216,9 +221,11 @@ static void test_liar(void) {
             }
           sampler_free(s);
         }
-    printf("%-10s 16 asks with up to 15 pending (5 seeds, uni+multivariate): near-identical pairs %d with the liar, "
-           "%d without; smallest distance (unit cube) %.4f with, %.4f without\n",
-           obj->name, dups[1], dups[0], min_d[1], min_d[0]);
+    printf(
+        "%-10s 16 asks with up to 15 pending (5 seeds, uni+multivariate): near-identical pairs %d "
+        "with the liar, "
+        "%d without; smallest distance (unit cube) %.4f with, %.4f without\n",
+        obj->name, dups[1], dups[0], min_d[1], min_d[0]);
     CHECK(dups[1] == 0);
     CHECK(min_d[1] > 0);
   }
@@ -231,8 +238,8 @@ static void test_liar(void) {
  * [range / min(100, m + 2), range]; prior at the middle with bandwidth range;
  * integer domains extended by half a step; log domains in log space;
  * multivariate bandwidth 0.2 m^(-1/(d+4)) range. Exact up to rounding. */
-static void check_kernels(const char *what, int nk, int want_nk, const double *mu, const double *sig,
-                          const double *w, const double (*want)[3]) {
+static void check_kernels(const char *what, int nk, int want_nk, const double *mu,
+                          const double *sig, const double *w, const double (*want)[3]) {
   CHECK(nk == want_nk);
   if (nk != want_nk) {
     fprintf(stderr, "%s: %d kernels, expected %d\n", what, nk, want_nk);
@@ -261,34 +268,43 @@ static void test_estimator(void) {
   CHECK(sampler_create(&s, SAMPLER_TPE, &sp, 1, &o, &err) == MLPS_OK);
   /* [0, 1], 0.2 0.5 0.9: sorted with the prior mean 0.5 (after the
    * observation 0.5) and the edges: 0 .2 .5 .5 .9 1; min bandwidth 1/5. */
-  static const double a[4][3] = {{0.2, 0.3, 0.25}, {0.5, 0.3, 0.25}, {0.9, 0.4, 0.25}, {0.5, 1.0, 0.25}};
-  check_kernels("uniform", tpe_debug_estimator(s, 0, (double[]){0.5, 0.2, 0.9}, ones, 3, mu, sig, w), 4, mu, sig, w,
-                a);
+  static const double a[4][3] = {
+      {0.2, 0.3, 0.25}, {0.5, 0.3, 0.25}, {0.9, 0.4, 0.25}, {0.5, 1.0, 0.25}};
+  check_kernels("uniform",
+                tpe_debug_estimator(s, 0, (double[]){0.5, 0.2, 0.9}, ones, 3, mu, sig, w), 4, mu,
+                sig, w, a);
   /* Integers 1..5 -> [0.5, 5.5], range 5, prior (3, 5); 2 2 5: the first 2
    * takes its inner neighbour (0) -> clipped to 5/5 = 1, the second
    * max(0, 1) = 1: equal kernels merge (weight 2/4); 5 takes 5 - 3 = 2. */
   static const double b[3][3] = {{2, 1, 0.5}, {5, 2, 0.25}, {3, 5, 0.25}};
-  check_kernels("int", tpe_debug_estimator(s, 1, (double[]){2, 2, 5}, ones, 3, mu, sig, w), 3, mu, sig, w, b);
+  check_kernels("int", tpe_debug_estimator(s, 1, (double[]){2, 2, 5}, ones, 3, mu, sig, w), 3, mu,
+                sig, w, b);
   /* log [1e-4, 1e-1]: one observation 1e-3; bandwidth clipped to
    * range / 3 = ln(1000) / 3 = ln 10. */
   static const double c[2][3] = {{-6.907755278982137, 2.302585092994046, 0.5},
                                  {-5.756462732485115, 6.907755278982137, 0.5}};
-  check_kernels("log", tpe_debug_estimator(s, 2, (double[]){1e-3}, ones, 1, mu, sig, w), 2, mu, sig, w, c);
+  check_kernels("log", tpe_debug_estimator(s, 2, (double[]){1e-3}, ones, 1, mu, sig, w), 2, mu, sig,
+                w, c);
   /* Weights are the caller's (normalised with the prior's 1.0). */
-  static const double a2[4][3] = {{0.2, 0.3, 0.2}, {0.5, 0.3, 0.4}, {0.9, 0.4, 0.2}, {0.5, 1.0, 0.2}};
-  check_kernels("weights", tpe_debug_estimator(s, 0, (double[]){0.5, 0.2, 0.9}, (double[]){2, 1, 1}, 3, mu, sig, w),
-                4, mu, sig, w, a2);
+  static const double a2[4][3] = {
+      {0.2, 0.3, 0.2}, {0.5, 0.3, 0.4}, {0.9, 0.4, 0.2}, {0.5, 1.0, 0.2}};
+  check_kernels(
+      "weights",
+      tpe_debug_estimator(s, 0, (double[]){0.5, 0.2, 0.9}, (double[]){2, 1, 1}, 3, mu, sig, w), 4,
+      mu, sig, w, a2);
   /* 0.4 0.45: the first kernel's bandwidth is its inner gap 0.05 -> clip
    * 1/4 by default, the gap to the edge 0.4 with consider_endpoints. */
   static const double d0[3][3] = {{0.4, 0.25, 1.0 / 3}, {0.45, 0.25, 1.0 / 3}, {0.5, 1.0, 1.0 / 3}};
-  check_kernels("endpoints off", tpe_debug_estimator(s, 0, (double[]){0.4, 0.45}, ones, 2, mu, sig, w), 3, mu, sig, w,
-                d0);
+  check_kernels("endpoints off",
+                tpe_debug_estimator(s, 0, (double[]){0.4, 0.45}, ones, 2, mu, sig, w), 3, mu, sig,
+                w, d0);
   sampler_free(s);
   o.consider_endpoints = 1;
   CHECK(sampler_create(&s, SAMPLER_TPE, &sp, 1, &o, &err) == MLPS_OK);
   static const double d1[3][3] = {{0.4, 0.4, 1.0 / 3}, {0.45, 0.25, 1.0 / 3}, {0.5, 1.0, 1.0 / 3}};
-  check_kernels("endpoints on", tpe_debug_estimator(s, 0, (double[]){0.4, 0.45}, ones, 2, mu, sig, w), 3, mu, sig, w,
-                d1);
+  check_kernels("endpoints on",
+                tpe_debug_estimator(s, 0, (double[]){0.4, 0.45}, ones, 2, mu, sig, w), 3, mu, sig,
+                w, d1);
   sampler_free(s);
   /* Multivariate, 6 parameters, 8 observations: 0.2 * 8^(-1/10) = 0.16245
    * (above the clip 1/10), kept in observation order. */
@@ -341,8 +357,10 @@ static void test_failed(void) {
     near_fail += x[0] > 0.8;
     low += x[0] < 0.3;
   }
-  printf("failed trials: of 40 asks, %d near the failed region (x > 0.8), %d near the good one (x < 0.3)\n",
-         near_fail, low);
+  printf(
+      "failed trials: of 40 asks, %d near the failed region (x > 0.8), %d near the good one (x < "
+      "0.3)\n",
+      near_fail, low);
   CHECK(near_fail == 0);
   CHECK(low >= 30);
 
@@ -359,9 +377,11 @@ static void test_failed(void) {
     CHECK(sampler_suggest(s, t, h, 30, NULL, 0, x, &err) == MLPS_OK);
     band_without += x[0] >= 0.4 && x[0] <= 0.45;
   }
-  printf("failures in [0.40, 0.45] next to the optimum 0.5: %d of 200 asks land there, %d when the failures are "
-         "left out\n",
-         band_with, band_without);
+  printf(
+      "failures in [0.40, 0.45] next to the optimum 0.5: %d of 200 asks land there, %d when the "
+      "failures are "
+      "left out\n",
+      band_with, band_without);
   CHECK(band_with * 2 <= band_without);
   sampler_free(s);
 }
@@ -401,12 +421,16 @@ static void test_fuzz(void) {
       switch (kind) {
         case 0: sp_cat(&sp, nm, 1 + (int)rng_below(&r, 12)); break;
         case 1: sp_const(&sp, nm, a); break;
-        case 2: sp_num(&sp, nm, DIST_INT_UNIFORM, floor(a), floor(a) + (double)rng_below(&r, 30), 0, 1); break;
+        case 2:
+          sp_num(&sp, nm, DIST_INT_UNIFORM, floor(a), floor(a) + (double)rng_below(&r, 30), 0, 1);
+          break;
         case 3: sp_num(&sp, nm, DIST_UNIFORM, a, b, 0, 0); break;
         case 4: sp_num(&sp, nm, DIST_Q_UNIFORM, a, b + 5, 0.5 + (double)rng_below(&r, 4), 0); break;
         case 5: sp_num(&sp, nm, DIST_LOG_UNIFORM_VALUES, a + 1e-3, b + 1, 0, 0); break;
         case 6: sp_num(&sp, nm, DIST_LOG_UNIFORM_VALUES, 1 + floor(a), 2 + floor(b), 0, 1); break;
-        default: sp_num(&sp, nm, DIST_Q_LOG_UNIFORM_VALUES, a + 0.01, b + 3, 0.25 * (1 + (double)rng_below(&r, 4)), 0);
+        default:
+          sp_num(&sp, nm, DIST_Q_LOG_UNIFORM_VALUES, a + 0.01, b + 3,
+                 0.25 * (1 + (double)rng_below(&r, 4)), 0);
       }
     }
     sampler_options o;
@@ -454,14 +478,18 @@ static void test_fuzz(void) {
         bad++;
       }
       uint64_t st = rng_below(&r, 10);
-      h[t].status = st == 0 ? SAMPLER_TRIAL_FAILED : st == 1 ? SAMPLER_TRIAL_DIVERGED : SAMPLER_TRIAL_OK;
+      h[t].status = st == 0   ? SAMPLER_TRIAL_FAILED
+                    : st == 1 ? SAMPLER_TRIAL_DIVERGED
+                              : SAMPLER_TRIAL_OK;
       h[t].value = st == 2 ? NAN : rng_uniform(&r);
     }
     free(h);
     sampler_free(s);
   }
-  printf("fuzz: %d suggestions over 60 random spaces/options, %d outside the domain or failing, %d not repeatable\n",
-         calls, bad, nondet);
+  printf(
+      "fuzz: %d suggestions over 60 random spaces/options, %d outside the domain or failing, %d "
+      "not repeatable\n",
+      calls, bad, nondet);
   CHECK(bad == 0);
   CHECK(nondet == 0);
 }

@@ -73,26 +73,56 @@ int main(int argc, char **argv) {
     if (!v) return mpi_test_exit(usage("missing value")); \
     i++;                                                  \
   } while (0)
-    if (!strcmp(a, "--out")) { NEXT(); o.out_dir = v; }
-    else if (!strcmp(a, "--trials")) { NEXT(); o.max_trials = atoi(v); }
-    else if (!strcmp(a, "--folds")) { NEXT(); o.n_folds = atoi(v); }
-    else if (!strcmp(a, "--cost-ms")) { NEXT(); so.cost_ms = atof(v); }
-    else if (!strcmp(a, "--epochs")) { NEXT(); so.epochs = atoi(v); }
-    else if (!strcmp(a, "--seed")) { NEXT(); so.seed = strtoull(v, NULL, 10); }
-    else if (!strcmp(a, "--resume")) o.resume = 1;
-    else if (!strcmp(a, "--kill-after")) { NEXT(); hs.kill_after = atol(v); }
-    else if (!strcmp(a, "--term-after")) { NEXT(); hs.term_after = atol(v); }
-    else if (!strcmp(a, "--fail-every")) { NEXT(); so.fail_every = atoi(v); }
-    else if (!strcmp(a, "--diverge-every")) { NEXT(); so.diverge_every = atoi(v); }
-    else if (!strcmp(a, "--generation")) { NEXT(); so.generation = atoi(v); }
-    else if (!strcmp(a, "--config")) { NEXT(); config = v; }
-    else if (!strcmp(a, "--pid-file")) { NEXT(); pid_file = v; }
-    else if (!strcmp(a, "--no-fsync")) o.no_fsync = 1;
+    if (!strcmp(a, "--out")) {
+      NEXT();
+      o.out_dir = v;
+    } else if (!strcmp(a, "--trials")) {
+      NEXT();
+      o.max_trials = atoi(v);
+    } else if (!strcmp(a, "--folds")) {
+      NEXT();
+      o.n_folds = atoi(v);
+    } else if (!strcmp(a, "--cost-ms")) {
+      NEXT();
+      so.cost_ms = atof(v);
+    } else if (!strcmp(a, "--epochs")) {
+      NEXT();
+      so.epochs = atoi(v);
+    } else if (!strcmp(a, "--seed")) {
+      NEXT();
+      so.seed = strtoull(v, NULL, 10);
+    } else if (!strcmp(a, "--resume")) o.resume = 1;
+    else if (!strcmp(a, "--kill-after")) {
+      NEXT();
+      hs.kill_after = atol(v);
+    } else if (!strcmp(a, "--term-after")) {
+      NEXT();
+      hs.term_after = atol(v);
+    } else if (!strcmp(a, "--fail-every")) {
+      NEXT();
+      so.fail_every = atoi(v);
+    } else if (!strcmp(a, "--diverge-every")) {
+      NEXT();
+      so.diverge_every = atoi(v);
+    } else if (!strcmp(a, "--generation")) {
+      NEXT();
+      so.generation = atoi(v);
+    } else if (!strcmp(a, "--config")) {
+      NEXT();
+      config = v;
+    } else if (!strcmp(a, "--pid-file")) {
+      NEXT();
+      pid_file = v;
+    } else if (!strcmp(a, "--no-fsync")) o.no_fsync = 1;
     else if (!strcmp(a, "--quiet")) o.verbosity = 0;
     else if (!strcmp(a, "--verbose")) o.verbosity = 2;
-    else if (!strcmp(a, "--interval")) { NEXT(); o.progress_interval = atof(v); }
-    else if (!strcmp(a, "--cpu-max")) { NEXT(); cpu_max = atof(v); }
-    else
+    else if (!strcmp(a, "--interval")) {
+      NEXT();
+      o.progress_interval = atof(v);
+    } else if (!strcmp(a, "--cpu-max")) {
+      NEXT();
+      cpu_max = atof(v);
+    } else
       return mpi_test_exit(usage("unknown option (see the comment at the top of sweep_synth.c)"));
   }
   if (!o.out_dir) return mpi_test_exit(usage("--out DIR is required"));
@@ -103,8 +133,8 @@ int main(int argc, char **argv) {
     snprintf(cfg, sizeof cfg,
              "synthetic:\n  seed: %llu\n  folds: %d\n  trials: %d\n  fail_every: %d\n"
              "  diverge_every: %d\n  generation: %d\n  epochs: %d\n",
-             (unsigned long long)so.seed, o.n_folds, o.max_trials, so.fail_every,
-             so.diverge_every, so.generation, so.epochs);
+             (unsigned long long)so.seed, o.n_folds, o.max_trials, so.fail_every, so.diverge_every,
+             so.generation, so.epochs);
     config = cfg;
   }
   o.config_text = config;
@@ -136,13 +166,13 @@ int main(int argc, char **argv) {
       for (int i = 0; i < res->n_trials; i++)
         if (res->trials[i].n_curve)
           for (int f = 0; f < res->n_folds; f++) n_curve += res->trials[i].n_curve[f];
-      printf("synth: np=%d tasks_run=%d resumed=%d redone=%d trials_ok=%d trials_failed=%d "
-             "best_trial=%d best=%.17g wall_s=%.3f coord_cpu_s=%.3f coord_cpu_pct=%.2f "
-             "tasks_per_s=%.0f messages=%ld epoch_reports=%ld torn=%d\n",
-             size, s->n_tasks_run, s->n_tasks_resumed, s->n_tasks_redone, s->n_trials_ok,
-             s->n_trials_failed, s->best_trial, s->best_metric, s->wall_seconds,
-             s->coord_cpu_seconds, cpu_pct, s->tasks_per_second, s->n_messages, n_curve,
-             s->dropped_torn_line);
+      printf(
+          "synth: np=%d tasks_run=%d resumed=%d redone=%d trials_ok=%d trials_failed=%d "
+          "best_trial=%d best=%.17g wall_s=%.3f coord_cpu_s=%.3f coord_cpu_pct=%.2f "
+          "tasks_per_s=%.0f messages=%ld epoch_reports=%ld torn=%d\n",
+          size, s->n_tasks_run, s->n_tasks_resumed, s->n_tasks_redone, s->n_trials_ok,
+          s->n_trials_failed, s->best_trial, s->best_metric, s->wall_seconds, s->coord_cpu_seconds,
+          cpu_pct, s->tasks_per_second, s->n_messages, n_curve, s->dropped_torn_line);
       fflush(stdout);
       if (cpu_max > 0 && cpu_pct > cpu_max) {
         fprintf(stderr, "sweep_synth: coordinator CPU %.2f%% of wall exceeds --cpu-max %.2f%%\n",

@@ -43,8 +43,9 @@ int main(void) {
     json_doc_free(d);
   }
   /* doubles: shortest text that reads back exactly */
-  double vals[] = {0.1, 1.0 / 3, 1e-300, 5e-324, 1.7976931348623157e308, -2.5, 123456789.0,
-                   0.30000000000000004, 1e21, -0.0};
+  double vals[] = {
+      0.1,  1.0 / 3, 1e-300, 5e-324, 1.7976931348623157e308, -2.5, 123456789.0, 0.30000000000000004,
+      1e21, -0.0};
   for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
     char b[32];
     fmt_double(b, vals[i]);
@@ -100,10 +101,9 @@ int main(void) {
     json_free(&w);
   }
   /* malformed inputs are rejected, with a column */
-  const char *bad[] = {"",        "{",          "{\"a\":}",   "{\"a\" 1}",  "[1,]",
-                       "[1 2]",   "\"abc",      "01",         "1.",         "-",
-                       "{\"a\":1}x", "tru",     "\"\\q\"",    "\"\\ud800\"", "{\"a\":1,}",
-                       "\"a\nb\""};
+  const char *bad[] = {"",        "{",           "{\"a\":}",   "{\"a\" 1}", "[1,]",       "[1 2]",
+                       "\"abc",   "01",          "1.",         "-",         "{\"a\":1}x", "tru",
+                       "\"\\q\"", "\"\\ud800\"", "{\"a\":1,}", "\"a\nb\""};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     char perr[128] = "";
     json_doc *d = json_parse(bad[i], strlen(bad[i]), perr, sizeof perr);

@@ -16,10 +16,10 @@
 static search_space g_space;
 
 typedef struct {
-  int mode;          /* 0 plain, 1 done after 5, 2 error at 3, 3 wait with nothing pending */
+  int mode; /* 0 plain, 1 done after 5, 2 error at 3, 3 wait with nothing pending */
   int asked;
-  int max_pending;   /* most PENDING trials seen in one history */
-  int saw_unseen;    /* a trial below the asked id was UNSEEN (must not happen) */
+  int max_pending; /* most PENDING trials seen in one history */
+  int saw_unseen;  /* a trial below the asked id was UNSEEN (must not happen) */
 } prop_state;
 
 static propose_status prop(void *user, int trial, const sweep_history *h, double *x,
@@ -38,7 +38,8 @@ static propose_status prop(void *user, int trial, const sweep_history *h, double
     return PROPOSE_ERROR;
   }
   if (p->mode == 3 && trial == 2) return PROPOSE_WAIT;
-  for (int i = 0; i < g_space.n; i++) x[i] = g_space.p[i].dist == DIST_CATEGORICAL ? trial % 3 : trial + 0.5;
+  for (int i = 0; i < g_space.n; i++)
+    x[i] = g_space.p[i].dist == DIST_CATEGORICAL ? trial % 3 : trial + 0.5;
   return PROPOSE_OK;
 }
 
