@@ -33,7 +33,9 @@ static void usage(FILE *f) {
           "commands:\n");
   for (size_t i = 0; i < N_SUBCOMMANDS; i++)
     fprintf(f, "  %-9s %s\n", SUBCOMMANDS[i].name, SUBCOMMANDS[i].summary);
-  fprintf(f, "\nexit codes: 0 ok, 1 runtime failure, 2 usage or input error\n");
+  fprintf(f,
+          "\nexit codes: 0 ok, 1 runtime failure, 2 usage or input error,\n"
+          "            3 (run only) stopped by SIGTERM/SIGINT, resumable with --resume\n");
 }
 
 static int dispatch(int argc, char **argv);

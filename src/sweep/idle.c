@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <time.h>
 
+#include "sweep/sweep.h"
 #include "util/clock.h"
 
 void sleep_ns(long ns) {
@@ -27,4 +28,14 @@ void idle_pause(idle_wait *w) {
   if (w->backoff > cap) w->backoff = cap;
   sleep_ns(w->backoff);
   w->backoff = w->backoff * 2 > cap ? cap : w->backoff * 2;
+}
+
+void idle_wait_message(MPI_Comm comm, int src, idle_wait *w, MPI_Message *msg, MPI_Status *st) {
+  for (;;) {
+    int flag = 0;
+    MPI_Improbe(src, MPI_ANY_TAG, comm, &flag, msg, st);
+    if (flag) return;
+    sweep_orphan_check();
+    idle_pause(w);
+  }
 }

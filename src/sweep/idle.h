@@ -4,6 +4,8 @@
 #ifndef MLPS_SWEEP_IDLE_H
 #define MLPS_SWEEP_IDLE_H
 
+#include <mpi.h>
+
 #define BACKOFF_MIN_NS 50000L
 #define BACKOFF_MAX_NS 2000000L
 /* While a reply is expected the nap stays at most this long (see idle_wait). */
@@ -29,5 +31,12 @@ void idle_reset(idle_wait *w);
 void idle_pause(idle_wait *w);
 /* Sleeps ns nanoseconds (a signal ends the nap early). */
 void sleep_ns(long ns);
+
+/* A worker waiting for its coordinator: returns once a message from src
+ * has arrived on comm (msg and st ready for MPI_Mrecv), probing and napping
+ * by w's policy in between instead of spinning in a blocking receive, as
+ * Open MPI would; exits the process if the launcher died meanwhile
+ * (sweep_orphan_check). */
+void idle_wait_message(MPI_Comm comm, int src, idle_wait *w, MPI_Message *msg, MPI_Status *st);
 
 #endif

@@ -13,6 +13,13 @@ void progress_init(progress *p, FILE *f, int verbosity, double interval, int tot
   memset(p, 0, sizeof *p);
   p->f = f ? f : stderr;
   p->tty = isatty(fileno(p->f));
+  /* Under mpirun with a terminal, Open MPI forwards rank 0's stdout through
+   * a pseudo-terminal but its stderr through a pipe: draw the live line (and
+   * the messages, to keep their order) on stdout then. */
+  if (!f && !p->tty && isatty(STDOUT_FILENO)) {
+    p->f = stdout;
+    p->tty = 1;
+  }
   p->verbosity = verbosity;
   p->interval = interval > 0 ? interval : 10;
   p->t_start = p->t_last = mlps_now();

@@ -118,17 +118,9 @@ int worker_loop(const sweep_opts *o, MPI_Comm comm, int rank) {
   idle_wait iw = {0, 0, 0.02, 1e-9 * SPIN_NS};
   idle_reset(&iw);
   while (!w.done) {
-    int flag = 0;
     MPI_Message msg;
     MPI_Status st;
-    MPI_Improbe(0, MPI_ANY_TAG, comm, &flag, &msg, &st);
-    if (!flag) {
-      sweep_orphan_check();
-      /* Waiting for the coordinator (e.g. a sampler in batch mode): sleep
-       * instead of spinning in a blocking receive, which Open MPI does. */
-      idle_pause(&iw);
-      continue;
-    }
+    idle_wait_message(comm, 0, &iw, &msg, &st); /* e.g. a sampler in batch mode */
     int tag = st.MPI_TAG;
     worker_handler h = tag > 0 && tag < TAG_END_ ? WORKER_HANDLERS[tag] : NULL;
     if (!h) {

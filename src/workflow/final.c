@@ -259,15 +259,9 @@ static int worker_loop(MPI_Comm comm, const mlps_config *cfg, const data_set *ds
   idle_wait iw = {0, 0, 0.02, 1e-4};
   idle_reset(&iw);
   while (!done) {
-    int flag = 0;
     MPI_Message msg;
     MPI_Status st;
-    MPI_Improbe(0, MPI_ANY_TAG, comm, &flag, &msg, &st);
-    if (!flag) {
-      sweep_orphan_check();
-      idle_pause(&iw);
-      continue;
-    }
+    idle_wait_message(comm, 0, &iw, &msg, &st);
     if (st.MPI_TAG == FTAG_JOB) {
       msg_final_job m;
       MPI_Mrecv(&m, sizeof m, MPI_BYTE, &msg, MPI_STATUS_IGNORE);

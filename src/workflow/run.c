@@ -103,6 +103,7 @@ static int run_sweep(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
   o.metric = cfg->search.metric;
   o.resume = ro->resume;
   o.verbosity = ro->verbosity;
+  if (ro->progress_interval > 0) o.progress_interval = ro->progress_interval;
   o.task = task_train_fold;
   o.task_user = ctx;
   o.propose = propose_next;

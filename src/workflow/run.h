@@ -15,9 +15,10 @@
 
 typedef struct {
   int resume;
-  int allow_data_change; /* --resume may use data other than the journal's */
-  int dry_run;           /* validate, load and check data, print the plan, stop */
-  int verbosity;         /* 0 quiet, 1 progress, 2 verbose */
+  int allow_data_change;    /* --resume may use data other than the journal's */
+  int dry_run;              /* validate, load and check data, print the plan, stop */
+  int verbosity;            /* 0 quiet, 1 progress, 2 verbose */
+  double progress_interval; /* seconds between plain progress lines (no terminal); 0: 10 */
   const char *config_path;
   const char *split_out; /* if set, rank 0 writes the row split there (split_write_h5) */
   FILE *out;             /* the dry run's plan (NULL: stdout) */

@@ -51,8 +51,12 @@ kill -TERM "$(pgrep -P $jp | head -1)"
 wait $jp
 check "SIGTERM to the batch shell stops the sweep early" "[ ! -s out2/summary.json ] && grep -q 'caught SIGTERM' job3.log"
 check "the script says how to resume" "grep -q 'run the same command again to resume' job3.log"
+# mpirun, signalled, exits 1 whatever the ranks did: the sweep's own stop
+# marker is what says "stopped cleanly, resume later".
+check "the sweep left its stop marker although mpirun exited 1" "[ -s out2/stopped ] && grep -q 'stopped by SIGTERM' out2/stopped"
 timeout 300 bash "$job" slow.yaml out2 >job4.log 2>&1
 check "starting again completes the sweep" "[ $? -eq 0 ] && [ -s out2/summary.json ]"
+check "and removes the stop marker" "[ ! -e out2/stopped ]"
 check "every task exactly once" \
   "[ \$(tail -n +2 out2/trials.jsonl | wc -l) -eq 36 ] && [ \$(tail -n +2 out2/trials.jsonl | grep -o '\"trial\":[0-9]*,\"fold\":[0-9]*' | sort -u | wc -l) -eq 36 ]"
 checks_done jobs_local

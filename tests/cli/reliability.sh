@@ -150,6 +150,19 @@ cp bpl.h5 data.h5
 run 2 slow.yaml -q $small --set data.path=data.h5 --set output.dir=data --resume >data5.log 2>&1
 check "the original data resumes without a word" "[ \$? -eq 0 ] && ! grep -q warning data5.log"
 
+# ---- progress under mpirun ---------------------------------------------
+# mpirun forwards rank 0's stdout through a terminal (its stderr through a
+# pipe): with a terminal the live line is redrawn in place there.
+if command -v script >/dev/null; then
+  script -qec "$MLPS_MPIEXEC -n 2 $MLPS_BIN run slow.yaml $small --set output.dir=tty" tty.log >/dev/null 2>&1
+  check "under mpirun on a terminal the progress line is redrawn in place" \
+    "[ \$? -eq 0 ] && grep -q \$'\r\033\\[K' tty.log"
+else
+  echo "SKIP: no script(1) for the terminal case"
+fi
+"$MLPS_BIN" run slow.yaml --progress-interval 0 >pi.log 2>&1
+check "--progress-interval 0 is a usage error (exit 2)" "[ \$? -eq 2 ] && grep -q 'progress-interval must be in' pi.log"
+
 # ---- limits: kfold above 64 ---------------------------------------------
 run 2 slow.yaml -q --set output.dir=k65 --set split.kfold=65 --set search.trials=1 \
   --set train.max_epochs=2 --set final.fixed_epochs=2 >k65.log 2>&1
