@@ -395,6 +395,7 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
   if (size == 1) coord_loop_single(c);
   else coord_loop_mpi(c);
   c->st.wall_seconds = mlps_now() - t0;
+  c->st.wall_seconds_total = c->st.wall_seconds_before + (mlps_now() - c->t_setup);
   c->st.coord_cpu_seconds = cpu_seconds() - cpu0;
   c->st.stopped = c->rc == SWEEP_EXIT_STOPPED;
   rc = c->rc;

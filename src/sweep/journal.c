@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sweep/trials.h"
+#include "util/clock.h"
 #include "util/names.h"
 
 #ifndef MLPS_VERSION
@@ -165,6 +166,10 @@ void journal_add(journal *j, const task_result *r, const double *x, const search
   json_num(w, r->seconds);
   json_key(w, "rank");
   json_int(w, r->rank);
+  json_key(w, "start");
+  json_int(w, j->start);
+  json_key(w, "t");
+  json_num(w, mlps_now() - j->t0);
   if (n_curve > 0) {
     json_key(w, "curve");
     json_arr_begin(w);
@@ -234,6 +239,11 @@ static const char *parse_task(const json_value *o, journal_entry *e, int n_folds
   if (!get_int(o, "rank", &r->rank)) return "rank";
   e->curve = NULL;
   e->n_curve = 0;
+  e->start = 0;
+  e->t = NAN;
+  double st_d;
+  if (json_get_num(o, "start", &st_d) && st_d >= 0 && st_d < 1e6) e->start = (int)st_d;
+  json_get_num(o, "t", &e->t);
   const json_value *cv = json_get(o, "curve");
   if (cv) {
     if (cv->type != JSON_ARR || cv->n % 4 || cv->n / 4 > (size_t)INT32_MAX) return "curve";

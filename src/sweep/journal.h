@@ -9,7 +9,9 @@
  * x (the point as stored internally, exact, used by resume), status,
  * reason, metric (the objective), val_mse, val_mae, val_median_frac_err
  * (null when absent), best_epoch, epochs, seconds, rank, and curve: the
- * learning curve flattened as [epoch, train_loss, val_loss, lr, ...]
+ * learning curve flattened as [epoch, train_loss, val_loss, lr, ...], and
+ * start / t: which start of the sweep wrote it and its seconds since that
+ * start (so the wall time over every start can be summed after resumes);
  * (absent in journals of mlpsweep before 0.2; readers accept both). */
 #ifndef MLPS_JOURNAL_H
 #define MLPS_JOURNAL_H
@@ -26,6 +28,8 @@ typedef struct {
   int no_fsync;
   json_writer w; /* lines waiting for the next journal_flush */
   int n_pending;
+  int start; /* which start of the sweep (0, 1, ... after resumes) writes */
+  double t0; /* mlps_now() when this start began: task lines say when */
 } journal;
 
 /* What the header records besides the config text. */
@@ -63,6 +67,8 @@ typedef struct {
   double x[SPACE_MAX_PARAMS];
   epoch_report *curve; /* [n_curve], owned; none in journals written before curves were */
   int n_curve;
+  int start; /* the start that wrote it (0 when not recorded) */
+  double t;  /* its seconds since that start (NaN when not recorded) */
 } journal_entry;
 
 typedef struct {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "sweep/sweep_internal.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 int outdir_mkdir_p(const char *path, mlps_err *err) {
@@ -165,6 +167,33 @@ static int default_config_cmp(const char *a, const char *b, const char *path, ml
                      path, line, na > 200 ? 200 : na, la, nb > 200 ? 200 : nb, lb);
 }
 
+/* A new journal: this is the sweep's first start. */
+static int create_journal(coord *c, const journal_header *h) {
+  MLPS_TRY(journal_create(&c->j, c->journal_path, h, c->o->no_fsync, c->err));
+  c->st.n_starts = 1;
+  c->j.start = 0;
+  c->j.t0 = c->t_setup;
+  return MLPS_OK;
+}
+
+/* Earlier starts of the sweep: how many, and how long each ran (to the last
+ * task it journaled; a start killed later is counted to there), so the
+ * summary can give the wall time over every start. */
+static void replay_starts(coord *c, const journal_contents *jc) {
+  int n = 0;
+  for (int i = 0; i < jc->n; i++)
+    if (jc->e[i].start + 1 > n) n = jc->e[i].start + 1;
+  double *last_t = mlps_xcalloc((size_t)n + 1, sizeof(double));
+  for (int i = 0; i < jc->n; i++) {
+    const journal_entry *e = &jc->e[i];
+    if (e->t > last_t[e->start]) last_t[e->start] = e->t;
+  }
+  c->st.wall_seconds_before = 0;
+  for (int k = 0; k < n; k++) c->st.wall_seconds_before += last_t[k];
+  c->st.n_starts = n + 1;
+  free(last_t);
+}
+
 static int setup_journal(coord *c) {
   const sweep_opts *o = c->o;
   mlps_err *err = c->err;
@@ -193,12 +222,12 @@ static int setup_journal(coord *c) {
                          "overwrite results. To continue that sweep add --resume; otherwise "
                          "choose another output directory or remove this one",
                          o->out_dir, name, have_journal ? ", a sweep journal" : "");
-    return journal_create(&c->j, c->journal_path, &h, o->no_fsync, err);
+    return create_journal(c, &h);
   }
   if (!have_journal) {
     progress_message(&c->pg, 1, "sweep: --resume: no journal in %s; starting a new sweep",
                      o->out_dir);
-    return journal_create(&c->j, c->journal_path, &h, o->no_fsync, err);
+    return create_journal(c, &h);
   }
   journal_contents jc;
   MLPS_TRY(journal_read(c->journal_path, &jc, err));
@@ -212,7 +241,7 @@ static int setup_journal(coord *c) {
   if (!jc.config_text) { /* only a torn header: nothing was recorded */
     journal_contents_free(&jc);
     remove(c->journal_path);
-    return journal_create(&c->j, c->journal_path, &h, o->no_fsync, err);
+    return create_journal(c, &h);
   }
   int rc = o->config_cmp ? o->config_cmp(o->config_cmp_user, jc.config_text,
                                          o->config_text ? o->config_text : "",
@@ -226,6 +255,7 @@ static int setup_journal(coord *c) {
     journal_contents_free(&jc);
     return rc ? rc : MLPS_EINPUT;
   }
+  replay_starts(c, &jc);
   int dup = 0;
   for (int i = 0; i < jc.n; i++) {
     journal_entry *e = &jc.e[i];
@@ -263,10 +293,14 @@ static int setup_journal(coord *c) {
   progress_message(&c->pg, 1,
                    "sweep: --resume: %d task(s) already done, %d in-flight task(s) to redo",
                    c->tasks_done, c->st.n_tasks_redone);
-  return journal_open_append(&c->j, c->journal_path, o->no_fsync, err);
+  MLPS_TRY(journal_open_append(&c->j, c->journal_path, o->no_fsync, err));
+  c->j.start = c->st.n_starts - 1;
+  c->j.t0 = c->t_setup;
+  return MLPS_OK;
 }
 
 int coord_setup(coord *c) {
+  c->t_setup = mlps_now();
   MLPS_TRY(setup_journal(c));
   /* This run owns the directory now: an old stop marker is out of date. */
   return outdir_clear_stopped(c->o->out_dir, c->err);

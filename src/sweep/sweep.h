@@ -238,8 +238,11 @@ typedef struct {
   int n_tasks_ok, n_tasks_not_ok;
   int best_trial; /* -1 when no trial is OK */
   double best_metric;
-  double wall_seconds;      /* scheduling loop on rank 0 */
-  double coord_cpu_seconds; /* getrusage(RUSAGE_SELF) user+sys on rank 0 over the loop */
+  double wall_seconds;        /* scheduling loop on rank 0 */
+  int n_starts;               /* starts of this sweep, this one included (1 + resumes seen) */
+  double wall_seconds_before; /* wall time of the earlier starts (each to its last task) */
+  double wall_seconds_total;  /* that + this start's, from its set-up to the loop's end */
+  double coord_cpu_seconds;   /* getrusage(RUSAGE_SELF) user+sys on rank 0 over the loop */
   double tasks_per_second;
   long n_messages;       /* messages handled by the coordinator */
   int stopped;           /* a signal stopped the sweep */

@@ -75,6 +75,7 @@ typedef struct coord {
   mlps_err *err;
   sweep_stats st;
   outdir_lock lock; /* held from set-up to the end, unless the caller holds it */
+  double t_setup;   /* mlps_now() when this start began (journal times count from it) */
 } coord;
 
 struct sweep_ctx {

@@ -118,6 +118,28 @@ static int run_sweep(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
   return sweep_run(&o, res, e);
 }
 
+/* Warns (rank 0) when most finished tasks had their best epoch at the last
+ * one allowed: training was cut short by train.max_epochs, not stopped
+ * early, and the trials may be better than the sweep saw. */
+static void warn_epoch_limit(const mlps_config *cfg, const sweep_result *res) {
+  if (cfg->train.schedule.kind == SCHED_STAGES) return; /* stages have their own limits */
+  long n_ok = 0, at_limit = 0;
+  for (int i = 0; i < res->n_trials; i++) {
+    const sweep_trial *t = &res->trials[i];
+    for (int f = 0; t->done && f < res->n_folds; f++) {
+      if (!t->done[f] || t->folds[f].status != TASK_OK) continue;
+      n_ok++;
+      at_limit += t->folds[f].best_epoch >= cfg->train.max_epochs - 1;
+    }
+  }
+  if (n_ok >= 2 && 2 * at_limit > n_ok)
+    log_msg(LOG_ALWAYS,
+            "mlpsweep: warning: %ld of %ld finished tasks had their best epoch at the "
+            "last one (train.max_epochs %d): training was cut short by the epoch "
+            "limit rather than stopped early; raise train.max_epochs",
+            at_limit, n_ok, cfg->train.max_epochs);
+}
+
 /* The best trial of the sweep as the final stage's plan (rank 0; the
  * others get it from final_run's broadcast). */
 static void plan_final(const sweep_result *res, final_plan *fp) {
@@ -194,6 +216,7 @@ static int run_stages(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
   } else if (!rc) {
     sweep_result *res = NULL;
     rc = run_sweep(comm, cfg, ro, cfg_text, budget, &ctx, &res, e);
+    if (rank == 0 && res && (!rc || rc == SWEEP_EXIT_STOPPED)) warn_epoch_limit(cfg, res);
     final_plan fp;
     plan_final(rank == 0 && !rc ? res : NULL, &fp);
     json_writer w;

@@ -46,6 +46,8 @@ void summary_begin(json_writer *w, const mlps_config *cfg, const sweep_result *r
   json_key(w, "tasks_not_ok"), json_int(w, res->stats.n_tasks_not_ok);
   json_key(w, "ranks"), json_int(w, ranks);
   json_key(w, "sweep_seconds"), json_num(w, res->stats.wall_seconds);
+  json_key(w, "starts"), json_int(w, res->stats.n_starts);
+  json_key(w, "sweep_seconds_total"), json_num(w, res->stats.wall_seconds_total);
 }
 
 /* Writes text to path through path.tmp and a rename, checking every step,
