@@ -19,7 +19,7 @@ set -uo pipefail
 W=$MLPS_TMP/reliability
 . "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
-run() { local np=$1; shift; timeout --preserve-status 300 $MLPS_MPIEXEC -n "$np" "$MLPS_BIN" run "$@"; }
+run() { local np=$1; shift; timeout --preserve-status 600 $MLPS_MPIEXEC -n "$np" "$MLPS_BIN" run "$@"; }
 # descendants PID: every process below PID.
 descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
 # signal_ranks SIG PID: the mlpsweep processes below PID (the ranks of
@@ -54,9 +54,11 @@ parameters:
   width: {values: [32, 48]}
   lr: {value: 0.003}
   batch: {value: 32}
-train: {max_epochs: 300, patience: 0}
+train: {max_epochs: EPOCHS, patience: 0}
 final: {epochs: fixed, fixed_epochs: 20}
 YAML
+# Long enough to be interrupted; the sanitizer build runs 3-5x slower.
+sed -i "s/EPOCHS/$([ "${MLPS_SANITIZED:-0}" = 1 ] && echo 100 || echo 300)/" slow.yaml
 
 # ---- one writer per output directory ----------------------------------
 run 3 slow.yaml -q --set output.dir=lock >lock1.log 2>&1 &
