@@ -9,7 +9,6 @@
 #include <string.h>
 
 const char *const CFG_GOAL_NAMES[GOAL_COUNT] = {"minimize"};
-const char *const CFG_PRUNER_NAMES[PRUNER_COUNT] = {"none", "median"};
 const char *const CFG_FINAL_EPOCHS_NAMES[FINAL_EPOCHS_COUNT] = {"mean_best", "median_best",
                                                                 "max_best", "holdout", "fixed"};
 

@@ -16,6 +16,7 @@
 #include "nn/mlp.h" /* MLP_MAX_LAYERS, MLP_MAX_WIDTH */
 #include "nn/nn_types.h"
 #include "search/metric.h"
+#include "search/pruner.h"
 #include "search/sampler.h" /* sampler_method, SAMPLER_METHOD_NAMES, sampler_options */
 #include "search/space.h"
 #include "util/err.h"
@@ -37,9 +38,6 @@
 
 typedef enum { GOAL_MINIMIZE, GOAL_COUNT } cfg_goal; /* every metric is an error */
 extern const char *const CFG_GOAL_NAMES[GOAL_COUNT];
-
-typedef enum { PRUNER_NONE, PRUNER_MEDIAN, PRUNER_COUNT } cfg_pruner_kind;
-extern const char *const CFG_PRUNER_NAMES[PRUNER_COUNT];
 
 /* How many epochs the final retrain on train+validation runs. */
 typedef enum {
@@ -76,11 +74,14 @@ typedef struct {
 /* The seed the split is drawn with: split.seed if set, else the master seed. */
 #define CFG_SPLIT_SEED(cfg) ((cfg)->split.seed >= 0 ? (uint64_t)(cfg)->split.seed : (cfg)->seed)
 
+/* search.pruner: search/pruner.h's rules and their options. */
 typedef struct {
-  cfg_pruner_kind kind; /* default none */
-  int startup_trials;   /* median: no pruning until this many trials finished; default 5 */
-  int warmup_epochs;    /* median: no pruning before this epoch; default 10 */
-  int interval;         /* median: check every this many epochs; default 1 */
+  pruner_kind kind;   /* default none */
+  int startup_trials; /* median: no pruning until this many trials finished; default 5 */
+  int warmup_epochs;  /* median: no pruning before this epoch; default 10 */
+  int interval;       /* median: check every this many epochs; default 1 */
+  int min_epochs;     /* asha, hyperband: the first rung; default 10 */
+  int eta;            /* asha, hyperband: reduction factor; default 3 */
 } cfg_pruner;
 
 typedef struct {

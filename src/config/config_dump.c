@@ -160,9 +160,13 @@ char *cfg_dump(const mlps_config *cfg) {
               SAMPLER_METHOD_NAMES[s->method], s->sampler.trials, METRIC_NAMES[s->metric],
               CFG_GOAL_NAMES[s->goal]);
   put_opts(&b, CFG_SAMPLER_OPTS, CFG_N_SAMPLER_OPTS, &s->sampler);
-  sbuf_printf(&b, "  pruner: {name: %s, startup_trials: %d, warmup_epochs: %d, interval: %d}\n",
-              CFG_PRUNER_NAMES[s->pruner.kind], s->pruner.startup_trials, s->pruner.warmup_epochs,
-              s->pruner.interval);
+  if (s->pruner.kind == PRUNER_KIND_ASHA || s->pruner.kind == PRUNER_KIND_HYPERBAND)
+    sbuf_printf(&b, "  pruner: {name: %s, min_epochs: %d, eta: %d}\n",
+                PRUNER_KIND_NAMES[s->pruner.kind], s->pruner.min_epochs, s->pruner.eta);
+  else
+    sbuf_printf(&b, "  pruner: {name: %s, startup_trials: %d, warmup_epochs: %d, interval: %d}\n",
+                PRUNER_KIND_NAMES[s->pruner.kind], s->pruner.startup_trials,
+                s->pruner.warmup_epochs, s->pruner.interval);
 
   sbuf_printf(&b, "parameters:\n");
   for (int i = 0; i < cfg->space.n; i++) {

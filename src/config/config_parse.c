@@ -61,7 +61,8 @@ static const char *const DATA_KEYS[] = {
 static const char *const SPLIT_KEYS[] = {"test_fraction", "test_count", "kfold", "val_fraction",
                                          "seed"};
 static const char *const METRIC_KEYS[] = {"name", "goal"};
-static const char *const PRUNER_KEYS[] = {"name", "startup_trials", "warmup_epochs", "interval"};
+static const char *const PRUNER_KEYS[] = {"name",     "startup_trials", "warmup_epochs",
+                                          "interval", "min_epochs",     "eta"};
 static const char *const SCHED_KEYS[] = {"name",      "factor",  "patience", "min_lr",
                                          "threshold", "eta_min", "stages"};
 static const char *const STAGE_KEYS[] = {"max_epochs", "patience", "lr_factor"};
@@ -252,15 +253,51 @@ static void parse_search(cfg_ctx *c, const ynode *root, cfg_search *s, int *tria
   for (int i = 0; i < CFG_N_SAMPLER_OPTS; i++)
     cfg_get_opt(c, &CFG_SAMPLER_OPTS[i], m, path, &s->sampler);
   int pk = s->pruner.kind;
-  const ynode *pm = named_section(c, m, path, "pruner", sub, sizeof sub, "pruner", CFG_PRUNER_NAMES,
-                                  PRUNER_COUNT, &pk);
-  s->pruner.kind = (cfg_pruner_kind)pk;
+  const ynode *pm = named_section(c, m, path, "pruner", sub, sizeof sub, "pruner",
+                                  PRUNER_KIND_NAMES, PRUNER_KIND_COUNT, &pk);
+  s->pruner.kind = (pruner_kind)pk;
   if (pm) {
     cfg_check_keys(c, pm, sub, PRUNER_KEYS, CFG_NK(PRUNER_KEYS));
+    /* Options of another rule are refused, so a wrong name is not silent. */
+    int rungs = s->pruner.kind == PRUNER_KIND_ASHA || s->pruner.kind == PRUNER_KIND_HYPERBAND;
+    static const char *const median_only[] = {"startup_trials", "warmup_epochs", "interval"};
+    static const char *const rungs_only[] = {"min_epochs", "eta"};
+    for (int pass = 0; pass < 2; pass++) {
+      const char *const *ks = pass ? rungs_only : median_only;
+      int n = pass ? 2 : 3;
+      if (pass == rungs) continue; /* the chosen rule's own keys */
+      for (int i = 0; i < n; i++) {
+        int j = ytree_map_find(pm, ks[i]);
+        if (j < 0) continue;
+        char kp[200];
+        cfg_keypath(kp, sizeof kp, sub, ks[i]);
+        cfg_perr(c, pm->keys[j], kp,
+                 "applies to pruner %s only, but name is %s; remove it or choose that pruner",
+                 pass ? "asha or hyperband" : "median (or none)",
+                 PRUNER_KIND_NAMES[s->pruner.kind]);
+      }
+    }
     cfg_get_i(c, pm, sub, "startup_trials", (cfg_range){0, 1e6, 0, 0}, &s->pruner.startup_trials);
     cfg_get_i(c, pm, sub, "warmup_epochs", (cfg_range){0, 1e9, 0, 0}, &s->pruner.warmup_epochs);
     cfg_get_i(c, pm, sub, "interval", (cfg_range){1, 1e9, 0, 0}, &s->pruner.interval);
+    cfg_get_i(c, pm, sub, "min_epochs", (cfg_range){1, 1e9, 0, 0}, &s->pruner.min_epochs);
+    cfg_get_i(c, pm, sub, "eta", (cfg_range){2, 1000, 0, 0}, &s->pruner.eta);
   }
+}
+
+/* asha and hyperband prune at rungs below train.max_epochs: a first rung at
+ * or beyond it would never prune. */
+static void check_pruner(cfg_ctx *c, const ynode *root, const mlps_config *cfg) {
+  const cfg_pruner *p = &cfg->search.pruner;
+  if (p->kind != PRUNER_KIND_ASHA && p->kind != PRUNER_KIND_HYPERBAND) return;
+  if (p->min_epochs < cfg->train.max_epochs) return;
+  const ynode *s = ytree_map_get(root, "search");
+  const ynode *pm = s && s->kind == YT_MAP ? ytree_map_get(s, "pruner") : NULL;
+  const ynode *at = pm && pm->kind == YT_MAP ? ytree_map_get(pm, "min_epochs") : pm;
+  cfg_perr(c, at, "search.pruner.min_epochs",
+           "%d is not below train.max_epochs %d, so the pruner would never stop a task; lower "
+           "min_epochs (e.g. to max_epochs / 27 for eta 3) or raise max_epochs",
+           p->min_epochs, cfg->train.max_epochs);
 }
 
 static void parse_schedule(cfg_ctx *c, const ynode *train, const char *tpath, cfg_train *t) {
@@ -399,10 +436,12 @@ static void set_defaults(mlps_config *cfg, const char *origin) {
   sampler_options_init(&s->sampler); /* the sampler's defaults, trials included */
   s->metric = METRIC_VAL_MSE;
   s->goal = GOAL_MINIMIZE;
-  s->pruner.kind = PRUNER_NONE;
+  s->pruner.kind = PRUNER_KIND_NONE;
   s->pruner.startup_trials = 5;
   s->pruner.warmup_epochs = 10;
   s->pruner.interval = 1;
+  s->pruner.min_epochs = 10;
+  s->pruner.eta = 3;
   cfg_train *t = &cfg->train;
   t->max_epochs = 1000;
   t->patience = 50;
@@ -462,6 +501,7 @@ static void parse_root(cfg_ctx *c, mlps_config *cfg) {
   if (sc->kind != SCHED_STAGES) sc->n_stages = 0;
 
   parse_final(c, root, &cfg->final);
+  check_pruner(c, root, cfg);
 
   char op[16];
   const ynode *om = cfg_section(c, root, "", "output", op, sizeof op);

@@ -68,7 +68,7 @@ static void test_defaults(void) {
   CHECK(c->search.metric == METRIC_VAL_MSE && c->search.goal == GOAL_MINIMIZE);
   CHECK(c->search.sampler.startup_trials == 10 && c->search.sampler.ei_candidates == 24 &&
         c->search.sampler.gamma_max == 25);
-  CHECK(c->search.pruner.kind == PRUNER_NONE);
+  CHECK(c->search.pruner.kind == PRUNER_KIND_NONE);
   CHECK(c->train.max_epochs == 1000 && c->train.patience == 50);
   CHECK(c->train.schedule.kind == SCHED_CONSTANT && c->train.loss == LOSS_MSE &&
         c->train.init == INIT_TORCH);
