@@ -69,8 +69,8 @@ for ((k = 0; k < N; k++)); do
     [ $alive -eq 0 ] && break
     sleep 0.1
   done
-  check "point $k (${at} s, $stage): the ranks are gone after kill -9 of mpirun" \
-    "[ $alive -eq 0 ] && [ -n \"$ranks\" ] || [ \"$stage\" = 'after the end' ]"
+  # (no ranks at all: mpirun was killed before it had started them)
+  check "point $k (${at} s, $stage): the ranks are gone after kill -9 of mpirun" "[ $alive -eq 0 ]"
   launch $out --resume >$out.resume.log 2>&1
   check "point $k: --resume finishes" "[ $? -eq 0 ] && [ -s $out/summary.json ]" || tail -5 $out.resume.log
   check "point $k: no task lost or duplicated" "[ \$(tasks $out) -eq 16 ] && [ \$(dups $out) -eq 0 ]"
