@@ -18,6 +18,7 @@ set -uo pipefail
 : "${MLPS_BIN:?}" "${MLPS_MPIEXEC:?}" "${MLPS_TMP:?}"
 W=$MLPS_TMP/reliability
 . "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../outputs.sh"
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
 run() { local np=$1; shift; timeout --preserve-status 600 $MLPS_MPIEXEC -n "$np" "$MLPS_BIN" run "$@"; }
 # descendants PID: every process below PID.
@@ -39,8 +40,6 @@ wait_for() {
   for ((i = 0; i < n; i++)); do eval "$1" && return 0; sleep 0.1; done
   return 1
 }
-tasks() { [ -f "$1/trials.jsonl" ] && echo $(( $(wc -l < "$1/trials.jsonl") - 1 )) || echo 0; }
-dups() { grep -o '^{"trial":[0-9]*,"fold":[0-9]*' "$1/trials.jsonl" | sort | uniq -d | wc -l; }
 
 "$MLPS_BIN" gen brokenpowerlaw --n 3000 --seed 3 -o bpl.h5 >/dev/null || exit 1
 cat > slow.yaml <<'YAML'

@@ -15,6 +15,7 @@ set -uo pipefail
 : "${MLPS_BIN:?}" "${MLPS_MPIEXEC:?}" "${MLPS_TMP:?}"
 W=$MLPS_TMP/run_e2e
 . "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../outputs.sh"
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
 run() { local np=$1; shift; timeout --preserve-status 300 $MLPS_MPIEXEC -n "$np" "$MLPS_BIN" run "$@"; }
 # signal_ranks SIG PID: signals the ranks started by `run ... &` (PID is
@@ -38,8 +39,6 @@ parameters:
 train: {max_epochs: 15, patience: 5}
 output: {dir: out}
 YAML
-# the trials.csv columns up to (not including) the timing columns
-strip() { cut -d, -f1-$(( $(head -1 "$1" | tr ',' '\n' | grep -n '^seconds_sum$' | cut -d: -f1) - 1 )) "$1"; }
 
 for np in 1 2 3; do
   run $np sweep.yaml -q --set output.dir=np$np >np$np.log 2>&1

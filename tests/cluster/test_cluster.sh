@@ -23,6 +23,7 @@ set -uo pipefail
 : "${MLPS_BIN:?}" "${MLPS_SRC:?}" "${MLPS_TMP:?}"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../check.sh"
+. "$here/../outputs.sh"
 . "$here/slurm_nodes.sh"
 
 if ! why=$(cluster_can_run); then
@@ -101,7 +102,6 @@ print(f"  launch report: {lines}")
 sys.exit(0 if ok else 1)
 PY
 }
-strip() { cut -d, -f1-$(( $(head -1 "$1" | tr ',' '\n' | grep -n '^seconds_sum$' | cut -d: -f1) - 1 )) "$1"; }
 
 # 1. Two nodes: srun (PMIx found by the script), then mpirun in the allocation.
 j1=$(submit -N 2 --ntasks-per-node=2 -o multi.log "$jobs/sweep-multinode.sbatch" tiny.yaml res/multi)
