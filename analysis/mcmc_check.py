@@ -183,12 +183,15 @@ def main(argv=None):
         run = Run(a.run)
         dpath = run.data_path()
         T0 = 1.0
+        names = list(f.input_names)
         if dpath:
             with h5py.File(dpath, "r") as h:
                 T0 = float(np.atleast_1d(h.attrs.get("exposure", 1.0))[0])
                 gen_model = h.attrs.get("model")
                 if gen_model is not None and (gen_model.decode() if isinstance(gen_model, bytes) else gen_model) != a.generator:
                     raise ValueError(f"{dpath}: made by generator '{gen_model}', not '{a.generator}'")
+                if f.bounds is None and "names" in h["X"].attrs:  # v1: no input_names in model.h5
+                    names = [v.decode() if isinstance(v, bytes) else str(v) for v in h["X"].attrs["names"]]
                 if f.bounds is None:
                     X = h["X"][()]
                     box, box_src = (X.min(axis=0), X.max(axis=0)), f"min and max of {dpath}:/X (model.h5 version 1)"
@@ -255,7 +258,7 @@ def main(argv=None):
                 row["chains"][k] = entry
             results.append(row)
             e, ee = row["chains"]["emulator"], row["chains"]["emulator+error"]
-            print(f"point {i} T={T:g}: bias " + ", ".join(f"{n} {b:+.3f}" for n, b in zip(f.input_names, e["bias"]))
+            print(f"point {i} T={T:g}: bias " + ", ".join(f"{n} {b:+.3f}" for n, b in zip(names, e["bias"]))
                   + " | with error model " + ", ".join(f"{b:+.3f}" for b in ee["bias"])
                   + ("" if all(c["converged"] for c in chains.values()) else "  (NOT converged: raise --max-steps)"),
                   file=sys.stderr, flush=True)
@@ -272,7 +275,7 @@ def main(argv=None):
         s["all_converged"] = all(c["converged"] for r in rows for c in r["chains"].values())
         s["median_counts_max_bin"] = float(np.median([r["counts_max_bin"] for r in rows]))
         summary.append(s)
-    doc = {"run": a.run, "generator": a.generator, "params": f.input_names, "box": [lo.tolist(), hi.tolist()],
+    doc = {"run": a.run, "generator": a.generator, "params": names, "box": [lo.tolist(), hi.tolist()],
            "box_source": box_src, "training_exposure": T0, "frac_sigma_source": sig_src,
            "frac_sigma_median": float(np.median(sig)), "walkers": nw, "seed": a.seed,
            "max_steps": a.max_steps, "tau_multiple": a.tau_multiple,
@@ -290,7 +293,7 @@ def main(argv=None):
     for s in summary:
         e, ee = s["emulator"], s["emulator+error"]
         print(f"| {s['exposure']:g} | {e['max_abs_bias']:.3f} | "
-              + ", ".join(f"{n} {v:.3f}" for n, v in zip(f.input_names, e["max_abs_bias_per_param"]))
+              + ", ".join(f"{n} {v:.3f}" for n, v in zip(names, e["max_abs_bias_per_param"]))
               + f" | {e['width_ratio_min']:.2f}-{e['width_ratio_max']:.2f} | {ee['max_abs_bias']:.3f} | "
               f"{ee['width_ratio_min']:.2f}-{ee['width_ratio_max']:.2f} | {'yes' if s['all_converged'] else 'NO'} |")
     print(f"wrote {out}")

@@ -12,6 +12,7 @@ trials, kfold 1, ensembles, and final.retrain: false (no test-set plots).
 """
 import argparse
 import base64
+import json
 import html
 import io
 import os
@@ -263,10 +264,45 @@ def sections(run, png_dir=None):
             out.append(f'<p class="muted">Targets (the data file\'s description): '
                        f'{esc(info["target_description"])}</p>')
 
+    out.extend(mcmc_section(run.dir))
+
     # --- config ---
     if run.config_text:
         out.append('<h2 id="config">Resolved config</h2><details><summary>show</summary><pre>'
                    + esc(run.config_text) + "</pre></details>")
+    return out
+
+
+def mcmc_section(out_dir):
+    """The MCMC check (analysis/mcmc_check.py), when OUT/mcmc_check.json exists:
+    its summary per exposure and OUT/plots/mcmc_check.png."""
+    path = os.path.join(out_dir, "mcmc_check.json")
+    if not os.path.exists(path):
+        return []
+    try:
+        with open(path) as f:
+            d = json.load(f)
+        rows = []
+        for s in d["summary"]:
+            e, ee = s["emulator"], s["emulator+error"]
+            rows.append([f"{s['exposure']:g}", f"{s['median_counts_max_bin']:.3g}", f"{e['max_abs_bias']:.3f}",
+                         ", ".join(f"{n} {v:.3f}" for n, v in zip(d["params"], e["max_abs_bias_per_param"])),
+                         f"{e['width_ratio_min']:.2f}-{e['width_ratio_max']:.2f}", f"{ee['max_abs_bias']:.3f}",
+                         f"{ee['width_ratio_min']:.2f}-{ee['width_ratio_max']:.2f}",
+                         "yes" if s["all_converged"] else "NO"])
+    except (OSError, ValueError, KeyError) as e:
+        return ['<h2 id="mcmc">MCMC check</h2>', f'<p class="bad">cannot read {esc(path)}: {esc(e)}</p>']
+    out = ['<h2 id="mcmc">MCMC check: the emulator against the true model</h2>',
+           f'<p>emcee on Poisson data from the true {esc(d["generator"])} model at {len(d["results"]) // max(1, len(d["summary"]))} '
+           f'points of the training box; bias = (mean_emulator - mean_true) / sigma_true (safe: below 0.1), '
+           f'width = sigma_emulator / sigma_true; with the error model: negative binomial likelihood, '
+           f'variance mu + (s mu)^2 (s from {esc(d["frac_sigma_source"])}).</p>',
+           table(["exposure", "max counts/bin (median)", "max |bias|", "per parameter", "width",
+                  "max |bias| with error model", "width", "converged"], rows)]
+    png = os.path.join(out_dir, "plots", "mcmc_check.png")
+    if os.path.exists(png):
+        with open(png, "rb") as f:
+            out.append(f'<img alt="mcmc_check" src="data:image/png;base64,{base64.b64encode(f.read()).decode()}">')
     return out
 
 

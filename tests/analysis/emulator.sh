@@ -14,7 +14,8 @@
 #   * to_torch equals `mlpsweep predict` (rtol 1e-4, same reason) and is
 #     differentiable (when python3-torch is installed);
 #   * analysis/mcmc_check.py runs 2 points with short chains and writes its
-#     JSON (with "not converged" allowed: the chains are kept short).
+#     JSON (with "not converged" allowed: the chains are kept short), which
+#     report.py shows.
 set -uo pipefail
 : "${MLPS_BIN:?}" "${MLPS_MPIEXEC:?}" "${MLPS_TMP:?}" "${MLPS_SRC:?}"
 PY=/usr/bin/python3
@@ -182,8 +183,11 @@ d = json.load(open("runs/a/mcmc_check.json"))
 r = d["results"]
 ok = (len(r) == 2 and all(set(x["chains"]) == {"true", "emulator", "emulator+error"} for x in r)
       and all(len(x["chains"]["emulator"]["bias"]) == 3 for x in r) and d["summary"][0]["exposure"] == 100
-      and d["frac_sigma_source"].startswith("test_predictions.h5") and d["box_source"].startswith("min and max"))
+      and d["frac_sigma_source"].startswith("test_predictions.h5") and d["box_source"].startswith("min and max") and d["params"] == ["Gamma1", "Gamma2", "Eb"])
 sys.exit(0 if ok else 1)
 PYEOF
 check "mcmc_check.json has 2 points x 3 chains with biases per parameter" "[ \$? -eq 0 ]"
+$PY "$AN/report.py" runs/a -o rep.html >rep.log 2>&1
+check "report.html shows the MCMC check's table and plot" \
+  "[ \$? -eq 0 ] && grep -q 'id=\"mcmc\"' rep.html && grep -q '<td[^>]*>100</td>' rep.html && grep -q 'alt=\"mcmc_check\"' rep.html"
 checks_done analysis_emulator
