@@ -140,13 +140,15 @@ except ImportError:  # pragma: no cover (Debian's python3-scipy is optional)
     _expit = _ndtr = None
 
 
-def _inplace_act(name):
+def _inplace_act(name, batch=False):
     """f(z, t) overwriting z with act(z), t a scratch buffer of z's shape.
-    Without scipy, swish and sigmoid go through tanh: x sigmoid(x) =
+    For batches (and without scipy) swish and sigmoid go through numpy's
+    vectorised tanh (3x faster than scipy's expit on 10^5 values; expit
+    wins for one sample, where the call count matters): x sigmoid(x) =
     h (1 + tanh h) with h = x / 2, which cannot overflow (exp(-x) does for
     x < -709). gelu uses the exact normal CDF (scipy's ndtr), the C engine a
     fit within 1.2e-7 (below float32 resolution)."""
-    if name == "swish" and _expit is not None:
+    if name == "swish" and _expit is not None and not batch:
         def f(z, t):
             _expit(z, out=t)
             np.multiply(z, t, out=z)
@@ -156,7 +158,7 @@ def _inplace_act(name):
             np.tanh(t, out=z)
             np.add(z, 1.0, out=z)
             np.multiply(z, t, out=z)
-    elif name == "sigmoid" and _expit is not None:
+    elif name == "sigmoid" and _expit is not None and not batch:
         def f(z, t):
             _expit(z, out=z)
     elif name == "sigmoid":
@@ -285,7 +287,7 @@ class Model:
                     W, b = W * A[:, None], b * A + C
                 W, b = np.ascontiguousarray(W), np.ascontiguousarray(b)
                 fl.append((W, b, np.empty(W.shape[0]), np.empty(W.shape[0])))
-            self._fast.append((fl, _inplace_act(act)))
+            self._fast.append((fl, _inplace_act(act, batch=True)))
             steps = []
             for l, (W, b, _, _) in enumerate(fl):
                 Wb = np.ascontiguousarray(np.hstack([W, b[:, None]]))
