@@ -30,7 +30,9 @@ near an edge: 5% or 95% of the range), and each exposure T:
   * chains run in chunks until they are longer than 50 autocorrelation
     times (emcee's get_autocorr_time) or --max-steps, which is reported.
 Per parameter: bias = (mean_emulator - mean_true) / sigma_true and the width
-ratio sigma_emulator / sigma_true, with the Monte Carlo error of the bias.
+ratio sigma_emulator / sigma_true, with the Monte Carlo error of the bias
+(sqrt(mcse_true^2 + mcse_emulator^2) / sigma_true, mcse = sigma / sqrt(n /
+tau): an upper estimate, since the chains share their random numbers).
 Writes RUN/mcmc_check.json and RUN/plots/mcmc_check.png, prints a table.
 Needs Debian's python3-emcee (and python3-scipy for the error model).
 """
@@ -270,7 +272,9 @@ def main(argv=None):
         for k in ("emulator", "emulator+error"):
             b = np.array([r["chains"][k]["bias"] for r in rows])
             w = np.array([r["chains"][k]["width_ratio"] for r in rows])
-            s[k] = {"max_abs_bias": float(np.abs(b).max()), "max_abs_bias_per_param": np.abs(b).max(axis=0).tolist(),
+            mc = np.array([r["chains"][k]["bias_mc_error"] for r in rows])
+            s[k] = {"max_abs_bias": float(np.abs(b).max()), "bias_mc_error_median": float(np.median(mc)),
+                    "max_abs_bias_per_param": np.abs(b).max(axis=0).tolist(),
                     "width_ratio_min": float(w.min()), "width_ratio_max": float(w.max())}
         s["all_converged"] = all(c["converged"] for r in rows for c in r["chains"].values())
         s["median_counts_max_bin"] = float(np.median([r["counts_max_bin"] for r in rows]))
@@ -288,14 +292,15 @@ def main(argv=None):
         json.dump(doc, fh, indent=1)
     print(f"\nMCMC check of {a.run} ({a.generator}, {a.points} points, {nw} walkers; bias in sigma_true)")
     print("| exposure | max |bias| emulator | per parameter | width ratio | max |bias| with error model | "
-          "width ratio | converged |")
-    print("|---:|---:|---|---|---:|---|---|")
+          "width ratio | MC error of a bias (median) | converged |")
+    print("|---:|---:|---|---|---:|---|---:|---|")
     for s in summary:
         e, ee = s["emulator"], s["emulator+error"]
         print(f"| {s['exposure']:g} | {e['max_abs_bias']:.3f} | "
               + ", ".join(f"{n} {v:.3f}" for n, v in zip(names, e["max_abs_bias_per_param"]))
               + f" | {e['width_ratio_min']:.2f}-{e['width_ratio_max']:.2f} | {ee['max_abs_bias']:.3f} | "
-              f"{ee['width_ratio_min']:.2f}-{ee['width_ratio_max']:.2f} | {'yes' if s['all_converged'] else 'NO'} |")
+              f"{ee['width_ratio_min']:.2f}-{ee['width_ratio_max']:.2f} | {e['bias_mc_error_median']:.3f} | "
+              f"{'yes' if s['all_converged'] else 'NO'} |")
     print(f"wrote {out}")
     if not a.no_plot:
         plot(doc, os.path.join(a.run, "plots", "mcmc_check.png"))
