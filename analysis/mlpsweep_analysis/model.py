@@ -15,7 +15,9 @@ temporaries), batches as matrix products. An input outside the training box
 warns once per model object (warnings.warn, category OutsideTrainingBox);
 the prediction is still made. `Model.reference(X)` is the unfolded path
 (the transforms stage by stage, inputs rounded to float32 as mlpsweep reads
-them), kept to check the folding.
+them), kept to check the folding. The single-sample buffers belong to the
+model object and np.dot releases the GIL: give each thread its own
+load_model (batches, predict_members and spread allocate and are safe).
 
 This reproduces `mlpsweep predict` (src/workflow/model.h has the file layout):
 per input column apply the transform chain, each stage y = (g(x) - shift) /
