@@ -15,7 +15,7 @@ near an edge: 5% or 95% of the range), and each exposure T:
     gives mu = (T / T0) * f(theta);
   * the prior is uniform on the training box (model.h5 version 2's /box, or
     the data file's min and max of X for a version 1 file);
-  * three emcee runs with the same walkers, start and seed: the true model
+  * emcee runs with the same walkers, start and seed: the true model
     with a Poisson likelihood, the emulator with a Poisson likelihood, and
     the emulator with its error model: a negative binomial per bin, mean mu,
     variance mu + (s mu)^2, with s the emulator's fractional error on the
@@ -23,10 +23,21 @@ near an edge: 5% or 95% of the range), and each exposure T:
     from RUN/test_predictions.h5). That is the brief's Gaussian variance,
     but the exact marginal of Poisson counts whose mean has a Gamma-
     distributed fractional error, so it stays right in bins of few counts,
-    where a Gaussian does not (a broken power law has many). The
-    correlations across bins (frac_cov's off-diagonal) are not used: a
-    multivariate mixed Poisson has no closed form; where every bin has many
-    counts a Gaussian with the full covariance would be the next step.
+    where a Gaussian does not (a broken power law has many). It ignores
+    the correlations across bins, hence
+  * a fourth run, the emulator with the full error covariance: Poisson
+    counts with mean mu_i (1 + delta_i), delta ~ N(0, S), S the second
+    moments of the test rows' fractional residuals (frac_cov + frac_mean
+    frac_mean^T; v1: from test_predictions.h5), delta integrated out to
+    second order around 0 with the Fisher information M = diag(mu) (exact
+    as S -> 0; S is ~1e-5 here):
+        ln L = sum(n ln mu - mu) + 1/2 r^T (S^-1 + M)^-1 r - 1/2 ln det(I + S M),
+    r = n - mu: the Poisson likelihood plus the difference between Gaussian
+    likelihoods with and without the error covariance, so bins of zero
+    counts keep their Poisson weight. (The observed information diag(n)
+    instead of M makes the correction grow faster than the Poisson penalty
+    far from the data: the chains run away; a plain Gaussian with covariance
+    M + M S M would misweight the many bins of few counts.)
   * chains run in chunks until they are longer than 50 autocorrelation
     times (emcee's get_autocorr_time) or --max-steps, which is reported.
 Per parameter: bias = (mean_emulator - mean_true) / sigma_true and the width
@@ -98,6 +109,23 @@ def negbin_ll(n, mu, s2):
     return np.sum(gammaln(n + r) - gammaln(r) + r * np.log(r / (r + mu)) + n * np.log(mu / (r + mu)), axis=-1)
 
 
+def cov_ll(n, mu, S):
+    """Poisson counts with mean mu (1 + delta), delta ~ N(0, S), delta
+    integrated out to second order around 0 with the Fisher information
+    diag(mu): ln L = Poisson + 1/2 r^T (S^-1 + M)^-1 r - 1/2 ln det(I + S M),
+    r = n - mu, M = diag(mu); computed without inverting S through
+    B = I + M^1/2 S M^1/2 (one Cholesky per walker)."""
+    r = n - mu
+    mh = np.sqrt(mu)
+    B = np.eye(mu.shape[1]) + mh[:, :, None] * S[None] * mh[:, None, :]
+    L = np.linalg.cholesky(B)
+    Sr = r @ S
+    z = np.linalg.solve(L, (mh * Sr)[..., None])[..., 0]
+    quad = np.sum(r * Sr, axis=1) - np.sum(z * z, axis=1)
+    logdet = 2.0 * np.sum(np.log(np.diagonal(L, axis1=1, axis2=2)), axis=1)
+    return poisson_ll(n, mu) + 0.5 * quad - 0.5 * logdet
+
+
 def run_chain(logp, p0, seed, max_steps, chunk, tau_mult):
     import emcee
     nw, d = p0.shape
@@ -132,14 +160,18 @@ def find_binary(arg):
     raise ValueError("cannot find the mlpsweep binary: pass --mlpsweep PATH or set MLPS_BIN")
 
 
-def frac_sigma(f, run_dir):
-    if f.frac_sigma is not None:
-        return f.frac_sigma, "model.h5 (frac_cov, frac_mean)"
+def frac_moments(f, run_dir):
+    """S (m, m): second moments of the fractional residuals y_pred / y - 1
+    over the test rows (a mean error is an error too), and its source."""
+    if f.frac_cov is not None:
+        mean = f.frac_mean if f.frac_mean is not None else np.zeros(len(f.frac_cov))
+        return f.frac_cov + np.outer(mean, mean), "model.h5 (frac_cov, frac_mean)"
     with h5py.File(os.path.join(run_dir, "test_predictions.h5"), "r") as h:
         Y, P = h["Y"][()].astype(np.float64), h["Y_pred"][()].astype(np.float64)
     ok = Y > 0
     r = np.where(ok, P / np.where(ok, Y, 1.0) - 1.0, 0.0)
-    return np.sqrt((r ** 2).sum(axis=0) / np.maximum(ok.sum(axis=0), 1)), "test_predictions.h5 (model.h5 version 1)"
+    cnt = np.maximum(ok.astype(np.float64).T @ ok.astype(np.float64), 1.0)
+    return (r.T @ r) / cnt, "test_predictions.h5 (model.h5 version 1)"
 
 
 def points(lo, hi, n, rng):
@@ -201,7 +233,8 @@ def main(argv=None):
             box, box_src = f.bounds, "model.h5 /box"
         elif not dpath:
             raise ValueError(f"{a.run}: model.h5 has no training box (version 1) and the data file is not found")
-        sig, sig_src = frac_sigma(f, a.run)
+        S, sig_src = frac_moments(f, a.run)
+        sig = np.sqrt(np.diag(S))
     except (OSError, ValueError, KeyError) as e:
         print(f"mcmc_check.py: {e}", file=sys.stderr)
         return 2
@@ -246,6 +279,8 @@ def main(argv=None):
             chains["emulator"] = run_chain(make(mu_emu, poisson_ll), p0, seed, a.max_steps, a.chunk, a.tau_multiple)
             chains["emulator+error"] = run_chain(make(mu_emu, lambda n, mu: negbin_ll(n, mu, s2)), p0, seed,
                                                  a.max_steps, a.chunk, a.tau_multiple)
+            chains["emulator+cov"] = run_chain(make(mu_emu, lambda n, mu: cov_ll(n, mu, S)), p0, seed,
+                                               a.max_steps, a.chunk, a.tau_multiple)
             t = chains["true"]
             row = {"point": i, "theta": x0.tolist(), "exposure": T, "counts_total": float(counts.sum()),
                    "counts_max_bin": float(counts.max()), "chains": {}}
@@ -259,9 +294,10 @@ def main(argv=None):
                                               / t["sd"]).tolist()
                 row["chains"][k] = entry
             results.append(row)
-            e, ee = row["chains"]["emulator"], row["chains"]["emulator+error"]
+            e, ee, ec = row["chains"]["emulator"], row["chains"]["emulator+error"], row["chains"]["emulator+cov"]
             print(f"point {i} T={T:g}: bias " + ", ".join(f"{n} {b:+.3f}" for n, b in zip(names, e["bias"]))
                   + " | with error model " + ", ".join(f"{b:+.3f}" for b in ee["bias"])
+                  + " | with covariance " + ", ".join(f"{b:+.3f}" for b in ec["bias"])
                   + ("" if all(c["converged"] for c in chains.values()) else "  (NOT converged: raise --max-steps)"),
                   file=sys.stderr, flush=True)
     true.close()
@@ -269,7 +305,7 @@ def main(argv=None):
     for T in a.exposure:
         rows = [r for r in results if r["exposure"] == T]
         s = {"exposure": T}
-        for k in ("emulator", "emulator+error"):
+        for k in VARIANTS:
             b = np.array([r["chains"][k]["bias"] for r in rows])
             w = np.array([r["chains"][k]["width_ratio"] for r in rows])
             mc = np.array([r["chains"][k]["bias_mc_error"] for r in rows])
@@ -285,26 +321,37 @@ def main(argv=None):
            "max_steps": a.max_steps, "tau_multiple": a.tau_multiple,
            "likelihoods": {"true": "Poisson, true model (mlpsweep gen --params -)",
                            "emulator": "Poisson, emulator mean",
-                           "emulator+error": "negative binomial, mean mu, variance mu + (frac_sigma mu)^2"},
-           "seconds": time.time() - t_start, "summary": summary, "results": results}
+                           "emulator+error": "negative binomial, mean mu, variance mu + (frac_sigma mu)^2",
+                           "emulator+cov": "Poisson with a N(0, S) fractional error integrated out (Laplace)"},
+           "variants": VARIANTS, "seconds": time.time() - t_start, "summary": summary, "results": results}
     out = a.output or os.path.join(a.run, "mcmc_check.json")
     with open(out, "w") as fh:
         json.dump(doc, fh, indent=1)
     print(f"\nMCMC check of {a.run} ({a.generator}, {a.points} points, {nw} walkers; bias in sigma_true)")
-    print("| exposure | max |bias| emulator | per parameter | width ratio | max |bias| with error model | "
-          "width ratio | MC error of a bias (median) | converged |")
-    print("|---:|---:|---|---|---:|---|---:|---|")
-    for s in summary:
-        e, ee = s["emulator"], s["emulator+error"]
-        print(f"| {s['exposure']:g} | {e['max_abs_bias']:.3f} | "
-              + ", ".join(f"{n} {v:.3f}" for n, v in zip(names, e["max_abs_bias_per_param"]))
-              + f" | {e['width_ratio_min']:.2f}-{e['width_ratio_max']:.2f} | {ee['max_abs_bias']:.3f} | "
-              f"{ee['width_ratio_min']:.2f}-{ee['width_ratio_max']:.2f} | {e['bias_mc_error_median']:.3f} | "
-              f"{'yes' if s['all_converged'] else 'NO'} |")
+    print(table(doc))
     print(f"wrote {out}")
     if not a.no_plot:
         plot(doc, os.path.join(a.run, "plots", "mcmc_check.png"))
     return 0
+
+
+VARIANTS = {"emulator": "emulator", "emulator+error": "with error model (diagonal, negative binomial)",
+            "emulator+cov": "with error covariance (Laplace)"}
+
+
+def table(doc):
+    """The summary as a markdown table: per exposure and likelihood the max
+    |bias| (per parameter) and the width ratios."""
+    lines = ["| exposure | likelihood | max |bias| | per parameter (" + ", ".join(doc["params"]) + ") | width ratio "
+             "| MC error of a bias (median) | converged |", "|---:|---|---:|---|---|---:|---|"]
+    for s in doc["summary"]:
+        for k, label in VARIANTS.items():
+            e = s[k]
+            lines.append(f"| {s['exposure']:g} | {label} | {e['max_abs_bias']:.3f} | "
+                         + ", ".join(f"{v:.3f}" for v in e["max_abs_bias_per_param"])
+                         + f" | {e['width_ratio_min']:.2f}-{e['width_ratio_max']:.2f} | "
+                         f"{e['bias_mc_error_median']:.3f} | {'yes' if s['all_converged'] else 'NO'} |")
+    return "\n".join(lines)
 
 
 def plot(doc, path):
@@ -314,11 +361,10 @@ def plot(doc, path):
     names = doc["params"]
     fig, axes = plt.subplots(1, len(names), figsize=(min(12, 3.6 * len(names)), 3.4), squeeze=False)
     for j, (ax, n) in enumerate(zip(axes[0], names)):
-        for k, mk, col in (("emulator", "o", "C0"), ("emulator+error", "s", "C1")):
+        for q, (k, mk) in enumerate(zip(VARIANTS, "os^")):
             T = [r["exposure"] for r in doc["results"]]
             b = [r["chains"][k]["bias"][j] for r in doc["results"]]
-            ax.scatter(np.array(T) * (1.0 if k == "emulator" else 1.15), b, marker=mk, color=col, s=18,
-                       label=k if j == 0 else None)
+            ax.scatter(np.array(T) * 1.15 ** q, b, marker=mk, color=f"C{q}", s=18, label=k if j == 0 else None)
         ax.axhspan(-0.1, 0.1, color="0.85", zorder=0)
         ax.axhline(0, color="0.5", lw=0.8)
         ax.set_xscale("log")

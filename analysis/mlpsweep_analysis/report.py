@@ -283,22 +283,24 @@ def mcmc_section(out_dir):
         with open(path) as f:
             d = json.load(f)
         rows = []
+        variants = d.get("variants", {"emulator": "emulator", "emulator+error": "with error model"})
         for s in d["summary"]:
-            e, ee = s["emulator"], s["emulator+error"]
-            rows.append([f"{s['exposure']:g}", f"{s['median_counts_max_bin']:.3g}", f"{e['max_abs_bias']:.3f}",
-                         ", ".join(f"{n} {v:.3f}" for n, v in zip(d["params"], e["max_abs_bias_per_param"])),
-                         f"{e['width_ratio_min']:.2f}-{e['width_ratio_max']:.2f}", f"{ee['max_abs_bias']:.3f}",
-                         f"{ee['width_ratio_min']:.2f}-{ee['width_ratio_max']:.2f}",
-                         "yes" if s["all_converged"] else "NO"])
+            for k, label in variants.items():
+                e = s[k]
+                rows.append([f"{s['exposure']:g}", f"{s['median_counts_max_bin']:.3g}", label,
+                             f"{e['max_abs_bias']:.3f}",
+                             ", ".join(f"{n} {v:.3f}" for n, v in zip(d["params"], e["max_abs_bias_per_param"])),
+                             f"{e['width_ratio_min']:.2f}-{e['width_ratio_max']:.2f}",
+                             "yes" if s["all_converged"] else "NO"])
     except (OSError, ValueError, KeyError) as e:
         return ['<h2 id="mcmc">MCMC check</h2>', f'<p class="bad">cannot read {esc(path)}: {esc(e)}</p>']
     out = ['<h2 id="mcmc">MCMC check: the emulator against the true model</h2>',
-           f'<p>emcee on Poisson data from the true {esc(d["generator"])} model at {len(d["results"]) // max(1, len(d["summary"]))} '
-           f'points of the training box; bias = (mean_emulator - mean_true) / sigma_true (safe: below 0.1), '
-           f'width = sigma_emulator / sigma_true; with the error model: negative binomial likelihood, '
-           f'variance mu + (s mu)^2 (s from {esc(d["frac_sigma_source"])}).</p>',
-           table(["exposure", "max counts/bin (median)", "max |bias|", "per parameter", "width",
-                  "max |bias| with error model", "width", "converged"], rows)]
+           f'<p>emcee on Poisson data from the true {esc(d["generator"])} model at '
+           f'{len(d["results"]) // max(1, len(d["summary"]))} points of the training box; bias = (mean_emulator - '
+           f'mean_true) / sigma_true (safe: below 0.1), width = sigma_emulator / sigma_true; the error models '
+           f'(analysis/mcmc_check.py) from {esc(d["frac_sigma_source"])}.</p>',
+           table(["exposure", "brightest bin (median counts)", "likelihood", "max |bias|", "per parameter",
+                  "width", "converged"], rows)]
     png = os.path.join(out_dir, "plots", "mcmc_check.png")
     if os.path.exists(png):
         with open(png, "rb") as f:

@@ -181,12 +181,12 @@ $PY - <<'PYEOF'
 import json, sys
 d = json.load(open("runs/a/mcmc_check.json"))
 r = d["results"]
-ok = (len(r) == 2 and all(set(x["chains"]) == {"true", "emulator", "emulator+error"} for x in r)
+ok = (len(r) == 2 and all(set(x["chains"]) == {"true", "emulator", "emulator+error", "emulator+cov"} for x in r)
       and all(len(x["chains"]["emulator"]["bias"]) == 3 for x in r) and d["summary"][0]["exposure"] == 100
       and d["frac_sigma_source"].startswith("test_predictions.h5") and d["box_source"].startswith("min and max") and d["params"] == ["Gamma1", "Gamma2", "Eb"])
 sys.exit(0 if ok else 1)
 PYEOF
-check "mcmc_check.json has 2 points x 3 chains with biases per parameter" "[ \$? -eq 0 ]"
+check "mcmc_check.json has 2 points x 4 chains with biases per parameter" "[ \$? -eq 0 ]"
 $PY "$AN/report.py" runs/a -o rep.html >rep.log 2>&1
 check "report.html shows the MCMC check's table and plot" \
   "[ \$? -eq 0 ] && grep -q 'id=\"mcmc\"' rep.html && grep -q '<td[^>]*>100</td>' rep.html && grep -q 'alt=\"mcmc_check\"' rep.html"
