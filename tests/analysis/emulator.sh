@@ -174,7 +174,7 @@ else
 fi
 
 MLPS_BIN=$MLPS_BIN timeout 120 $PY "$AN/mcmc_check.py" runs/a --generator brokenpowerlaw --exposure 100 --points 2 \
-  --walkers 16 --max-steps 300 --chunk 150 >mc.log 2>&1
+  --walkers 16 --max-steps 200 --chunk 100 >mc.log 2>&1
 check "mcmc_check.py on a tiny case exits 0 and writes its JSON and plot" \
   "[ \$? -eq 0 ] && [ -s runs/a/mcmc_check.json ] && [ -s runs/a/plots/mcmc_check.png ] && grep -q '^| 100 |' mc.log" || tail -20 mc.log
 $PY - <<'PYEOF'
