@@ -12,6 +12,7 @@ trials, kfold 1, ensembles, and final.retrain: false (no test-set plots).
 """
 import argparse
 import base64
+import json
 import html
 import io
 import os
@@ -263,10 +264,47 @@ def sections(run, png_dir=None):
             out.append(f'<p class="muted">Targets (the data file\'s description): '
                        f'{esc(info["target_description"])}</p>')
 
+    out.extend(mcmc_section(run.dir))
+
     # --- config ---
     if run.config_text:
         out.append('<h2 id="config">Resolved config</h2><details><summary>show</summary><pre>'
                    + esc(run.config_text) + "</pre></details>")
+    return out
+
+
+def mcmc_section(out_dir):
+    """The MCMC check (analysis/mcmc_check.py), when OUT/mcmc_check.json exists:
+    its summary per exposure and OUT/plots/mcmc_check.png."""
+    path = os.path.join(out_dir, "mcmc_check.json")
+    if not os.path.exists(path):
+        return []
+    try:
+        with open(path) as f:
+            d = json.load(f)
+        rows = []
+        variants = d.get("variants", {"emulator": "emulator", "emulator+error": "with error model"})
+        for s in d["summary"]:
+            for k, label in variants.items():
+                e = s[k]
+                rows.append([f"{s['exposure']:g}", f"{s['median_counts_max_bin']:.3g}", label,
+                             f"{e['max_abs_bias']:.3f}",
+                             ", ".join(f"{n} {v:.3f}" for n, v in zip(d["params"], e["max_abs_bias_per_param"])),
+                             f"{e['width_ratio_min']:.2f}-{e['width_ratio_max']:.2f}",
+                             "yes" if s["all_converged"] else "NO"])
+    except (OSError, ValueError, KeyError) as e:
+        return ['<h2 id="mcmc">MCMC check</h2>', f'<p class="bad">cannot read {esc(path)}: {esc(e)}</p>']
+    out = ['<h2 id="mcmc">MCMC check: the emulator against the true model</h2>',
+           f'<p>emcee on Poisson data from the true {esc(d["generator"])} model at '
+           f'{len(d["results"]) // max(1, len(d["summary"]))} points of the training box; bias = (mean_emulator - '
+           f'mean_true) / sigma_true (safe: below 0.1), width = sigma_emulator / sigma_true; the error models '
+           f'(analysis/mcmc_check.py) from {esc(d["frac_sigma_source"])}.</p>',
+           table(["exposure", "brightest bin (median counts)", "likelihood", "max |bias|", "per parameter",
+                  "width", "converged"], rows)]
+    png = os.path.join(out_dir, "plots", "mcmc_check.png")
+    if os.path.exists(png):
+        with open(png, "rb") as f:
+            out.append(f'<img alt="mcmc_check" src="data:image/png;base64,{base64.b64encode(f.read()).decode()}">')
     return out
 
 
