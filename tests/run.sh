@@ -9,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../jobs/setup.sh"
 # Test-only packages, one line per purpose:
 mlps_install_missing clang-format || echo "tests: clang-format not installed: structure_format will be SKIPPED"  # the code's format
 mlps_install_missing chromium || echo "tests: chromium not installed: analysis_browser will be SKIPPED"  # report in a browser
-mlps_install_missing python3-emcee python3-scipy || echo "tests: no python3-emcee: analysis_emulator will fail at its MCMC check"  # analysis/mcmc_check.py
+mlps_install_missing python3-emcee python3-scipy python3-torch || echo "tests: no python3-emcee or python3-torch: analysis_emulator will fail"  # mcmc_check.py, to_torch
 mlps_install_missing slurm-wlm slurm-wlm-basic-plugins munge iproute2 || echo "tests/run.sh: no SLURM packages; tests/cluster will say it is skipped" # for tests/cluster
 
 status=0

@@ -16,6 +16,7 @@ set -uo pipefail
 N=${KILL_POINTS:-6}
 W=$MLPS_TMP/kill_points
 . "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../outputs.sh"
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
 
 "$MLPS_BIN" gen brokenpowerlaw --n 2000 --seed 9 -o bpl.h5 >/dev/null || exit 1
@@ -33,10 +34,6 @@ parameters:
 train: {max_epochs: 300, patience: 0}
 final: {epochs: fixed, fixed_epochs: 2500, ensemble: 2}
 YAML
-strip() { cut -d, -f1-$(( $(head -1 "$1" | tr ',' '\n' | grep -n '^seconds_sum$' | cut -d: -f1) - 1 )) "$1"; }
-test_metrics() { grep -o '"test":{[^}]*}' "$1/summary.json"; }
-tasks() { [ -f "$1/trials.jsonl" ] && echo $(( $(wc -l < "$1/trials.jsonl") - 1 )) || echo 0; }
-dups() { grep -o '^{"trial":[0-9]*,"fold":[0-9]*' "$1/trials.jsonl" | sort | uniq -d | wc -l; }
 launch() { $MLPS_MPIEXEC -n 3 "$MLPS_BIN" run kill.yaml --set output.dir="$1" "${@:2}"; }
 
 t0=$(date +%s.%N)
