@@ -16,6 +16,7 @@
 
 #include <hdf5.h>
 #include <limits.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +351,8 @@ int mlps_emu_error_model(const mlps_emu *u, double *frac_mean, double *frac_cov)
 
 /* ---- prediction ---- */
 
+static inline double emu_exp(double x);
+
 static inline double act1(int a, double z) {
   switch (a) {
     case A_RELU: return z < 0 ? 0 : z;
@@ -359,19 +362,85 @@ static inline double act1(int a, double z) {
       return 1.0507009873554804934193349852946 *
              (z > 0 ? z : 1.6732632423543772848170429916717 * expm1(z));
     case A_GELU: return z * 0.5 * erfc(-z * 0.70710678118654752440);
-    case A_SWISH: return z / (1.0 + exp(-z));
-    case A_SIGMOID: return 1.0 / (1.0 + exp(-z));
+    case A_SWISH: return z / (1.0 + emu_exp(-z));
+    case A_SIGMOID: return 1.0 / (1.0 + emu_exp(-z));
     case A_TANH: return tanh(z);
     default: return z;
   }
 }
 
-/* An AVX2+FMA clone where the CPU has one (a dense layer is FMAs). */
+/* exp for the swish and sigmoid loops, in a form GCC vectorises (libm's exp
+ * is a call per value, most of a small network's time): Cody-Waite
+ * reduction x = k ln2 + r, |r| <= ln2/2, a degree-12 Taylor polynomial
+ * (truncation < 2e-16 relative) and 2^k added to the exponent bits. x is
+ * clamped to [-700, 700], where swish and sigmoid are saturated anyway. */
+static inline double emu_exp(double x) {
+  x = x < -700.0 ? -700.0 : x > 700.0 ? 700.0 : x;
+  const double shifter = 0x1.8p52;
+  double kb = x * 1.4426950408889634 + shifter, k = kb - shifter;
+  double r = x - k * 6.93147180369123816490e-01 - k * 1.90821492927058770002e-10;
+  double p = 1.0 / 479001600;
+  static const double c[12] = {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320,
+                               1.0 / 5040,     1.0 / 720,     1.0 / 120,    1.0 / 24,
+                               1.0 / 6,        0.5,           1.0,          1.0};
+  for (int i = 0; i < 12; i++) p = p * r + c[i];
+  uint64_t pb, kbits;
+  memcpy(&pb, &p, sizeof pb);
+  memcpy(&kbits, &kb, sizeof kbits);
+  pb += kbits << 52; /* kb's low mantissa bits hold k (two's complement) */
+  memcpy(&p, &pb, sizeof p);
+  return p;
+}
+
+/* Clones for AVX-512 and AVX2+FMA where the CPU has them (a dense layer is
+ * FMAs; the activation loops vectorise). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define EMU_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define EMU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define EMU_CLONES
 #endif
+
+/* y (no) = b + x (ni) W with W (ni, no) row-major: blocks of EMU_OB outputs
+ * held in registers across the whole input loop (independent FMA chains),
+ * then the remainder. */
+#define EMU_OB 32
+static inline void dense(const double *restrict W, const double *restrict b,
+                         const double *restrict x, int ni, int no, double *restrict y) {
+  int o0 = 0;
+  for (; o0 + EMU_OB <= no; o0 += EMU_OB) {
+    double acc[EMU_OB];
+    for (int k = 0; k < EMU_OB; k++) acc[k] = b[o0 + k];
+    for (int i = 0; i < ni; i++) {
+      const double *restrict w = W + (size_t)i * (size_t)no + o0;
+      double xi = x[i];
+      for (int k = 0; k < EMU_OB; k++) acc[k] += xi * w[k];
+    }
+    for (int k = 0; k < EMU_OB; k++) y[o0 + k] = acc[k];
+  }
+  if (o0 == no) return;
+  for (int o = o0; o < no; o++) y[o] = b[o];
+  for (int i = 0; i < ni; i++) {
+    const double *restrict w = W + (size_t)i * (size_t)no;
+    double xi = x[i];
+    for (int o = o0; o < no; o++) y[o] += xi * w[o];
+  }
+}
+
+static inline void act_row(int a, double *restrict y, int n) {
+  switch (a) {
+    case A_SWISH:
+      for (int o = 0; o < n; o++) y[o] = y[o] / (1.0 + emu_exp(-y[o]));
+      break;
+    case A_SIGMOID:
+      for (int o = 0; o < n; o++) y[o] = 1.0 / (1.0 + emu_exp(-y[o]));
+      break;
+    case A_RELU:
+      for (int o = 0; o < n; o++) y[o] = y[o] < 0 ? 0 : y[o];
+      break;
+    default:
+      for (int o = 0; o < n; o++) y[o] = act1(a, y[o]);
+  }
+}
 
 /* One member on one (already outer-transformed) input row x: out (m) gets
  * the folded last layer's output. h0, h1: scratch of max_width each. */
@@ -380,16 +449,9 @@ EMU_CLONES static void member_forward(const emu_member *mb, const double *x, dou
   const double *in = x;
   for (int l = 0; l < mb->n_layers; l++) {
     int ni = mb->sizes[l], no = mb->sizes[l + 1], last = l == mb->n_layers - 1;
-    double *restrict y = last ? out : (l & 1 ? h1 : h0);
-    const double *restrict W = mb->WT[l];
-    memcpy(y, mb->b[l], sizeof(double) * (size_t)no);
-    for (int i = 0; i < ni; i++) {
-      double xi = in[i];
-      const double *restrict w = W + (size_t)i * (size_t)no;
-      for (int o = 0; o < no; o++) y[o] += xi * w[o];
-    }
-    if (!last)
-      for (int o = 0; o < no; o++) y[o] = act1(mb->act, y[o]);
+    double *y = last ? out : (l & 1 ? h1 : h0);
+    dense(mb->WT[l], mb->b[l], in, ni, no, y);
+    if (!last) act_row(mb->act, y, no);
     in = y;
   }
 }
