@@ -44,7 +44,11 @@ typedef struct {
 typedef struct {
   int n_layers, act;
   int sizes[EMU_MAX_LAYERS + 1];
-  double *WT[EMU_MAX_LAYERS]; /* (in, out) */
+  /* (in, out): float64 for the first and last layers (the folds change
+   * them), the file's float32 for hidden ones (exact; half the memory
+   * traffic, which bounds a single row's time once weights leave L1) */
+  double *WT[EMU_MAX_LAYERS];
+  float *WTf[EMU_MAX_LAYERS];
   double *b[EMU_MAX_LAYERS];
 } emu_member;
 
@@ -163,7 +167,7 @@ static int read_member(hid_t fid, const char *path, int k, emu_member *mb, const
       }
       if (wb) {
         mb->b[l] = v;
-      } else { /* transpose to (in, out) */
+      } else if (l == 0 || l == mb->n_layers - 1) { /* transpose to (in, out) */
         mb->WT[l] = malloc(sizeof(double) * in * out);
         if (!mb->WT[l]) {
           free(v);
@@ -171,6 +175,14 @@ static int read_member(hid_t fid, const char *path, int k, emu_member *mb, const
         }
         for (size_t o = 0; o < out; o++)
           for (size_t i = 0; i < in; i++) mb->WT[l][i * out + o] = v[o * in + i];
+      } else {
+        mb->WTf[l] = malloc(sizeof(float) * in * out);
+        if (!mb->WTf[l]) {
+          free(v);
+          return mlps_errorf(e, MLPS_ERUNTIME, "out of memory reading %s", name);
+        }
+        for (size_t o = 0; o < out; o++)
+          for (size_t i = 0; i < in; i++) mb->WTf[l][i * out + o] = (float)v[o * in + i];
         free(v);
       }
     }
@@ -320,7 +332,8 @@ mlps_emu *mlps_emu_open(const char *model_path, char *err, size_t err_len) {
 void mlps_emu_close(mlps_emu *u) {
   if (!u) return;
   for (int k = 0; k < EMU_MAX_MEMBERS; k++)
-    for (int l = 0; l < EMU_MAX_LAYERS; l++) free(u->mem[k].WT[l]), free(u->mem[k].b[l]);
+    for (int l = 0; l < EMU_MAX_LAYERS; l++)
+      free(u->mem[k].WT[l]), free(u->mem[k].WTf[l]), free(u->mem[k].b[l]);
   if (u->names)
     for (size_t j = 0; j < u->d; j++) free(u->names[j]);
   free(u->names), free(u->lo), free(u->hi), free(u->frac_mean), free(u->frac_cov);
@@ -404,27 +417,30 @@ static inline double emu_exp(double x) {
  * held in registers across the whole input loop (independent FMA chains),
  * then the remainder. */
 #define EMU_OB 32
-static inline void dense(const double *restrict W, const double *restrict b,
-                         const double *restrict x, int ni, int no, double *restrict y) {
-  int o0 = 0;
-  for (; o0 + EMU_OB <= no; o0 += EMU_OB) {
-    double acc[EMU_OB];
-    for (int k = 0; k < EMU_OB; k++) acc[k] = b[o0 + k];
-    for (int i = 0; i < ni; i++) {
-      const double *restrict w = W + (size_t)i * (size_t)no + o0;
-      double xi = x[i];
-      for (int k = 0; k < EMU_OB; k++) acc[k] += xi * w[k];
-    }
-    for (int k = 0; k < EMU_OB; k++) y[o0 + k] = acc[k];
+#define EMU_DENSE(NAME, T)                                                                         \
+  static inline void NAME(const T *restrict W, const double *restrict b, const double *restrict x, \
+                          int ni, int no, double *restrict y) {                                    \
+    int o0 = 0;                                                                                    \
+    for (; o0 + EMU_OB <= no; o0 += EMU_OB) {                                                      \
+      double acc[EMU_OB];                                                                          \
+      for (int k = 0; k < EMU_OB; k++) acc[k] = b[o0 + k];                                         \
+      for (int i = 0; i < ni; i++) {                                                               \
+        const T *restrict w = W + (size_t)i * (size_t)no + o0;                                     \
+        double xi = x[i];                                                                          \
+        for (int k = 0; k < EMU_OB; k++) acc[k] += xi * (double)w[k];                              \
+      }                                                                                            \
+      for (int k = 0; k < EMU_OB; k++) y[o0 + k] = acc[k];                                         \
+    }                                                                                              \
+    if (o0 == no) return;                                                                          \
+    for (int o = o0; o < no; o++) y[o] = b[o];                                                     \
+    for (int i = 0; i < ni; i++) {                                                                 \
+      const T *restrict w = W + (size_t)i * (size_t)no;                                            \
+      double xi = x[i];                                                                            \
+      for (int o = o0; o < no; o++) y[o] += xi * (double)w[o];                                     \
+    }                                                                                              \
   }
-  if (o0 == no) return;
-  for (int o = o0; o < no; o++) y[o] = b[o];
-  for (int i = 0; i < ni; i++) {
-    const double *restrict w = W + (size_t)i * (size_t)no;
-    double xi = x[i];
-    for (int o = o0; o < no; o++) y[o] += xi * w[o];
-  }
-}
+EMU_DENSE(dense_d, double)
+EMU_DENSE(dense_f, float)
 
 static inline void act_row(int a, double *restrict y, int n) {
   switch (a) {
@@ -450,7 +466,8 @@ EMU_CLONES static void member_forward(const emu_member *mb, const double *x, dou
   for (int l = 0; l < mb->n_layers; l++) {
     int ni = mb->sizes[l], no = mb->sizes[l + 1], last = l == mb->n_layers - 1;
     double *y = last ? out : (l & 1 ? h1 : h0);
-    dense(mb->WT[l], mb->b[l], in, ni, no, y);
+    if (mb->WT[l]) dense_d(mb->WT[l], mb->b[l], in, ni, no, y);
+    else dense_f(mb->WTf[l], mb->b[l], in, ni, no, y);
     if (!last) act_row(mb->act, y, no);
     in = y;
   }
