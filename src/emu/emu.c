@@ -167,24 +167,21 @@ static int read_member(hid_t fid, const char *path, int k, emu_member *mb, const
       }
       if (wb) {
         mb->b[l] = v;
-      } else if (l == 0 || l == mb->n_layers - 1) { /* transpose to (in, out) */
-        mb->WT[l] = malloc(sizeof(double) * in * out);
-        if (!mb->WT[l]) {
-          free(v);
-          return mlps_errorf(e, MLPS_ERUNTIME, "out of memory reading %s", name);
-        }
-        for (size_t o = 0; o < out; o++)
-          for (size_t i = 0; i < in; i++) mb->WT[l][i * out + o] = v[o * in + i];
-      } else {
-        mb->WTf[l] = malloc(sizeof(float) * in * out);
-        if (!mb->WTf[l]) {
-          free(v);
-          return mlps_errorf(e, MLPS_ERUNTIME, "out of memory reading %s", name);
-        }
-        for (size_t o = 0; o < out; o++)
-          for (size_t i = 0; i < in; i++) mb->WTf[l][i * out + o] = (float)v[o * in + i];
-        free(v);
+        continue;
       }
+      /* transpose to (in, out); float64 where a fold will change it */
+      int dbl = l == 0 || l == mb->n_layers - 1;
+      void *dst = malloc((dbl ? sizeof(double) : sizeof(float)) * in * out);
+      if (dst)
+        for (size_t o = 0; o < out; o++)
+          for (size_t i = 0; i < in; i++) {
+            if (dbl) ((double *)dst)[i * out + o] = v[o * in + i];
+            else ((float *)dst)[i * out + o] = (float)v[o * in + i];
+          }
+      free(v);
+      if (!dst) return mlps_errorf(e, MLPS_ERUNTIME, "out of memory reading %s", name);
+      if (dbl) mb->WT[l] = dst;
+      else mb->WTf[l] = dst;
     }
   }
   return MLPS_OK;
