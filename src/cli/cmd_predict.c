@@ -7,21 +7,21 @@
 #include "cli/cli.h"
 #include "data/data.h"
 #include "data/h5.h"
-#include "nn/mlp.h"
-#include "workflow/model.h"
+#include "emu/mlpsweep_emu.h"
 
 static void predict_help(void) {
   printf(
       "usage: mlpsweep predict MODEL.h5 IN.h5 OUT.h5 [--inputs NAME] [--output NAME] [--force]\n\n"
       "Applies the model's input transforms, its network(s) (ensemble members are\n"
       "averaged in the scaled space) and the inverse target transforms, and writes\n"
-      "the predictions in the data's own units to OUT.h5. An existing OUT.h5 is\n"
+      "the predictions in the data's own units to OUT.h5 (float32). It computes in\n"
+      "float64 with libmlpsweep_emu, the library users link; rows with inputs\n"
+      "outside the training box are counted in a warning. An existing OUT.h5 is\n"
       "refused (exit 2) unless --force is given; OUT.h5 may never be MODEL.h5 or IN.h5.\n\n"
       "options:\n"
       "  --inputs NAME   dataset of inputs (n, d) in IN.h5 (default X)\n"
       "  --output NAME   dataset written to OUT.h5 (default Y)\n"
-      "  --threads N     OpenBLAS threads (default 1: results then equal, bit for bit,\n"
-      "                  the test predictions `mlpsweep run` wrote)\n"
+      "  --threads N     accepted and ignored (older versions used OpenBLAS here)\n"
       "  --force         overwrite OUT.h5 if it exists\n"
       "  -h, --help      this help\n");
 }
@@ -63,28 +63,40 @@ int cmd_predict(int argc, char **argv) {
                              "%s is also the %s file; write the predictions to another file",
                              pos[2], k ? "input" : "model");
   if (h5_check_overwrite(pos[2], force, &e)) return cli_report("predict", &e);
-  /* The thread count changes OpenBLAS's blocking and so the rounding. */
-  nn_blas_set_threads((int)threads);
-  fit_model fm;
-  if (model_read(pos[0], &fm, &e)) return cli_report("predict", &e);
+  (void)threads; /* accepted for old scripts: the emulator library uses no BLAS */
+  char msg[1024];
+  mlps_emu *emu = mlps_emu_open(pos[0], msg, sizeof msg);
+  if (!emu) {
+    mlps_errorf(&e, MLPS_EINPUT, "%s", msg);
+    return cli_report("predict", &e);
+  }
   data_spec spec = {0};
   spec.path = pos[1];
   spec.inputs = inputs;
   spec.inputs_only = 1;
   data_set ds = {0};
   int rc = data_load(&spec, &ds, &e);
-  if (!rc && ds.d != fm.xin.ncols)
+  size_t d = mlps_emu_n_inputs(emu), m = mlps_emu_n_outputs(emu);
+  if (!rc && ds.d != d)
     rc = mlps_errorf(&e, MLPS_EINPUT,
                      "%s: dataset %s has %zu columns but the model takes %zu inputs; "
                      "pass the right dataset with --inputs",
-                     pos[1], inputs, ds.d, fm.xin.ncols);
+                     pos[1], inputs, ds.d, d);
   float *y = NULL;
-  size_t m = fm.yout.ncols;
+  double *xd = NULL, *yd = NULL;
+  int outside = 0;
   if (!rc) {
     y = malloc(sizeof(float) * (ds.n * m + 1));
-    if (!y) rc = mlps_errorf(&e, MLPS_ERUNTIME, "out of memory for %zu predictions", ds.n * m);
+    xd = malloc(sizeof(double) * (ds.n * d + 1)), yd = malloc(sizeof(double) * (ds.n * m + 1));
+    if (!y || !xd || !yd)
+      rc = mlps_errorf(&e, MLPS_ERUNTIME, "out of memory for %zu predictions", ds.n * m);
   }
-  if (!rc) rc = fit_predict_rows(&fm, ds.X, ds.d, NULL, ds.n, NULL, y, &e);
+  if (!rc) {
+    for (size_t i = 0; i < ds.n * d; i++) xd[i] = ds.X[i];
+    outside = mlps_emu_predict(emu, ds.n, xd, yd);
+    if (outside < 0) rc = mlps_errorf(&e, MLPS_ERUNTIME, "prediction failed");
+    for (size_t i = 0; !rc && i < ds.n * m; i++) y[i] = (float)yd[i];
+  }
   if (!rc) {
     hid_t fid;
     rc = h5_create(pos[2], &fid, &e);
@@ -95,9 +107,14 @@ int cmd_predict(int argc, char **argv) {
       H5Fclose(fid);
     }
   }
+  if (!rc && outside > 0)
+    fprintf(stderr,
+            "mlpsweep predict: warning: %d of %zu rows have inputs outside the training box "
+            "(expect larger errors there)\n",
+            outside, ds.n);
   if (!rc) fprintf(stderr, "mlpsweep predict: wrote %s:%s (%zu x %zu)\n", pos[2], output, ds.n, m);
-  free(y);
+  free(y), free(xd), free(yd);
   data_free(&ds);
-  fit_model_free(&fm);
+  mlps_emu_close(emu);
   return rc ? cli_report("predict", &e) : 0;
 }

@@ -159,7 +159,7 @@ static double quantile(double *a, size_t n, double q) {
 
 int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
                      const float *scaled, const float *natural, fit_metrics *out, double *col_rmse,
-                     double *col_median_frac, mlps_err *e) {
+                     double *col_median_frac, double *col_p95_frac, mlps_err *e) {
   size_t m = ds->m;
   memset(out, 0, sizeof *out);
   out->n_rows = n;
@@ -202,12 +202,14 @@ int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows
       }
       col_rmse[j] = n ? sqrt(s / (double)n) : NAN;
     }
-    if (col_median_frac) {
+    double *colq[2] = {col_median_frac, col_p95_frac};
+    for (int q = 0; q < 2; q++) {
+      if (!colq[q]) continue;
       if (is_log && n) {
         memcpy(colbuf, frac + j * n, sizeof(double) * n);
-        col_median_frac[j] = quantile(colbuf, n, 0.5);
+        colq[q][j] = quantile(colbuf, n, q ? 0.95 : 0.5);
       } else {
-        col_median_frac[j] = NAN;
+        colq[q][j] = NAN;
       }
     }
   }

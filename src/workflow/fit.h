@@ -75,9 +75,11 @@ int fit_train_member(const fit_plan *p, const data_set *ds, fit_model *fm, const
 int fit_predict_rows(const fit_model *fm, const float *X, size_t d, const size_t *rows, size_t n,
                      float *scaled, float *natural, mlps_err *e);
 
-/* Metrics of predictions (scaled and natural, (n, m)) against rows of ds. */
+/* Metrics of predictions (scaled and natural, (n, m)) against rows of ds;
+ * per output column (each may be NULL): RMSE, median and 95th percentile of
+ * |fractional error| (NaN unless the targets are positive, as above). */
 int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
                      const float *scaled, const float *natural, fit_metrics *out, double *col_rmse,
-                     double *col_median_frac, mlps_err *e);
+                     double *col_median_frac, double *col_p95_frac, mlps_err *e);
 
 #endif

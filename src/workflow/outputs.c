@@ -65,6 +65,41 @@ static int write_test_predictions(const char *path, const data_set *ds, const si
   return h5_close_file(fid, path, rc, e);
 }
 
+/* The training box: min and max of each input over rows[0..n) of ds. */
+static void input_box(const data_set *ds, const size_t *rows, size_t n, double *lo, double *hi) {
+  for (size_t j = 0; j < ds->d; j++) lo[j] = INFINITY, hi[j] = -INFINITY;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < ds->d; j++) {
+      double v = ds->X[rows[i] * ds->d + j];
+      if (v < lo[j]) lo[j] = v;
+      if (v > hi[j]) hi[j] = v;
+    }
+}
+
+/* The error model for positive targets: mean (m) and covariance (m, m,
+ * normalised by n - 1) over the test rows of the fractional residuals
+ * natural / y - 1, so a likelihood can add the emulator's variance. */
+static void frac_moments(const data_set *ds, const size_t *te, size_t n, const float *natural,
+                         double *mean, double *cov) {
+  size_t m = ds->m;
+  double *r = mlps_xmalloc(sizeof(double) * (n * m + 1));
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++)
+      r[i * m + j] = (double)natural[i * m + j] / ds->Y[te[i] * m + j] - 1.0;
+  for (size_t j = 0; j < m; j++) {
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += r[i * m + j];
+    mean[j] = n ? s / (double)n : NAN;
+  }
+  for (size_t a = 0; a < m; a++)
+    for (size_t b = a; b < m; b++) {
+      double s = 0;
+      for (size_t i = 0; i < n; i++) s += (r[i * m + a] - mean[a]) * (r[i * m + b] - mean[b]);
+      cov[a * m + b] = cov[b * m + a] = n > 1 ? s / (double)(n - 1) : NAN;
+    }
+  free(r);
+}
+
 /* The final model: evaluated on the test rows, written with its metrics. */
 static int final_model(const mlps_config *cfg, const char *cfg_text, const data_set *ds,
                        const data_split *sp, const mlp_arch *arch, float **params,
@@ -75,17 +110,30 @@ static int final_model(const mlps_config *cfg, const char *cfg_text, const data_
   size_t *pool = mlps_xmalloc(sizeof(size_t) * (npool + 1));
   split_rows(sp, 0, SPLIT_POOL, pool);
   double *col_rmse = mlps_xmalloc(sizeof(double) * m), *col_med = mlps_xmalloc(sizeof(double) * m);
+  double *col_p95 = mlps_xmalloc(sizeof(double) * m), *fmean = mlps_xmalloc(sizeof(double) * m);
+  double *fcov = mlps_xmalloc(sizeof(double) * m * m);
+  double *lo = mlps_xmalloc(sizeof(double) * ds->d), *hi = mlps_xmalloc(sizeof(double) * ds->d);
   fit_model fm = {0};
   fit_metrics fin;
   char path[MLPS_PATH_MAX];
   int rc = assemble(cfg, ds, arch, pool, npool, params, ens, &fm, e);
   if (!rc) rc = fit_predict_rows(&fm, ds->X, ds->d, te, nte, scaled, natural, e);
-  if (!rc) rc = fit_metrics_rows(&fm, ds, te, nte, scaled, natural, &fin, col_rmse, col_med, e);
+  if (!rc)
+    rc = fit_metrics_rows(&fm, ds, te, nte, scaled, natural, &fin, col_rmse, col_med, col_p95, e);
   if (!rc) rc = path_join(path, sizeof path, cfg->output.dir, "model.h5", e);
   if (!rc) {
-    model_metrics mm = {
-        {fin.mse, fin.mae, fin.rmse, fin.median_frac, fin.p95_frac}, col_rmse, col_med, m};
-    rc = model_write(path, &fm, cfg_text, &mm, e);
+    int pos = fm.yout.ncols && (fm.yout.kind[0] == XF_LOG || fm.yout.kind[0] == XF_LOG10);
+    if (pos) frac_moments(ds, te, nte, natural, fmean, fcov);
+    input_box(ds, pool, npool, lo, hi);
+    model_inputs mi = {(const char *const *)ds->x_names, lo, hi};
+    model_metrics mm = {{fin.mse, fin.mae, fin.rmse, fin.median_frac, fin.p95_frac},
+                        col_rmse,
+                        col_med,
+                        col_p95,
+                        pos ? fmean : NULL,
+                        pos ? fcov : NULL,
+                        m};
+    rc = model_write(path, &fm, cfg_text, &mi, &mm, e);
   }
   if (!rc) rc = path_join(path, sizeof path, cfg->output.dir, "test_predictions.h5", e);
   if (!rc) rc = write_test_predictions(path, ds, te, nte, natural, e);
@@ -112,7 +160,8 @@ static int final_model(const mlps_config *cfg, const char *cfg_text, const data_
               nte, 100 * fin.median_frac, 100 * fin.p95_frac);
   }
   fit_model_free(&fm);
-  free(pool), free(col_rmse), free(col_med);
+  free(pool), free(col_rmse), free(col_med), free(col_p95), free(fmean), free(fcov), free(lo),
+      free(hi);
   return rc;
 }
 
@@ -132,7 +181,8 @@ static int fold_models(const mlps_config *cfg, const data_set *ds, const data_sp
     split_rows(sp, f, SPLIT_TRAIN, tr);
     rc = assemble(cfg, ds, arch, tr, ntr, params + f, 1, &fmf, e);
     if (!rc) rc = fit_predict_rows(&fmf, ds->X, ds->d, te, nte, scaled, natural, e);
-    if (!rc) rc = fit_metrics_rows(&fmf, ds, te, nte, scaled, natural, &fold_m, NULL, NULL, e);
+    if (!rc)
+      rc = fit_metrics_rows(&fmf, ds, te, nte, scaled, natural, &fold_m, NULL, NULL, NULL, e);
     if (!rc) {
       json_obj_begin(w);
       json_key(w, "fold"), json_int(w, f);

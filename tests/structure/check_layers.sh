@@ -21,7 +21,7 @@ search: util
 config: util nn data search
 sweep:  util search/space.h search/metric.h
 workflow: util nn data search config sweep
-cli:    util nn data search config sweep workflow
+cli:    util nn data search config sweep workflow emu
 emu:    util data/h5.h
 '
 # (sweep/ is the generic MPI engine: it knows the search space and the metric
