@@ -81,64 +81,66 @@ with h5py.File("runs/a/test_predictions.h5", "r") as h:
     X, P = h["X"][()], h["Y_pred"][()].astype(np.float64)
 with h5py.File("pred.h5", "r") as h:
     Q = h["Y"][()].astype(np.float64)
+# model.h5 of a run is version 2 (box, input names, error model): the
+# predictions against `mlpsweep predict` (float64 through the C library,
+# written as float32), the box, the warning once per model object.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", OutsideTrainingBox)  # test rows may lie outside the box
+    g = load_model("runs/a/model.h5")
+    Y = g(X)
+    one = np.array([g(x) for x in X.astype(np.float64)])
+    ref = g.reference(X)
+rel = np.abs(Y / Q - 1).max()
+print(f"v2: fast vs predict {rel:.2e} (tolerance {RTOL:g}); one vs batch {np.abs(one / Y - 1).max():.1e}; "
+      f"fast vs unfolded {np.abs(ref / Y - 1).max():.1e}; vs the run's Y_pred {np.abs(Y / P - 1).max():.1e}")
+if not (rel < RTOL and np.abs(Y / P - 1).max() < RTOL and np.abs(one / Y - 1).max() < 1e-12
+        and np.abs(ref / Y - 1).max() < 1e-6):
+    bad.append("v2 predictions")
+lo, hi = g.bounds if g.bounds is not None else (None, None)
+with h5py.File("bpl.h5", "r") as d:
+    Xall = d["X"][()].astype(np.float32).astype(np.float64)  # as mlpsweep reads it
+if lo is None or not (g.format_version == 2 and np.all(lo <= hi) and np.all(lo >= Xall.min(axis=0))
+                      and np.all(hi <= Xall.max(axis=0)) and len(g.input_names) == 3
+                      and g.input_names != ["x0", "x1", "x2"] and g.frac_sigma.shape == (60,)
+                      and np.array_equal(g.outside(X), ((X < lo) | (X > hi)).any(axis=1))):
+    bad.append("v2 metadata")
+Ym = g.predict_members(X[:5]) if lo is None else None
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", OutsideTrainingBox)
+    Ym = g.predict_members(X[:5])
+    sp = g.spread(X[:5])
+if Ym.shape != (2, 5, 60) or sp.shape != (5, 60) or not np.all(sp > 0):
+    bad.append("members/spread shapes")
+h2 = load_model("runs/a/model.h5")  # a fresh object: warns once
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    x_out = np.array([lo[0], hi[1] + 1.0, lo[2]])
+    h2(x_out)
+    h2(x_out[None, :].repeat(3, axis=0))
+    h2.predict_members(x_out)
+outs = [x for x in w if issubclass(x.category, OutsideTrainingBox)]
+print(f"v2: outside the box (three calls) {len(outs)}: {outs[0].message if outs else ''}")
+if len(outs) != 1 or g.input_names[1] not in str(outs[0].message):
+    bad.append("warning once outside the box")
+# A version 1 file: the same model without the version 2 fields.
+shutil.copy("runs/a/model.h5", "v1.h5")
+with h5py.File("v1.h5", "a") as h:
+    h.attrs["format_version"] = np.int64(1)
+    del h.attrs["input_names"], h["box"]
+    for k in ("frac_cov", "frac_mean", "col_p95_frac"):
+        if k in h["metrics"]:
+            del h["metrics"][k]
 with warnings.catch_warnings():
     warnings.simplefilter("error")  # a version 1 file checks nothing: no warning
-    f = load_model("runs/a/model.h5")
-    Y = f(X)
+    f = load_model("v1.h5")
+    Y1 = f(X)
     far = f(np.array([100.0, 100.0, 100.0]))
-rel = np.abs(Y / Q - 1).max()
-one = np.array([f(x) for x in X.astype(np.float64)])
-ref = f.reference(X)
-print(f"v1: fast vs predict {rel:.2e} (tolerance {RTOL:g}); one vs batch {np.abs(one / Y - 1).max():.1e}; "
-      f"fast vs unfolded {np.abs(ref / Y - 1).max():.1e}")
-if not (np.array_equal(P, Q) and rel < RTOL and np.abs(one / Y - 1).max() < 1e-12 and np.abs(ref / Y - 1).max() < 1e-6):
+if not np.array_equal(Y1, Y):
     bad.append("v1 predictions")
 if f.bounds is not None or f.format_version != 1 or f.input_names != ["x0", "x1", "x2"] or f.frac_sigma is not None:
     bad.append("v1 metadata")
 if "training box unknown" not in f.describe():
     bad.append("v1 describe")
-Ym = f.predict_members(X[:5])
-if Ym.shape != (2, 5, 60) or f.spread(X[:5]).shape != (5, 60) or not np.all(f.spread(X[:5]) > 0):
-    bad.append("members/spread shapes")
-# A version 2 file: the v1 file with the v2 fields added.
-shutil.copy("runs/a/model.h5", "v2.h5")
-with h5py.File("bpl.h5", "r") as d:  # the box as mlpsweep sees the inputs: rounded to float32
-    Xf = d["X"][()].astype(np.float32).astype(np.float64)
-    lo, hi = Xf.min(axis=0), Xf.max(axis=0)
-with h5py.File("runs/a/test_predictions.h5", "r") as h:
-    res = h["Y_pred"][()].astype(np.float64) / h["Y"][()].astype(np.float64) - 1
-with h5py.File("v2.h5", "a") as h:
-    h.attrs["format_version"] = np.int64(2)
-    h.attrs["input_names"] = ["Gamma1", "Gamma2", "Eb"]
-    h.create_dataset("box/lo", data=lo)
-    h.create_dataset("box/hi", data=hi)
-    h.create_dataset("metrics/frac_cov", data=np.cov(res, rowvar=False))
-    h.create_dataset("metrics/frac_mean", data=res.mean(axis=0))
-    h.create_dataset("metrics/col_p95_frac", data=np.percentile(np.abs(res), 95, axis=0))
-    for k in range(2):
-        h[f"members/{k}"].attrs["sizes"] = h.attrs["sizes"]
-        h[f"members/{k}"].attrs["activation"] = h.attrs["activation"]
-g = load_model("v2.h5")
-if not (g.format_version == 2 and np.array_equal(g.bounds[0], lo) and np.array_equal(g.bounds[1], hi)
-        and g.input_names == ["Gamma1", "Gamma2", "Eb"] and g.frac_sigma.shape == (60,)
-        and np.allclose(g.frac_sigma ** 2, res.var(axis=0, ddof=1) + res.mean(axis=0) ** 2)):
-    bad.append("v2 metadata")
-with warnings.catch_warnings(record=True) as w:
-    warnings.simplefilter("always")
-    g(X)  # inside the box: no warning
-    n_in = len(w)
-    x_out = np.array([lo[0], hi[1] + 1.0, lo[2]])
-    g(x_out)
-    g(x_out[None, :].repeat(3, axis=0))
-    g.predict_members(x_out)
-outs = [x for x in w if issubclass(x.category, OutsideTrainingBox)]
-print(f"v2: warnings inside the box {n_in}, outside (three calls) {len(outs)}: {outs[0].message if outs else ''}")
-if n_in != 0 or len(outs) != 1 or "Gamma2" not in str(outs[0].message):
-    bad.append("warning once outside the box")
-if not np.array_equal(g.outside(np.vstack([X[:2], x_out])), [False, False, True]):
-    bad.append("outside()")
-if np.abs(g(X) / Q - 1).max() >= RTOL:
-    bad.append("v2 predictions")
 print("\n".join(bad) or "load_model: all good")
 sys.exit(1 if bad else 0)
 PYEOF
@@ -183,7 +185,7 @@ d = json.load(open("runs/a/mcmc_check.json"))
 r = d["results"]
 ok = (len(r) == 2 and all(set(x["chains"]) == {"true", "emulator", "emulator+error", "emulator+cov"} for x in r)
       and all(len(x["chains"]["emulator"]["bias"]) == 3 for x in r) and d["summary"][0]["exposure"] == 100
-      and d["frac_sigma_source"].startswith("test_predictions.h5") and d["box_source"].startswith("min and max") and d["params"] == ["Gamma1", "Gamma2", "Eb"])
+      and d["frac_sigma_source"].startswith("model.h5") and d["box_source"].startswith("model.h5") and d["params"] == ["Gamma1", "Gamma2", "Eb"])
 sys.exit(0 if ok else 1)
 PYEOF
 check "mcmc_check.json has 2 points x 4 chains with biases per parameter" "[ \$? -eq 0 ]"
