@@ -40,8 +40,9 @@ static int assemble(const mlps_config *cfg, const data_set *ds, const mlp_arch *
   return MLPS_OK;
 }
 
-/* The test rows with their predictions: `mlpsweep predict model.h5
- * test_predictions.h5 out.h5` reproduces Y_pred exactly. */
+/* The test rows with their predictions (the engine's float32): `mlpsweep
+ * predict model.h5 test_predictions.h5 out.h5` (float64 through the emulator
+ * library) reproduces Y_pred to float32 rounding. */
 static int write_test_predictions(const char *path, const data_set *ds, const size_t *te,
                                   size_t nte, const float *natural, mlps_err *e) {
   size_t d = ds->d, m = ds->m;
