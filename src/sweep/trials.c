@@ -241,7 +241,7 @@ static void csv_num(FILE *f, double v) {
 int trials_write_csv(const trial_table *tt, const search_space *s, const char *path,
                      mlps_err *err) {
   char tmp[MLPS_PATH_MAX];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  MLPS_TRY(path_tmp(tmp, sizeof tmp, path, err));
   FILE *f = fopen(tmp, "w");
   if (!f) return mlps_errorf(err, MLPS_ERUNTIME, "cannot write %s: %s", tmp, strerror(errno));
   fputs("trial", f);

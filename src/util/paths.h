@@ -14,4 +14,9 @@
  * MLPS_EINPUT with e naming the path when it does not fit in n bytes. */
 int path_join(char *buf, size_t n, const char *dir, const char *name, mlps_err *e);
 
+/* buf = path + ".tmp": where a file is written before it is renamed over
+ * path, so a crash or a full disk never leaves half a file under its name.
+ * MLPS_EINPUT when it does not fit. */
+int path_tmp(char *buf, size_t n, const char *path, mlps_err *e);
+
 #endif

@@ -65,7 +65,7 @@ int model_write(const char *path, const fit_model *fm, const char *config_text,
                 const model_inputs *mi, const model_metrics *mm, mlps_err *e) {
   if (fm->n_members < 1) return mlps_errorf(e, MLPS_EINPUT, "model has no network to write");
   char tmp[MLPS_PATH_MAX];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  MLPS_TRY(path_tmp(tmp, sizeof tmp, path, e));
   hid_t fid;
   MLPS_TRY(h5_create(tmp, &fid, e));
   const mlp_arch *a = &fm->member[0]->arch;

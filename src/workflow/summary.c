@@ -54,9 +54,7 @@ void summary_begin(json_writer *w, const mlps_config *cfg, const sweep_result *r
  * so a full disk leaves the previous file (or none), never half of one. */
 static int write_text_file(const char *path, const char *text, mlps_err *e) {
   char tmp[MLPS_PATH_MAX];
-  MLPS_TRY(path_join(tmp, sizeof tmp, "", path, e));
-  if (strlen(tmp) + 5 > sizeof tmp) return mlps_errorf(e, MLPS_EINPUT, "path %s is too long", path);
-  strcat(tmp, ".tmp");
+  MLPS_TRY(path_tmp(tmp, sizeof tmp, path, e));
   FILE *f = fopen(tmp, "w");
   if (!f) return mlps_errorf(e, MLPS_ERUNTIME, "cannot write %s: %s", tmp, strerror(errno));
   int bad = fputs(text, f) < 0;

@@ -104,7 +104,6 @@ if lo is None or not (g.format_version == 2 and np.all(lo <= hi) and np.all(lo >
                       and g.input_names != ["x0", "x1", "x2"] and g.frac_sigma.shape == (60,)
                       and np.array_equal(g.outside(X), ((X < lo) | (X > hi)).any(axis=1))):
     bad.append("v2 metadata")
-Ym = g.predict_members(X[:5]) if lo is None else None
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", OutsideTrainingBox)
     Ym = g.predict_members(X[:5])
