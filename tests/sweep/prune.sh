@@ -86,6 +86,27 @@ asha)
     "grep -q '\"pruning\":{\"pruner\":\"asha\",\"trials_pruned\":$np,' a3/summary.json"
   check "summary.json: fewer epochs trained than without pruning, rungs 3 and 9" \
     "/usr/bin/python3 -c 'import json,sys; p=json.load(open(\"a3/summary.json\"))[\"pruning\"]; sys.exit(not (p[\"epochs_trained\"] < p[\"epochs_without_pruning\"] and p[\"rungs\"] == [3, 9]))'"
+  # asynchronous: kill -9 mid-sweep, --resume: nothing duplicated, no
+  # pruned trial gets a task after the resume
+  $MLPS_MPIEXEC -n 3 "$MLPS_BIN" run prune.yaml -q --set output.dir=k >k.log 2>&1 &
+  launcher=$!
+  for ((i = 0; i < 3000 && $(tasks k) < 8; i++)); do sleep 0.05; done
+  kill_run $launcher
+  check "asynchronous: killed mid-sweep ($(tasks k) tasks journaled)" "[ ! -s k/summary.json ] && [ $alive -eq 0 ]"
+  journal_tasks k >k.before
+  run 3 prune.yaml -q --set output.dir=k --resume >k.resume.log 2>&1
+  check "asynchronous: --resume after kill -9 finishes" "[ $? -eq 0 ] && [ -s k/summary.json ]" || tail -5 k.resume.log
+  check "asynchronous: no (trial, fold) twice after the resume" "[ \$(dups k) -eq 0 ]"
+  journal_tasks k >k.after
+  rerun=$(awk 'NR == FNR { if ($3 == "pruned") p[$1] = 1; next } $7 > 0 && ($1 in p)' k.before k.after | wc -l)
+  check "asynchronous: no pruned trial rerun after --resume" "[ $rerun -eq 0 ]"
+  # the median: verdicts come asynchronously (picked up with STOP's poll)
+  sed 's/^  pruner: .*/  pruner: {name: median, startup_trials: 2, warmup_epochs: 2}/' prune.yaml >median.yaml
+  run 3 median.yaml -q --set output.dir=m3 >m3.log 2>&1
+  check "np 3 median sweep exits 0" "[ $? -eq 0 ] && [ -s m3/summary.json ]" || tail -5 m3.log
+  check "the median prunes trials" "grep -q ',pruned,[^,]*,[^,]*\$' m3/trials.csv"
+  b=$(best_of m3)
+  check "the median's best trial ($b) is complete" "[ \"\$(state_of m3 $b)\" = complete ]"
   ;;
 
 batch)
