@@ -118,9 +118,11 @@ static void aggregate_pruned(trial_table *tt, sweep_trial *t, int p) {
   t->state = TRIAL_PRUNED;
   snprintf(t->reason, sizeof t->reason, "fold %d pruned after %d epochs (value %.6g)",
            pr->prune_fold, pr->rung, pr->pruned_value);
+  int n = 1; /* folds counted in epochs_mean: p and the recorded ones below */
   for (int f = 0; f < p; f++) {
     const task_result *r = &t->folds[f];
-    ep += r->epochs;
+    if (!t->done[f]) continue; /* never started (asynchronous pruning) */
+    ep += r->epochs, n++;
     if (t->state == TRIAL_PRUNED && (r->status != TASK_OK || !isfinite(r->metrics[tt->metric]))) {
       t->state = TRIAL_FAILED;
       snprintf(t->reason, sizeof t->reason, "fold %d %s%s%.120s", f,
@@ -128,7 +130,7 @@ static void aggregate_pruned(trial_table *tt, sweep_trial *t, int p) {
                r->reason[0] ? ": " : "", r->reason);
     }
   }
-  t->epochs_mean = ep / (p + 1);
+  t->epochs_mean = ep / n;
 }
 
 static void aggregate(trial_table *tt, sweep_trial *t) {
