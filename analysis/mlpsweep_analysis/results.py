@@ -155,7 +155,7 @@ class Run:
             t["trial"] = int(r["trial"])
             t["params"] = {p: r[p] for p in pnames}
             for k in cols[stop + 1:]:
-                if k not in ("reason",):
+                if k not in ("reason", "state"):
                     t[k] = _num(r[k])
             trials.append(t)
         return sorted(trials, key=lambda t: t["trial"])
