@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "data/noise_spec.h"
 #include "data/transform_types.h"
 #include "nn/mlp.h" /* MLP_MAX_LAYERS, MLP_MAX_WIDTH */
 #include "nn/nn_types.h"
@@ -61,6 +62,7 @@ typedef struct {
   xf_kind input_transform[XF_MAX_CHAIN]; /* applied left to right; default [standard] */
   int n_target_transform;
   xf_kind target_transform[XF_MAX_CHAIN]; /* default [standard] */
+  noise_spec noise;                       /* data.noise; default none */
 } cfg_data;
 
 typedef struct {

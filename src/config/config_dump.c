@@ -139,6 +139,17 @@ char *cfg_dump(const mlps_config *cfg) {
   put_chain(&b, d->input_transform, d->n_input_transform);
   sbuf_printf(&b, "\n  target_transform: ");
   put_chain(&b, d->target_transform, d->n_target_transform);
+  if (d->noise.model == NOISE_POISSON) { /* h-metrics: data.noise */
+    sbuf_printf(&b, "\n  noise: {model: poisson, exposure: ");
+    put_num(&b, d->noise.exposure);
+    sbuf_printf(&b, ", min_counts: ");
+    put_num(&b, d->noise.min_counts);
+    sbuf_printf(&b, "}");
+  } else if (d->noise.model == NOISE_GAUSSIAN) {
+    sbuf_printf(&b, "\n  noise: {model: gaussian, sigma: ");
+    put_str(&b, d->noise.sigma);
+    sbuf_printf(&b, "}");
+  }
 
   const cfg_split *sp = &cfg->split;
   /* test_fraction and test_count exclude each other; the unused one is

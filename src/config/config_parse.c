@@ -56,8 +56,8 @@ _Static_assert(sizeof(nn_loss) == sizeof(int) && sizeof(nn_init) == sizeof(int),
 static const char *const TOP_KEYS[] = {"name",   "description", "seed",  "data",  "split",
                                        "search", "parameters",  "train", "final", "output"};
 static const char *const DATA_KEYS[] = {
-    "path",           "inputs",   "targets",         "input_columns",
-    "target_columns", "max_rows", "input_transform", "target_transform"};
+    "path",     "inputs",          "targets",          "input_columns", "target_columns",
+    "max_rows", "input_transform", "target_transform", "noise"};
 static const char *const SPLIT_KEYS[] = {"test_fraction", "test_count", "kfold", "val_fraction",
                                          "seed"};
 static const char *const METRIC_KEYS[] = {"name", "goal"};
@@ -157,6 +157,53 @@ static void parse_transform(cfg_ctx *c, const ynode *map, const char *path, cons
   *n = cnt;
 }
 
+/* ---- h-metrics: data.noise and what needs it (train.loss chi2, metric val_chi2) ---- */
+static const char *const NOISE_KEYS[] = {"model", "exposure", "min_counts", "sigma"};
+
+static void parse_noise(cfg_ctx *c, const ynode *data, const char *dpath, noise_spec *ns) {
+  char path[64];
+  const ynode *m = cfg_section(c, data, dpath, "noise", path, sizeof path);
+  if (!m) return;
+  cfg_check_keys(c, m, path, NOISE_KEYS, CFG_NK(NOISE_KEYS));
+  int k = NOISE_NONE;
+  if (cfg_get_enum(c, m, path, "model", "noise model", NOISE_MODEL_NAMES, NOISE_COUNT, &k) == 0)
+    cfg_perr(c, m, path,
+             "missing model; write model: poisson (with exposure) or gaussian (with "
+             "sigma: DATASET)");
+  ns->model = (noise_model)k;
+  const cfg_range pos = {0, INFINITY, 1, 0};
+  int has_t = cfg_get_num(c, m, path, "exposure", pos, &ns->exposure);
+  int has_mc = cfg_get_num(c, m, path, "min_counts", pos, &ns->min_counts);
+  int has_s = cfg_get_str(c, m, path, "sigma", ns->sigma, sizeof ns->sigma, 0);
+  if (ns->model == NOISE_POISSON && has_t == 0)
+    cfg_perr(c, m, path,
+             "poisson noise needs exposure: T (counts = target * T), e.g. {model: "
+             "poisson, exposure: 1000}");
+  if (ns->model == NOISE_GAUSSIAN && has_s == 0)
+    cfg_perr(c, m, path,
+             "gaussian noise needs sigma: DATASET (a dataset of the data file shaped "
+             "like the targets, or one value per output)");
+  if (ns->model != NOISE_POISSON && (has_t || has_mc))
+    cfg_perr(c, ytree_map_get(m, has_t ? "exposure" : "min_counts"), path,
+             "exposure and min_counts belong to model poisson; remove them");
+  if (ns->model != NOISE_GAUSSIAN && has_s)
+    cfg_perr(c, ytree_map_get(m, "sigma"), path, "sigma belongs to model gaussian; remove it");
+}
+
+static void check_noise(cfg_ctx *c, const ynode *root, const mlps_config *cfg) {
+  if (cfg->data.noise.model != NOISE_NONE) return;
+  const ynode *t = ytree_map_get(root, "train"), *s = ytree_map_get(root, "search");
+  if (cfg->train.loss == LOSS_CHI2)
+    cfg_perr(c, t && t->kind == YT_MAP ? ytree_map_get(t, "loss") : t, "train.loss",
+             "chi2 weighs each target by its measurement noise, but data.noise is not given; add "
+             "data.noise: {model: poisson, exposure: T} or {model: gaussian, sigma: DATASET}");
+  if (cfg->search.metric == METRIC_VAL_CHI2)
+    cfg_perr(c, s && s->kind == YT_MAP ? ytree_map_get(s, "metric") : s, "search.metric",
+             "val_chi2 needs the targets' measurement noise; add data.noise: {model: poisson, "
+             "exposure: T} or {model: gaussian, sigma: DATASET}");
+}
+/* ---- end h-metrics ---- */
+
 static void parse_data(cfg_ctx *c, const ynode *root, cfg_data *d) {
   char path[64];
   const ynode *m = cfg_section(c, root, "", "data", path, sizeof path);
@@ -178,6 +225,7 @@ static void parse_data(cfg_ctx *c, const ynode *root, cfg_data *d) {
   cfg_get_int(c, m, path, "max_rows", (cfg_range){0, INFINITY, 0, 0}, &d->max_rows);
   parse_transform(c, m, path, "input_transform", d->input_transform, &d->n_input_transform);
   parse_transform(c, m, path, "target_transform", d->target_transform, &d->n_target_transform);
+  parse_noise(c, m, path, &d->noise);
 }
 
 static void parse_split(cfg_ctx *c, const ynode *root, cfg_split *s) {
@@ -465,6 +513,7 @@ static void set_defaults(mlps_config *cfg, const char *origin) {
   cfg->data.input_transform[0] = XF_STANDARD;
   cfg->data.n_target_transform = 1;
   cfg->data.target_transform[0] = XF_STANDARD;
+  cfg->data.noise.min_counts = 1;
   cfg->split.test_fraction = 0.1;
   cfg->split.kfold = 5;
   cfg->split.val_fraction = 0.1;
@@ -540,6 +589,7 @@ static void parse_root(cfg_ctx *c, mlps_config *cfg) {
 
   parse_final(c, root, &cfg->final);
   check_pruner(c, root, cfg);
+  check_noise(c, root, cfg);
 
   char op[16];
   const ynode *om = cfg_section(c, root, "", "output", op, sizeof op);

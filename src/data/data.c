@@ -25,6 +25,7 @@
 
 #include "data/colspec.h"
 #include "data/h5.h"
+#include "data/noise.h"
 #include "util/agree.h"
 
 #define BLOCK_BYTES ((size_t)8 << 20) /* temporary read buffer per block of rows */
@@ -542,11 +543,14 @@ int data_load(const data_spec *spec, data_set *ds, mlps_err *e) {
   fill_set(&o, spec, ds, mem);
   ds->mem_ = mem;
   close_opened(&o);
-  return MLPS_OK;
+  rc = noise_load(MPI_COMM_NULL, MPI_COMM_NULL, spec, ds, e);
+  if (rc) data_free(ds);
+  return rc;
 }
 
 void data_free(data_set *ds) {
   if (!ds) return;
+  noise_free(ds);
   if (ds->shared_) {
     MPI_Win_free(&ds->win_);
     MPI_Comm_free(&ds->node_);
@@ -779,7 +783,9 @@ int data_load_shared_nodes(MPI_Comm comm, MPI_Comm node_in, const data_spec *spe
   ds->shared_ = 1;
   ds->win_ = win;
   ds->node_ = node;
-  return MLPS_OK;
+  rc = noise_load(comm, node_in, spec, ds, e);
+  if (rc) data_free(ds);
+  return rc;
 }
 
 /* The colspec string of cols[0..n) (malloc'ed). */

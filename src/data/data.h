@@ -20,10 +20,12 @@
 #define MLPS_DATA_H
 
 #include <hdf5.h>
+#include <math.h>
 #include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/noise_spec.h"
 #include "util/err.h"
 
 #define DATA_FORMAT "mlpsweep-data" /* format attribute of files written by `mlpsweep gen` */
@@ -41,7 +43,10 @@ typedef struct {
       mem_limit;   /* > 0: bytes allowed for the data (per node); 0 = what the node has available */
   int inputs_only; /* 1: load X only (e.g. predict); Y is NULL and m = 0 */
   size_t read_block_bytes; /* read buffer per block of rows; 0 = 8 MiB (tests set small values) */
+  noise_spec noise;        /* the targets' noise (zeroed: none) */
 } data_spec;
+
+struct data_noise;
 
 /* A loaded data set. X and Y are read-only views (they may be shared by
  * several processes): copy rows out (e.g. xf_gather in transform.h) before
@@ -61,12 +66,36 @@ typedef struct {
   size_t bytes;                  /* bytes of X and Y */
   uint64_t file_bytes;           /* size of the file when it was read */
   uint64_t checksum;             /* data_checksum(X, n, d, Y, m), computed while reading */
+  struct data_noise *noise;      /* the targets' noise when spec.noise was given, else NULL */
   /* ownership (private) */
   void *mem_;  /* malloc'ed block (serial) */
   int shared_; /* 1: X, Y live in an MPI shared window */
   MPI_Win win_;
   MPI_Comm node_;
 } data_set;
+
+/* The loaded noise of a data set (data_set.noise). */
+typedef struct data_noise {
+  noise_model model;
+  double exposure, min_counts; /* poisson */
+  int per_row;                 /* gaussian: sigma is (n, m); else (m) */
+  const float *sigma;          /* gaussian */
+  char dataset[256];           /* gaussian */
+  /* ownership (private) */
+  void *sig_;  /* data_set of a per-row sigma */
+  float *col_; /* per-output sigma */
+} data_noise;
+
+/* Sigma (data units) of target value y at (row, col) of a set with m target
+ * columns. */
+static inline double data_noise_sigma(const data_noise *nz, size_t row, size_t col, size_t m,
+                                      double y) {
+  if (nz->model == NOISE_POISSON) {
+    double c = y * nz->exposure;
+    return sqrt(c > nz->min_counts ? c : nz->min_counts) / nz->exposure;
+  }
+  return nz->per_row ? (double)nz->sigma[row * m + col] : (double)nz->sigma[col];
+}
 
 /* Serial load into private memory. Returns MLPS_OK, MLPS_EINPUT (bad file or
  * spec) or MLPS_ERUNTIME (out of memory, I/O); on error ds is left empty. */

@@ -70,6 +70,18 @@ static inline double fwd_upto(const xf_set *t, size_t j, double x, int upto) {
 
 double xf_forward1(const xf_set *t, size_t col, double x) { return fwd_upto(t, col, x, K); }
 
+double xf_deriv1(const xf_set *t, size_t col, double x) {
+  const xf_kind *k = t->kind + col * K;
+  const double *sh = t->shift + col * K, *sc = t->scale + col * K;
+  double d = 1.0; /* chain rule, stage by stage */
+  for (int s = 0; s < K; s++) {
+    double g = k[s] == XF_LOG ? 1.0 / x : k[s] == XF_LOG10 ? 1.0 / (x * log(10.0)) : 1.0;
+    d *= g / sc[s];
+    x = (g_fwd(k[s], x) - sh[s]) / sc[s];
+  }
+  return d;
+}
+
 double xf_inverse1(const xf_set *t, size_t col, double y) {
   const xf_kind *k = t->kind + col * K;
   const double *sh = t->shift + col * K, *sc = t->scale + col * K;

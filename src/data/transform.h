@@ -62,6 +62,10 @@ void xf_inverse(const xf_set *t, float *a, size_t nrows);
 /* One value of column col, forward or inverse (double precision). */
 double xf_forward1(const xf_set *t, size_t col, double x);
 double xf_inverse1(const xf_set *t, size_t col, double y);
+/* d forward / dx at x for column col (chain rule over the stages): how a
+ * small change of a value in data units moves it in the transformed space,
+ * e.g. 1 / (x scale) for [log, standard]. */
+double xf_deriv1(const xf_set *t, size_t col, double x);
 
 /* "log,standard" (or "none") for column col, into buf. */
 const char *xf_chain_str(const xf_set *t, size_t col, char *buf, size_t bufsize);

@@ -19,7 +19,11 @@ extern const char *const NN_ACTIVATION_NAMES[ACT_COUNT];
 /* Accepts the table names plus the alias "silu"; -1 when unknown. */
 int nn_activation_from_name(const char *name);
 
-typedef enum { LOSS_MSE, LOSS_MAE, LOSS_COUNT } nn_loss;
+/* chi2: squared error weighted per element, w (y - t)^2, with weights the
+ * caller gives beside the targets (mlp_train_w); the workflow derives them
+ * from the measurement noise so that the loss approximates the data-space
+ * chi2 (README "Noise-aware selection and training"). */
+typedef enum { LOSS_MSE, LOSS_MAE, LOSS_CHI2, LOSS_COUNT } nn_loss;
 extern const char *const NN_LOSS_NAMES[LOSS_COUNT];
 
 typedef enum { OPT_SGD, OPT_ADAM, OPT_ADAMW, OPT_RADAM, OPT_COUNT } nn_optimizer;

@@ -27,6 +27,7 @@ struct mlp_trainer {
   mlp_layer gview[MLP_MAX_LAYERS]; /* views into grads */
   float *xb;                       /* (max_batch, in) gathered inputs */
   float *yb;                       /* (max_batch, out) gathered targets */
+  float *wb;                       /* (max_batch, out) gathered weights; chi2 only, else NULL */
   float *d0, *d1;                  /* (max_batch, max_width) ping-pong activation gradients */
   optim_state opt;
   mlps_rng drop_rng;
@@ -102,7 +103,8 @@ int mlp_trainer_create(mlp_trainer **out, mlp *m, const train_config *c, mlps_er
   t->cfg = *c;
   t->max_batch = c->batch;
   int B = c->batch, din = a->sizes[0], dout = a->sizes[a->n_layers], wmax = mlp_arch_max_width(a);
-  size_t n = m->n_params + (size_t)B * (size_t)(din + dout) + 2 * (size_t)B * (size_t)wmax;
+  size_t nw = c->loss == LOSS_CHI2 ? (size_t)B * (size_t)dout : 0; /* mse/mae: no weights */
+  size_t n = m->n_params + (size_t)B * (size_t)(din + dout) + 2 * (size_t)B * (size_t)wmax + nw;
   /* the forward workspace also serves evaluation, in chunks of >= 512 rows */
   int rc = mlp_fwd_ws_init(&t->fw, a, B > EVAL_CHUNK ? B : EVAL_CHUNK, c->dropout > 0.0f, e);
   if (!rc) {
@@ -121,7 +123,8 @@ int mlp_trainer_create(mlp_trainer **out, mlp *m, const train_config *c, mlps_er
   t->xb = p, p += (size_t)B * (size_t)din;
   t->yb = p, p += (size_t)B * (size_t)dout;
   t->d0 = p, p += (size_t)B * (size_t)wmax;
-  t->d1 = p;
+  t->d1 = p, p += (size_t)B * (size_t)wmax;
+  t->wb = nw ? p : NULL;
   memset(t->grads, 0, m->n_params * sizeof(float));
   mlp_point_views(a, t->grads, t->gview);
   rng_seed(&t->drop_rng, rng_derive(c->seed, TRAIN_PURPOSE_DROPOUT, 0, 0));
@@ -141,14 +144,28 @@ const float *mlp_trainer_grads(const mlp_trainer *t) { return t->grads; }
 optim_state *mlp_trainer_optim(mlp_trainer *t) { return &t->opt; }
 const mlp_fwd_ws *mlp_trainer_workspace(const mlp_trainer *t) { return &t->fw; }
 
-/* Loss over n outputs (double) and its gradient dY (mean reduction). The
+/* Loss over n outputs (double) and its gradient dY (mean reduction); w
+ * (chi2 only; NULL: weights 1, i.e. mse) weighs each squared error. The
  * sums use 8 independent double accumulators: one running double sum would
  * be a latency chain of n additions, slower than the rest of the loop. */
 static double loss_grad(nn_loss loss, const float *restrict y, const float *restrict t,
-                        float *restrict dy, size_t n) {
+                        const float *restrict w, float *restrict dy, size_t n) {
   double acc[8] = {0};
   size_t i = 0, n8 = n - n % 8;
-  if (loss == LOSS_MAE) {
+  if (loss == LOSS_CHI2 && w) {
+    float sc = 2.0f / (float)n;
+    for (; i < n8; i += 8)
+      for (int k = 0; k < 8; k++) {
+        float d = y[i + k] - t[i + k], wd = w[i + k] * d;
+        acc[k] += (double)wd * (double)d;
+        dy[i + k] = sc * wd;
+      }
+    for (; i < n; i++) {
+      float d = y[i] - t[i], wd = w[i] * d;
+      acc[0] += (double)wd * (double)d;
+      dy[i] = sc * wd;
+    }
+  } else if (loss == LOSS_MAE) {
     float sc = 1.0f / (float)n;
     for (; i < n8; i += 8)
       for (int k = 0; k < 8; k++) {
@@ -180,11 +197,23 @@ static double loss_grad(nn_loss loss, const float *restrict y, const float *rest
   return s / (double)n;
 }
 
-/* Sum of |y - t| (mae) or (y - t)^2 (mse) in double, 8 accumulators. */
-static double loss_sum(nn_loss loss, const float *restrict y, const float *restrict t, size_t n) {
+/* Sum of |y - t| (mae), (y - t)^2 (mse) or w (y - t)^2 (chi2 with w) in
+ * double, 8 accumulators. */
+static double loss_sum(nn_loss loss, const float *restrict y, const float *restrict t,
+                       const float *restrict w, size_t n) {
   double acc[8] = {0};
   size_t i = 0, n8 = n - n % 8;
-  if (loss == LOSS_MAE) {
+  if (loss == LOSS_CHI2 && w) {
+    for (; i < n8; i += 8)
+      for (int k = 0; k < 8; k++) {
+        double d = (double)y[i + k] - (double)t[i + k];
+        acc[k] += (double)w[i + k] * d * d;
+      }
+    for (; i < n; i++) {
+      double d = (double)y[i] - (double)t[i];
+      acc[0] += (double)w[i] * d * d;
+    }
+  } else if (loss == LOSS_MAE) {
     for (; i < n8; i += 8)
       for (int k = 0; k < 8; k++) acc[k] += fabs((double)y[i + k] - (double)t[i + k]);
     for (; i < n; i++) acc[0] += fabs((double)y[i] - (double)t[i]);
@@ -216,6 +245,11 @@ NN_NO_MEMCPY_PATTERN static void gather(float *restrict dst, const float *restri
 }
 
 double mlp_trainer_grad(mlp_trainer *t, const float *X, const float *Y, const size_t *idx, int nb) {
+  return mlp_trainer_grad_w(t, X, Y, NULL, idx, nb);
+}
+
+double mlp_trainer_grad_w(mlp_trainer *t, const float *X, const float *Y, const float *W,
+                          const size_t *idx, int nb) {
   mlp *m = t->m;
   const mlp_arch *a = &m->arch;
   int L = a->n_layers, din = a->sizes[0], dout = a->sizes[L];
@@ -226,13 +260,18 @@ double mlp_trainer_grad(mlp_trainer *t, const float *X, const float *Y, const si
     gather(t->yb, Y, idx, nb, dout);
     X = t->xb;
     Y = t->yb;
+    if (W && t->wb) {
+      gather(t->wb, W, idx, nb, dout);
+      W = t->wb;
+    }
   }
+  if (t->cfg.loss != LOSS_CHI2) W = NULL;
   const float *out = mlp_forward(m, &t->fw, X, nb, t->cfg.dropout, &t->drop_rng);
   float *d = t->d0, *dn = t->d1;
   /* sgemm accumulates (beta = 1) into zeroed buffers: a memset is cheaper
    * than OpenBLAS's beta = 0 pass over C */
   memset(t->grads, 0, m->n_params * sizeof(float));
-  double loss = loss_grad(t->cfg.loss, out, Y, d, (size_t)nb * (size_t)dout);
+  double loss = loss_grad(t->cfg.loss, out, Y, W, d, (size_t)nb * (size_t)dout);
   for (int l = L - 1; l >= 0; l--) {
     int nin = a->sizes[l], nout = a->sizes[l + 1];
     if (l < L - 1)
@@ -269,12 +308,22 @@ double mlp_trainer_grad(mlp_trainer *t, const float *X, const float *Y, const si
 
 double mlp_trainer_step(mlp_trainer *t, const float *X, const float *Y, const size_t *idx, int nb,
                         double lr) {
-  double loss = mlp_trainer_grad(t, X, Y, idx, nb);
+  return mlp_trainer_step_w(t, X, Y, NULL, idx, nb, lr);
+}
+
+double mlp_trainer_step_w(mlp_trainer *t, const float *X, const float *Y, const float *W,
+                          const size_t *idx, int nb, double lr) {
+  double loss = mlp_trainer_grad_w(t, X, Y, W, idx, nb);
   optim_step(&t->opt, t->m->params, t->grads, lr);
   return loss;
 }
 
 double mlp_trainer_eval(mlp_trainer *t, const float *X, const float *Y, size_t n) {
+  return mlp_trainer_eval_w(t, X, Y, NULL, n);
+}
+
+double mlp_trainer_eval_w(mlp_trainer *t, const float *X, const float *Y, const float *W,
+                          size_t n) {
   const mlp_arch *a = &t->m->arch;
   int din = a->sizes[0], dout = a->sizes[a->n_layers];
   double s = 0.0;
@@ -282,7 +331,8 @@ double mlp_trainer_eval(mlp_trainer *t, const float *X, const float *Y, size_t n
   for (size_t i = 0; i < n; i += chunk) {
     int nb = (int)(n - i < chunk ? n - i : chunk);
     const float *out = mlp_forward(t->m, &t->fw, X + i * (size_t)din, nb, 0.0f, NULL);
-    s += loss_sum(t->cfg.loss, out, Y + i * (size_t)dout, (size_t)nb * (size_t)dout);
+    s += loss_sum(t->cfg.loss, out, Y + i * (size_t)dout, W ? W + i * (size_t)dout : NULL,
+                  (size_t)nb * (size_t)dout);
   }
   return n ? s / ((double)n * (double)dout) : NAN;
 }
@@ -321,12 +371,24 @@ static void plateau_step(plateau_state *p, const train_config *c, double metric)
 int mlp_train(mlp *m, const float *X_train, const float *Y_train, size_t n_train,
               const float *X_val, const float *Y_val, size_t n_val, const train_config *c,
               train_callback cb, void *user, train_result *r, mlps_err *e) {
+  return mlp_train_w(m, X_train, Y_train, NULL, n_train, X_val, Y_val, NULL, n_val, c, cb, user, r,
+                     e);
+}
+
+int mlp_train_w(mlp *m, const float *X_train, const float *Y_train, const float *W_train,
+                size_t n_train, const float *X_val, const float *Y_val, const float *W_val,
+                size_t n_val, const train_config *c, train_callback cb, void *user, train_result *r,
+                mlps_err *e) {
   memset(r, 0, sizeof *r);
   r->best_epoch = -1;
   r->best_val_loss = NAN;
   MLPS_TRY(train_config_check(c, e));
   if (n_train < 1) return mlps_errorf(e, MLPS_EINPUT, "no training rows");
   if (!X_val || !Y_val) n_val = 0;
+  if (c->loss == LOSS_CHI2 && (!W_train || (n_val && !W_val)))
+    return mlps_errorf(e, MLPS_EINPUT,
+                       "loss chi2 needs a weight per target value of the training and validation "
+                       "rows (the workflow derives them from data.noise)");
 
   train_stage single = {c->max_epochs, c->patience, 1.0};
   const train_stage *stages = c->schedule == SCHED_STAGES ? c->stages : &single;
@@ -378,7 +440,7 @@ int mlp_train(mlp *m, const float *X_train, const float *Y_train, size_t n_train
       double sum = 0.0;
       for (size_t i = 0; i < n_train; i += (size_t)tc.batch) {
         int nb = (int)(n_train - i < (size_t)tc.batch ? n_train - i : (size_t)tc.batch);
-        double bl = mlp_trainer_step(t, X_train, Y_train, idx + i, nb, lr);
+        double bl = mlp_trainer_step_w(t, X_train, Y_train, W_train, idx + i, nb, lr);
         r->steps++;
         if (!isfinite(bl)) {
           status = TRAIN_DIVERGED;
@@ -399,7 +461,7 @@ int mlp_train(mlp *m, const float *X_train, const float *Y_train, size_t n_train
       h->epoch = epoch;
       h->stage = s;
       h->train_loss = sum / (double)n_train;
-      h->val_loss = n_val ? mlp_trainer_eval(t, X_val, Y_val, n_val) : NAN;
+      h->val_loss = n_val ? mlp_trainer_eval_w(t, X_val, Y_val, W_val, n_val) : NAN;
       h->lr = lr;
       h->seconds = mlps_now() - t0;
       double mon = n_val ? h->val_loss : h->train_loss;

@@ -59,7 +59,7 @@ typedef struct {
 
 typedef struct {
   optim_config opt; /* optimizer, base lr, betas, eps, weight_decay, momentum, nesterov */
-  nn_loss loss;     /* mse (default) or mae */
+  nn_loss loss;     /* mse (default), mae, or chi2 (weighted squared error: mlp_train_w) */
   int batch;        /* mini-batch rows (default 256) */
   int max_epochs;   /* default 100 (ignored with SCHED_STAGES) */
   int patience;     /* default 10; 0 disables early stopping (ignored with SCHED_STAGES) */
@@ -127,6 +127,13 @@ typedef int (*train_callback)(const train_epoch *ep, const train_result *so_far,
 int mlp_train(mlp *m, const float *X_train, const float *Y_train, size_t n_train,
               const float *X_val, const float *Y_val, size_t n_val, const train_config *c,
               train_callback cb, void *user, train_result *r, mlps_err *e);
+/* The same with per-element weights W (n, sizes[last]) beside Y, used by
+ * loss chi2 (which needs them: MLPS_EINPUT without) as w (y - t)^2 in the
+ * training and validation losses; ignored by mse and mae. */
+int mlp_train_w(mlp *m, const float *X_train, const float *Y_train, const float *W_train,
+                size_t n_train, const float *X_val, const float *Y_val, const float *W_val,
+                size_t n_val, const train_config *c, train_callback cb, void *user, train_result *r,
+                mlps_err *e);
 
 /* ---- the trainer: one step at a time (bench, tests, custom loops) ---- */
 
@@ -142,6 +149,12 @@ double mlp_trainer_grad(mlp_trainer *t, const float *X, const float *Y, const si
 /* mlp_trainer_grad followed by an optimizer step at learning rate lr. */
 double mlp_trainer_step(mlp_trainer *t, const float *X, const float *Y, const size_t *idx, int nb,
                         double lr);
+/* The same with weights W laid out as Y (loss chi2: mean of w (y - t)^2;
+ * W NULL or another loss: as without). */
+double mlp_trainer_grad_w(mlp_trainer *t, const float *X, const float *Y, const float *W,
+                          const size_t *idx, int nb);
+double mlp_trainer_step_w(mlp_trainer *t, const float *X, const float *Y, const float *W,
+                          const size_t *idx, int nb, double lr);
 /* Gradient buffer, layout of the parameters (views: mlp_point_views). */
 const float *mlp_trainer_grads(const mlp_trainer *t);
 optim_state *mlp_trainer_optim(mlp_trainer *t);
@@ -150,5 +163,6 @@ optim_state *mlp_trainer_optim(mlp_trainer *t);
 const mlp_fwd_ws *mlp_trainer_workspace(const mlp_trainer *t);
 /* Mean loss (cfg loss) in eval mode over n rows, in double. */
 double mlp_trainer_eval(mlp_trainer *t, const float *X, const float *Y, size_t n);
+double mlp_trainer_eval_w(mlp_trainer *t, const float *X, const float *Y, const float *W, size_t n);
 
 #endif

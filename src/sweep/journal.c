@@ -239,8 +239,12 @@ static const char *parse_task(const json_value *o, journal_entry *e, int n_folds
   const char *reason = json_get_str(o, "reason");
   if (!reason) return "reason";
   snprintf(r->reason, sizeof r->reason, "%s", reason);
+  /* Journals written before issue 22 lack the later metrics: NaN then. */
   for (int m = 0; m < METRIC_COUNT; m++)
-    if (!json_get_num(o, METRIC_NAMES[m], &r->metrics[m])) return METRIC_NAMES[m];
+    if (!json_get_num(o, METRIC_NAMES[m], &r->metrics[m])) {
+      if (m <= METRIC_VAL_MEDIAN_FRAC_ERR) return METRIC_NAMES[m];
+      r->metrics[m] = NAN;
+    }
   if (!get_int(o, "best_epoch", &r->best_epoch)) return "best_epoch";
   if (!get_int(o, "epochs", &r->epochs)) return "epochs";
   if (!json_get_num(o, "seconds", &r->seconds)) return "seconds";

@@ -71,15 +71,61 @@ static int gather_xy(const fit_model *fm, const data_set *ds, const size_t *rows
   return rc;
 }
 
+int fit_chi2_weights(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
+                     float *w, mlps_err *e) {
+  size_t m = ds->m;
+  if (!ds->noise)
+    return mlps_errorf(e, MLPS_EINPUT,
+                       "train.loss chi2 needs the targets' noise; add data.noise (poisson with an "
+                       "exposure, or gaussian with a sigma dataset)");
+  for (size_t i = 0; i < n; i++) {
+    size_t r = rows ? rows[i] : i;
+    for (size_t j = 0; j < m; j++) {
+      double y = ds->Y[r * m + j];
+      double sd = data_noise_sigma(ds->noise, r, j, m, y) * xf_deriv1(&fm->yout, j, y);
+      double wij = 1.0 / (sd * sd);
+      if (!isfinite(wij) || !(wij <= 3.4e38))
+        return mlps_errorf(e, MLPS_EINPUT,
+                           "%s: targets '%s' row %zu, column %zu: the chi2 weight 1 / (sigma "
+                           "dz/dy)^2 of value %g is not finite under the target transform; use "
+                           "train.loss mse or another target_transform",
+                           ds->path, ds->targets, r, j, y);
+      w[i * m + j] = (float)wij;
+    }
+  }
+  return MLPS_OK;
+}
+
+/* The chi2 weights of train and validation rows (both NULL unless loss
+ * chi2; *wv NULL without validation rows). */
+static int gather_weights(const fit_plan *p, const fit_model *fm, const data_set *ds,
+                          const size_t *tr, size_t ntr, const size_t *va, size_t nva, float **wt,
+                          float **wv, mlps_err *e) {
+  *wt = *wv = NULL;
+  if (p->tc.loss != LOSS_CHI2) return MLPS_OK;
+  *wt = malloc(sizeof(float) * (ntr ? ntr : 1) * ds->m);
+  if (nva) *wv = malloc(sizeof(float) * nva * ds->m);
+  int rc = !*wt || (nva && !*wv) ? mlps_errorf(e, MLPS_ERUNTIME, "out of memory for chi2 weights")
+                                 : MLPS_OK;
+  if (!rc) rc = fit_chi2_weights(fm, ds, tr, ntr, *wt, e);
+  if (!rc && nva) rc = fit_chi2_weights(fm, ds, va, nva, *wv, e);
+  if (rc) {
+    free(*wt), free(*wv);
+    *wt = *wv = NULL;
+  }
+  return rc;
+}
+
 int fit_train_member(const fit_plan *p, const data_set *ds, fit_model *fm, const size_t *train_rows,
                      size_t n_train, const size_t *val_rows, size_t n_val, uint64_t seed,
                      train_callback cb, void *user, train_result *r, mlps_err *e) {
   memset(r, 0, sizeof *r);
   if (fm->n_members >= FIT_MAX_MEMBERS)
     return mlps_errorf(e, MLPS_EINPUT, "at most %d networks per model", FIT_MAX_MEMBERS);
-  float *xt, *yt, *xv = NULL, *yv = NULL;
+  float *xt, *yt, *xv = NULL, *yv = NULL, *wt = NULL, *wv = NULL;
   MLPS_TRY(gather_xy(fm, ds, train_rows, n_train, &xt, &yt, e));
   int rc = gather_xy(fm, ds, val_rows, n_val, &xv, &yv, e);
+  if (!rc) rc = gather_weights(p, fm, ds, train_rows, n_train, val_rows, n_val, &wt, &wv, e);
   mlp *net = NULL;
   if (!rc) net = mlp_create(&p->arch, e);
   if (!rc && !net) rc = e->code ? e->code : MLPS_ERUNTIME;
@@ -87,9 +133,9 @@ int fit_train_member(const fit_plan *p, const data_set *ds, fit_model *fm, const
     mlp_init(net, p->init, rng_derive(seed, FIT_PURPOSE_INIT, 0, 0));
     train_config tc = p->tc;
     tc.seed = rng_derive(seed, FIT_PURPOSE_TRAIN, 0, 0);
-    rc = mlp_train(net, xt, yt, n_train, xv, yv, n_val, &tc, cb, user, r, e);
+    rc = mlp_train_w(net, xt, yt, wt, n_train, xv, yv, wv, n_val, &tc, cb, user, r, e);
   }
-  free(xt), free(yt), free(xv), free(yv);
+  free(xt), free(yt), free(xv), free(yv), free(wt), free(wv);
   if (rc) {
     mlp_free(net);
     return rc;
@@ -143,13 +189,18 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Quantile q in [0, 1] with linear interpolation (numpy's default); sorts a.
- * NaN (a prediction that is not a number) counts as an infinite error. */
-static double quantile(double *a, size_t n, double q) {
-  if (!n) return NAN;
+/* Sorts a for quantile_sorted; NaN (a prediction that is not a number)
+ * counts as an infinite error. */
+static void sort_errors(double *a, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (isnan(a[i])) a[i] = INFINITY;
   qsort(a, n, sizeof *a, cmp_double);
+}
+
+/* Quantile q in [0, 1] of sorted a, with linear interpolation (numpy's
+ * default). */
+static double quantile_sorted(const double *a, size_t n, double q) {
+  if (!n) return NAN;
   double pos = q * (double)(n - 1);
   size_t k = (size_t)pos;
   if (k + 1 >= n) return a[n - 1];
@@ -176,7 +227,7 @@ int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows
     return rc;
   }
   int is_log = fm->yout.ncols && (fm->yout.kind[0] == XF_LOG || fm->yout.kind[0] == XF_LOG10);
-  double se = 0, ae = 0, se_nat = 0;
+  double se = 0, ae = 0, se_nat = 0, chi2 = 0;
   for (size_t i = 0; i < n; i++) {
     const float *yraw = ds->Y + (rows ? rows[i] : i) * m;
     for (size_t j = 0; j < m; j++) {
@@ -185,6 +236,10 @@ int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows
       ae += fabs(ds_);
       double dn = (double)natural[i * m + j] - yraw[j];
       se_nat += dn * dn;
+      if (ds->noise) {
+        double z = dn / data_noise_sigma(ds->noise, rows ? rows[i] : i, j, m, yraw[j]);
+        chi2 += z * z;
+      }
       frac[j * n + i] = is_log ? fabs((double)natural[i * m + j] / yraw[j] - 1.0) : NAN;
     }
   }
@@ -192,7 +247,8 @@ int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows
   out->mse = n ? se / nm : NAN;
   out->mae = n ? ae / nm : NAN;
   out->rmse = n ? sqrt(se_nat / nm) : NAN;
-  out->median_frac = out->p95_frac = NAN;
+  out->median_frac = out->p95_frac = out->p99_frac = out->max_frac = NAN;
+  out->chi2 = n && ds->noise ? chi2 / nm : NAN;
   for (size_t j = 0; j < m; j++) {
     if (col_rmse) {
       double s = 0;
@@ -207,16 +263,29 @@ int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows
       if (!colq[q]) continue;
       if (is_log && n) {
         memcpy(colbuf, frac + j * n, sizeof(double) * n);
-        colq[q][j] = quantile(colbuf, n, q ? 0.95 : 0.5);
+        sort_errors(colbuf, n);
+        colq[q][j] = quantile_sorted(colbuf, n, q ? 0.95 : 0.5);
       } else {
         colq[q][j] = NAN;
       }
     }
   }
   if (is_log && n) {
-    out->median_frac = quantile(frac, n * m, 0.5);
-    out->p95_frac = quantile(frac, n * m, 0.95);
+    sort_errors(frac, n * m);
+    out->median_frac = quantile_sorted(frac, n * m, 0.5);
+    out->p95_frac = quantile_sorted(frac, n * m, 0.95);
+    out->p99_frac = quantile_sorted(frac, n * m, 0.99);
+    out->max_frac = frac[n * m - 1];
   }
   free(ys), free(frac), free(colbuf);
   return MLPS_OK;
+}
+
+void fit_metrics_search(const fit_metrics *m, double out[METRIC_COUNT]) {
+  out[METRIC_VAL_MSE] = m->mse;
+  out[METRIC_VAL_MAE] = m->mae;
+  out[METRIC_VAL_MEDIAN_FRAC_ERR] = m->median_frac;
+  out[METRIC_VAL_P95_FRAC_ERR] = m->p95_frac;
+  out[METRIC_VAL_MAX_FRAC_ERR] = m->max_frac;
+  out[METRIC_VAL_CHI2] = m->chi2;
 }

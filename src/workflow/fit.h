@@ -17,6 +17,7 @@
 #include "data/split.h"
 #include "data/transform.h"
 #include "nn/train.h"
+#include "search/metric.h"
 
 #define FIT_MAX_MEMBERS 64
 
@@ -45,15 +46,21 @@ void fit_model_free(fit_model *fm);
 
 /* Error measures of predictions against targets. Scaled ones are in the
  * transformed target space (what the network was trained on); the others
- * in the data's own units. frac_* are |pred / true - 1| over every output of
- * every row, defined only when the target chain starts with log or log10
- * (positive quantities): NaN otherwise. */
+ * in the data's own units. *_frac are of |pred / true - 1| over every output
+ * of every row, defined only when the target chain starts with log or log10
+ * (positive quantities): NaN otherwise. chi2 is the mean over rows of
+ * sum_j ((pred - y) / sigma)^2 / m with sigma from the data's noise
+ * (data_set.noise): NaN without. */
 typedef struct {
   double mse, mae; /* scaled space */
   double rmse;     /* data units */
-  double median_frac, p95_frac;
+  double median_frac, p95_frac, p99_frac, max_frac;
+  double chi2;
   size_t n_rows;
 } fit_metrics;
+
+/* The search's metrics (search/metric.h) of validation metrics m. */
+void fit_metrics_search(const fit_metrics *m, double out[METRIC_COUNT]);
 
 /* Fits the transforms of fm on rows[0..n) of ds (cfg's chains). warn (may be
  * NULL) gets zero-variance warnings. */
@@ -63,10 +70,19 @@ int fit_transforms(const mlps_config *cfg, const data_set *ds, const size_t *row
 /* Trains one network on train rows with early stopping on val rows
  * (n_val may be 0: then a fixed number of epochs, see nn/train.h), using the
  * transforms already in fm; appends the network to fm. seed drives the
- * initialisation, shuffles and dropout. */
+ * initialisation, shuffles and dropout. Under loss chi2 each target value
+ * is weighted by fit_chi2_weights. */
 int fit_train_member(const fit_plan *p, const data_set *ds, fit_model *fm, const size_t *train_rows,
                      size_t n_train, const size_t *val_rows, size_t n_val, uint64_t seed,
                      train_callback cb, void *user, train_result *r, mlps_err *e);
+
+/* Weights of loss chi2 for rows[0..n) of ds into w (n, m): with z = f(y)
+ * the fitted target transform, a data-space residual is dy ~ dz / f'(y), so
+ * ((y_pred - y) / sigma)^2 ~ w (z_pred - z)^2 with w = 1 / (sigma f'(y))^2
+ * (for [log, standard]: (y scale / sigma)^2). MLPS_EINPUT when ds has no
+ * noise or a weight is not finite (naming row and column). */
+int fit_chi2_weights(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
+                     float *w, mlps_err *e);
 
 /* Predictions of fm for rows[0..n) of ds (NULL: rows 0..n-1 of X), in the
  * scaled target space (scaled, may be NULL) and in data units (natural, may

@@ -25,6 +25,7 @@ static int load_data(MPI_Comm comm, const mlps_config *cfg, data_set *ds, mlps_e
   spec.input_columns = cfg->data.input_columns;
   spec.target_columns = cfg->data.target_columns;
   spec.max_rows = cfg->data.max_rows;
+  spec.noise = cfg->data.noise; /* the targets' sigma, loaded and checked beside them */
   return data_load_shared(comm, &spec, ds, e);
 }
 

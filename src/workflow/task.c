@@ -83,11 +83,7 @@ int task_train_fold(void *user, const sweep_task *t, sweep_ctx *ctx, task_result
     if (!scaled || !natural) st = mlps_errorf(&e, MLPS_ERUNTIME, "out of memory");
     if (!st) st = fit_predict_rows(&fm, ds->X, ds->d, va, nva, scaled, natural, &e);
     if (!st) st = fit_metrics_rows(&fm, ds, va, nva, scaled, natural, &fmx, NULL, NULL, NULL, &e);
-    if (!st) {
-      res->metrics[METRIC_VAL_MSE] = fmx.mse;
-      res->metrics[METRIC_VAL_MAE] = fmx.mae;
-      res->metrics[METRIC_VAL_MEDIAN_FRAC_ERR] = fmx.median_frac;
-    }
+    if (!st) fit_metrics_search(&fmx, res->metrics);
   }
   if (st) {
     res->status = TASK_FAILED;

@@ -2,7 +2,9 @@
  * a 4-7-6-5-3 net (three hidden layers), batch 6 gathered through an index
  * permutation. The engine's analytic float32 gradient is compared with a
  * central difference of an independent double-precision forward pass written
- * here (which also checks the engine's forward).
+ * here (which also checks the engine's forward). Loss chi2 gets per-element
+ * weights spanning two decades (as (y/sigma)^2 of Poisson bins would), so a
+ * weight applied to the wrong element or left out of the gradient fails.
  *
  * Tolerance: |g - fd| <= 2e-3 |fd| + 2e-5 max|fd|. The FD side is accurate
  * to ~1e-9 (double, h = 1e-5: truncation h^2 ~ 1e-10, rounding 1e-16/h);
@@ -30,6 +32,8 @@
 /* masks[l][r * width + k]: dropout scale of hidden layer l (1-based as in
  * mlp_fwd_ws), or NULL without dropout. */
 static const float *const *g_masks = NULL;
+/* chi2 weights, laid out as Y (rows of the data, not of the batch). */
+static const float *g_w = NULL;
 
 static double ref_loss(const mlp_arch *a, const double *p, const float *X, const float *Y,
                        const size_t *idx, nn_loss loss, double *out) {
@@ -53,7 +57,9 @@ static double ref_loss(const mlp_arch *a, const double *p, const float *X, const
     for (int k = 0; k < dout; k++) {
       if (out) out[r * dout + k] = h[k];
       double d = h[k] - Y[idx[r] * dout + k];
-      s += loss == LOSS_MAE ? fabs(d) : d * d;
+      s += loss == LOSS_MAE    ? fabs(d)
+           : loss == LOSS_CHI2 ? (double)g_w[idx[r] * dout + k] * d * d
+                               : d * d;
     }
   }
   return s / (B * dout);
@@ -68,6 +74,9 @@ int main(void) {
   rng_seed(&r, 42);
   for (int i = 0; i < N * 4; i++) X[i] = (float)rng_normal(&r);
   for (int i = 0; i < N * 3; i++) Y[i] = (float)rng_normal(&r);
+  float W[11 * 3];
+  for (int i = 0; i < N * 3; i++) W[i] = (float)exp(2.3 * rng_uniform(&r)); /* 1..10 */
+  g_w = W;
   for (int act = 0; act < ACT_LINEAR; act++) {
     for (int loss = 0; loss < LOSS_COUNT; loss++) {
       mlps_err e = {0};
@@ -84,8 +93,18 @@ int main(void) {
       c.batch = B;
       mlp_trainer *t;
       CHECK(mlp_trainer_create(&t, m, &c, &e) == MLPS_OK);
-      double lossv = mlp_trainer_grad(t, X, Y, idx, B);
+      double lossv = mlp_trainer_grad_w(t, X, Y, W, idx, B);
       const float *g = mlp_trainer_grads(t);
+      {
+        /* evaluation (eval_w, contiguous rows) agrees with the batch loss */
+        float xg[B * 4], yg[B * 3], wg[B * 3];
+        for (int i = 0; i < B; i++) {
+          memcpy(xg + i * 4, X + idx[i] * 4, 4 * sizeof(float));
+          memcpy(yg + i * 3, Y + idx[i] * 3, 3 * sizeof(float));
+          memcpy(wg + i * 3, W + idx[i] * 3, 3 * sizeof(float));
+        }
+        CHECK_CLOSE(mlp_trainer_eval_w(t, xg, yg, wg, B), lossv, 1e-6, 1e-9);
+      }
 
       size_t n = m->n_params;
       double *p = malloc(n * sizeof(double)), *fd = malloc(n * sizeof(double));

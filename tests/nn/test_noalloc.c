@@ -49,12 +49,13 @@ int main(void) {
   return MLPS_TEST_SKIP;
 #else
   enum { N = 300 };
-  static float X[N * 5], Y[N * 4];
+  static float X[N * 5], Y[N * 4], W[N * 4];
   static size_t idx[N];
   mlps_rng r;
   rng_seed(&r, 1);
   for (int i = 0; i < N * 5; i++) X[i] = (float)rng_normal(&r);
   for (int i = 0; i < N * 4; i++) Y[i] = (float)rng_normal(&r);
+  for (int i = 0; i < N * 4; i++) W[i] = 0.5f + (float)rng_uniform(&r);
   for (int i = 0; i < N; i++) idx[i] = (size_t)i;
   for (int act = 0; act < ACT_LINEAR; act++) {
     for (int opt = 0; opt < OPT_COUNT; opt++) {
@@ -70,6 +71,7 @@ int main(void) {
       c.opt.momentum = opt == OPT_SGD ? 0.9 : 0.0;
       c.batch = 64;
       c.dropout = act % 2 ? 0.1f : 0.0f;
+      c.loss = (act + opt) % 2 ? LOSS_CHI2 : LOSS_MSE; /* the weighted path too */
       mlp_trainer *t;
       CHECK(mlp_trainer_create(&t, m, &c, &e) == MLPS_OK);
       n_alloc = 0;
@@ -77,14 +79,14 @@ int main(void) {
       for (int s = 0; s < 10; s++) {
         rng_shuffle_size(&r, idx, N);
         for (int i = 0; i < N; i += 64)
-          mlp_trainer_step(t, X, Y, idx + i, N - i < 64 ? N - i : 64, 1e-3);
-        (void)mlp_trainer_eval(t, X, Y, N);
+          mlp_trainer_step_w(t, X, Y, W, idx + i, N - i < 64 ? N - i : 64, 1e-3);
+        (void)mlp_trainer_eval_w(t, X, Y, W, N);
       }
       counting = 0;
       CHECK(n_alloc == 0);
       if (n_alloc)
-        fprintf(stderr, "  %ld allocations with %s / %s\n", n_alloc, NN_ACTIVATION_NAMES[act],
-                NN_OPTIMIZER_NAMES[opt]);
+        fprintf(stderr, "  %ld allocations with %s / %s / %s\n", n_alloc, NN_ACTIVATION_NAMES[act],
+                NN_OPTIMIZER_NAMES[opt], NN_LOSS_NAMES[c.loss]);
       mlp_trainer_free(t);
       mlp_free(m);
     }

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Issue 22 under real mpirun (np 2): a sweep selecting by val_chi2 and
+# training with train.loss chi2 under data.noise poisson completes and
+# journals val_chi2 and the tail metrics for every task (max >= p95 >=
+# median); a gaussian sigma dataset per value loads node-shared (--dry-run);
+# a sigma with a zero or of the wrong shape exits 2 on every rank, the
+# message (dataset, row, column / shape) printed once.
+set -uo pipefail
+: "${MLPS_BIN:?}" "${MLPS_MPIEXEC:?}" "${MLPS_TMP:?}"
+W=$MLPS_TMP/noise_chi2
+. "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
+rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
+run() { local np=$1; shift; timeout --preserve-status 300 $MLPS_MPIEXEC -n "$np" "$MLPS_BIN" run "$@"; }
+
+"$MLPS_BIN" gen brokenpowerlaw --n 600 --seed 3 -o bpl.h5 >/dev/null || exit 1
+# sigma datasets: 5% of each value; the same with one zero (row 7, column
+# 4); one with a column too few
+/usr/bin/python3 - <<'PY' || exit 1
+import h5py, numpy as np
+with h5py.File("bpl.h5", "a") as f:
+    y = f["Y"][:]
+    f["sigma"] = (0.05 * y).astype(np.float32)
+    z = (0.05 * y).astype(np.float32); z[7, 4] = 0
+    f["sigma_zero"] = z
+    f["sigma_short"] = (0.05 * y[:, :-1]).astype(np.float32)
+    open("shape.txt", "w").write("%d %d" % y.shape)
+PY
+read -r n m < shape.txt
+cat > chi2.yaml <<'YAML'
+name: chi2
+seed: 4
+data:
+  path: bpl.h5
+  target_transform: [log, standard]
+  noise: {model: poisson, exposure: 1000}
+split: {test_fraction: 0.1, kfold: 2}
+search: {method: random, trials: 3, metric: {name: val_chi2, goal: minimize}}
+parameters:
+  layers: {values: [1, 2]}
+  width: {values: [16, 32]}
+  lr: {distribution: log_uniform_values, min: 1.0e-3, max: 1.0e-2}
+  batch: {values: [32, 64]}
+train: {max_epochs: 8, patience: 4, loss: chi2}
+output: {dir: out}
+YAML
+
+run 2 chi2.yaml -q >run.log 2>&1
+check "np 2 sweep with loss chi2 and metric val_chi2 exits 0" "[ $? -eq 0 ]" || cat run.log
+check "it writes the model and the summary" "[ -s out/model.h5 ] && [ -s out/summary.json ]"
+check "the summary names val_chi2 as the metric" "grep -q '\"metric\":\"val_chi2\"' out/summary.json"
+check "trials.csv has the new metrics' columns" \
+  "head -1 out/trials.csv | grep -q 'val_p95_frac_err_mean,val_max_frac_err_mean,val_chi2_mean'"
+/usr/bin/python3 - out/trials.jsonl <<'PY' >metrics.log 2>&1
+import json, math, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+tasks = [l for l in lines if "fold" in l]
+assert len(tasks) == 6, len(tasks)
+for t in tasks:
+    assert t["status"] == "ok", t
+    c, md, p95, mx = t["val_chi2"], t["val_median_frac_err"], t["val_p95_frac_err"], t["val_max_frac_err"]
+    for v in (c, md, p95, mx):
+        assert isinstance(v, float) and math.isfinite(v) and v > 0, t
+    assert md <= p95 <= mx, t
+    assert t["metric"] == c, t
+print("ok", len(tasks))
+PY
+check "every task journals a finite val_chi2 (the objective) and max >= p95 >= median" \
+  "grep -q '^ok 6' metrics.log" || cat metrics.log
+
+sed 's/noise: {model: poisson, exposure: 1000}/noise: {model: gaussian, sigma: sigma}/' chi2.yaml >gauss.yaml
+run 2 gauss.yaml --dry-run >dry.log 2>&1
+check "a gaussian sigma per value loads under np 2 (--dry-run)" "[ $? -eq 0 ]" || cat dry.log
+
+for bad in sigma_zero sigma_short; do
+  run 2 gauss.yaml --dry-run --set data.noise.sigma=$bad >$bad.log 2>&1
+  check "$bad: exit 2 under np 2" "[ $? -eq 2 ]" || cat $bad.log
+done
+check "a zero sigma is named by dataset, row and column, once" \
+  "[ \$(grep -c \"dataset 'sigma_zero' (data.noise.sigma): sigma 0 at row 7, column 4\" sigma_zero.log) -eq 1 ]" ||
+  cat sigma_zero.log
+check "a sigma of the wrong shape says which shapes would do, once" \
+  "[ \$(grep -c \"dataset 'sigma_short' (data.noise.sigma) has shape (\$n, \$((m - 1))); expected (\$n, \$m)\" sigma_short.log) -eq 1 ]" ||
+  cat sigma_short.log
+checks_done noise_chi2
