@@ -120,11 +120,14 @@ int fit_predict_rows(const fit_model *fm, const float *X, size_t d, const size_t
               : xf_gather(&fm->xin, X + r0 * d, NULL, nb, xb, "inputs", e);
     for (int k = 0; !rc && k < fm->n_members; k++) {
       rc = mlp_predict(fm->member[k], xb, nb, k ? yb : acc, e);
+      float wk = fm->weighted ? (float)fm->weight[k] : 1.0f;
+      if (!rc && !k && fm->weighted)
+        for (size_t i = 0; i < nb * m; i++) acc[i] *= wk;
       if (!rc && k)
-        for (size_t i = 0; i < nb * m; i++) acc[i] += yb[i];
+        for (size_t i = 0; i < nb * m; i++) acc[i] += wk * yb[i];
     }
     if (rc) break;
-    if (fm->n_members > 1) {
+    if (fm->n_members > 1 && !fm->weighted) {
       float inv = 1.0f / (float)fm->n_members;
       for (size_t i = 0; i < nb * m; i++) acc[i] *= inv;
     }
@@ -220,3 +223,5 @@ int fit_metrics_rows(const fit_model *fm, const data_set *ds, const size_t *rows
   free(ys), free(frac), free(colbuf);
   return MLPS_OK;
 }
+
+double fit_quantile(double *a, size_t n, double q) { return quantile(a, n, q); }
