@@ -104,9 +104,11 @@ def sections(run, fig_html, table, esc, png_dir=None):
         by_id = {t["trial"]: t for t in run.trials}
         pn = [p for p, _ in run.params]
         mrows = [[m["trial"], f"{m['cv_metric']:.4g}", f"{m['weight']:.3f}", m.get("networks", 1)] +
+                 [_pct(m.get("test", {}).get(k)) for k, _ in TAIL[:2]] +
                  [str(by_id.get(m["trial"], {}).get("params", {}).get(p, "")) for p in pn]
                  for m in com.get("members", [])]
-        out.append(table(["trial", f"CV {run.metric}", "weight", "networks"] + pn, mrows, left=()))
+        out.append(table(["trial", f"CV {run.metric}", "weight", "networks", "test median", "test p95"] + pn,
+                         mrows, left=()))
         out.append('<p class="muted">The committee averages the networks of the best distinct configurations '
                    '(in the transformed target space, weighted as shown); its first member is the best '
                    'configuration, so the rows above compare the same test rows and networks.</p>')

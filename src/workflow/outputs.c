@@ -135,61 +135,66 @@ static void frac_moments(const data_set *ds, const size_t *te, size_t n, const f
 }
 
 /* The best configuration alone against the committee, on the test rows:
- * its first network and its ensemble (config 0's networks, which are the
- * model a run without committee would have written), then summary block
- * "committee" and the end-of-run lines. */
+ * its first network, then each configuration's own networks (config 0's
+ * are the model a run without committee would have written), then summary
+ * block "committee" and the end-of-run lines. */
 static int committee_report(const mlps_config *cfg, const data_set *ds, const final_plan *fp,
                             const final_jobs *fj, const mlp_arch *archs, const final_results *fr,
                             const size_t *pool, size_t npool, const fit_model *com,
                             const double *cw, const size_t *te, size_t nte, float *natural,
                             json_writer *w, mlps_err *e) {
-  tail_errs t[3];
-  t[2] = tail_of(com, ds, te, nte, natural); /* natural holds the committee's predictions */
+  int nc = fp->n_configs, E = fj->ensemble;
+  tail_errs all = tail_of(com, ds, te, nte, natural); /* natural holds the committee's */
+  tail_errs single = all, per[FINAL_MAX_CONFIGS];
   int rc = MLPS_OK;
-  for (int v = 0; !rc && v < 2; v++) {
+  for (int v = -1; !rc && v < nc; v++) { /* v = -1: config 0's first network alone */
     fit_model fm = {0};
-    rc = assemble(cfg, ds, archs, fj->ensemble, pool, npool, fr->params, v ? fj->ensemble : 1, &fm,
-                  e);
+    int c = v < 0 ? 0 : v;
+    rc = assemble(cfg, ds, archs + c, E, pool, npool, fr->params + c * E, v < 0 ? 1 : E, &fm, e);
     if (!rc) rc = fit_predict_rows(&fm, ds->X, ds->d, te, nte, NULL, natural, e);
-    if (!rc) t[v] = tail_of(&fm, ds, te, nte, natural);
+    if (!rc) *(v < 0 ? &single : &per[c]) = tail_of(&fm, ds, te, nte, natural);
     fit_model_free(&fm);
   }
   if (rc) return rc;
   json_key(w, "committee");
   json_obj_begin(w);
-  json_key(w, "configs"), json_int(w, fp->n_configs);
+  json_key(w, "configs"), json_int(w, nc);
   json_key(w, "weights"), json_str(w, CFG_COMMITTEE_WEIGHTS_NAMES[cfg->final.committee_weights]);
   json_key(w, "members");
   json_arr_begin(w);
-  for (int c = 0; c < fp->n_configs; c++) {
+  for (int c = 0; c < nc; c++) {
     json_obj_begin(w);
     json_key(w, "trial"), json_int(w, fp->trial[c]);
     json_key(w, "cv_metric"), json_num(w, fp->ccv[c]);
     json_key(w, "weight"), json_num(w, cw[c]);
-    json_key(w, "networks"), json_int(w, fj->ensemble);
+    json_key(w, "networks"), json_int(w, E);
+    json_tail(w, "test", &per[c]); /* its networks alone */
     json_obj_end(w);
   }
   json_arr_end(w);
   json_key(w, "test");
   json_obj_begin(w);
-  json_tail(w, "best_single", &t[0]);
-  json_tail(w, "best_ensemble", &t[1]);
-  json_tail(w, "committee", &t[2]);
+  json_tail(w, "best_single", &single);
+  json_tail(w, "best_ensemble", &per[0]);
+  json_tail(w, "committee", &all);
   json_obj_end(w);
   json_obj_end(w);
-  if (isnan(t[2].q[0])) return MLPS_OK;
-  static const char *const label[3] = {"best configuration, one network",
-                                       "best configuration, "
-                                       "its ensemble",
-                                       "committee"};
+  if (isnan(all.q[0])) return MLPS_OK;
   log_msg(LOG_INFO,
           "mlpsweep: committee of %d configurations (%s weights); |fractional error| on the "
           "test rows, median / p95 / p99 / max:",
-          fp->n_configs, CFG_COMMITTEE_WEIGHTS_NAMES[cfg->final.committee_weights]);
-  for (int v = 0; v < 3; v++) {
-    if (v == 1 && fj->ensemble == 1) continue; /* the same network as v = 0 */
-    log_msg(LOG_INFO, "mlpsweep:   %-34s %.4f%% / %.4f%% / %.4f%% / %.4f%%", label[v],
-            100 * t[v].q[0], 100 * t[v].q[1], 100 * t[v].q[2], 100 * t[v].q[3]);
+          nc, CFG_COMMITTEE_WEIGHTS_NAMES[cfg->final.committee_weights]);
+  for (int v = -1; v <= nc; v++) {
+    const tail_errs *t = v < 0 ? &single : v < nc ? &per[v] : &all;
+    char label[64];
+    if (v < 0) snprintf(label, sizeof label, "best trial %d, one network", fp->trial[0]);
+    else if (v < nc && E > 1)
+      snprintf(label, sizeof label, "trial %d, ensemble of %d", fp->trial[v], E);
+    else if (v < nc) snprintf(label, sizeof label, "trial %d alone", fp->trial[v]);
+    else snprintf(label, sizeof label, "committee");
+    if (v == 0 && E == 1) continue; /* the same network as v = -1 */
+    log_msg(LOG_INFO, "mlpsweep:   %-30s %.4f%% / %.4f%% / %.4f%% / %.4f%%", label, 100 * t->q[0],
+            100 * t->q[1], 100 * t->q[2], 100 * t->q[3]);
   }
   return MLPS_OK;
 }

@@ -52,7 +52,7 @@ YAML
 run 3 c.yaml >np3.log 2>&1
 check "np 3 committee run exits 0" "[ \$? -eq 0 ] && [ -s np3/model.h5 ] && [ -s np3/learning_curve.csv ]"
 check "the log compares the committee with the best configuration alone" \
-  "grep -q 'committee of 3 configurations (inverse_error weights)' np3.log && grep -q 'best configuration, its ensemble' np3.log"
+  "grep -q 'committee of 3 configurations (inverse_error weights)' np3.log && grep -q 'trial [0-9]*, ensemble of 2' np3.log"
 check "the log prints the learning curve's extrapolated n" "grep -q 'target_error 1% (median |fractional error|) extrapolates to n ~' np3.log"
 
 "$MLPS_BIN" predict np3/model.h5 np3/test_predictions.h5 pred.h5 >/dev/null 2>&1
