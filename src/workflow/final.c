@@ -181,7 +181,8 @@ static int member_job(const mlps_config *cfg, const data_set *ds, const data_spl
  * a fold model f of the best trial (a diagnostic: exactly the model the
  * sweep trained for that fold, same rows and seed), or learning-curve
  * point i (config 0 on its nested subset, early stopping as the sweep's
- * tasks do, on a seeded holdout of the subset). Fills params (its
+ * tasks do, on a seeded holdout of the subset, with max_epochs scaled up
+ * to the full pool's number of steps). Fills params (its
  * configuration's parameter count); *stopped when a stop request ended the
  * training. */
 static int final_job(const mlps_config *cfg, const data_set *ds, const data_split *sp,
@@ -195,8 +196,17 @@ static int final_job(const mlps_config *cfg, const data_set *ds, const data_spli
   int rc;
   if (j >= fj->lcurve0) {
     int i = j - fj->lcurve0;
-    size_t *rows = mlps_xmalloc(sizeof(size_t) * (split_count(sp, 0, SPLIT_POOL) + 1));
+    size_t npool = split_count(sp, 0, SPLIT_POOL);
+    size_t *rows = mlps_xmalloc(sizeof(size_t) * (npool + 1));
     size_t n = lcurve_subset(cfg, sp, i, rows);
+    /* The full pool's budget of optimizer steps, early stopping deciding:
+     * with train.max_epochs alone a small subset took a tenth of the steps
+     * and every quickstart point ended at the limit, undertrained, which
+     * steepened the curve and made the extrapolated n optimistic. */
+    if (!p.tc.n_stages) {
+      double me = ceil(p.tc.max_epochs * (double)npool / (double)n);
+      p.tc.max_epochs = me > 1e6 ? 1000000 : (int)me;
+    }
     rc = train_holdout(
         cfg, ds, &p, rows, n, rng_derive(cfg->seed, RUN_LCURVE_PURPOSE, (uint64_t)i, 2),
         rng_derive(cfg->seed, RUN_LCURVE_PURPOSE, (uint64_t)i, 1), params, epochs, stopped, e);

@@ -53,7 +53,8 @@ run 3 c.yaml >np3.log 2>&1
 check "np 3 committee run exits 0" "[ \$? -eq 0 ] && [ -s np3/model.h5 ] && [ -s np3/learning_curve.csv ]"
 check "the log compares the committee with the best configuration alone" \
   "grep -q 'committee of 3 configurations (inverse_error weights)' np3.log && grep -q 'trial [0-9]*, ensemble of 2' np3.log"
-check "the log prints the learning curve's extrapolated n" "grep -q 'target_error 1% (median |fractional error|) extrapolates to n ~' np3.log"
+check "the log prints the learning curve's extrapolated n (or that the error does not fall)" \
+  "grep -Eq 'target_error 1% \(median \|fractional error\|\) extrapolates to n ~|does not fall with n here' np3.log"
 
 "$MLPS_BIN" predict np3/model.h5 np3/test_predictions.h5 pred.h5 >/dev/null 2>&1
 check "mlpsweep predict runs on the committee model" "[ \$? -eq 0 ] && [ -s pred.h5 ]"
@@ -171,10 +172,18 @@ rows = list(csv.DictReader(open(f"{out}/learning_curve.csv")))
 if [int(r["n"]) for r in rows] != [len(s) for s in subs] or not all(float(r["test_median_frac_err"]) > 0 for r in rows):
     bad.append(f"learning_curve.csv rows {rows}")
 s = json.load(open(f"{out}/summary.json"))["learning_curve"]
-fit = s["fit_median_frac_err"]
-if not (fit["b"] > 0 and fit["n_target"] > 0 and s["target_error"] == 0.01 and len(s["points"]) == 3):
+# the fit against an independent least squares of log err on log n
+for key, col in (("fit_median_frac_err", "test_median_frac_err"), ("fit_p95_frac_err", "test_p95_frac_err")):
+    fit = s[key]
+    slope, icpt = np.polyfit(np.log([float(r["n"]) for r in rows]), np.log([float(r[col]) for r in rows]), 1)
+    nt = (fit["a"] / 0.01) ** (1 / fit["b"]) if fit["b"] > 0 else None
+    if not (np.isclose(fit["b"], -slope, rtol=1e-9) and np.isclose(fit["a"], np.exp(icpt), rtol=1e-9)
+            and (nt is None and fit["n_target"] is None or np.isclose(fit["n_target"], nt, rtol=1e-9))):
+        bad.append(f"{key} {fit} != a {np.exp(icpt)}, b {-slope}, n_target {nt}")
+if s["target_error"] != 0.01 or len(s["points"]) != 3:
     bad.append(f"summary learning_curve {s}")
-print("\n".join(bad) or f"learning curve ok: n {[len(x) for x in subs]}, b {fit['b']:.3f}, n_target {fit['n_target']:.3g}")
+fit = s["fit_median_frac_err"]
+print("\n".join(bad) or f"learning curve ok: n {[len(x) for x in subs]}, b {fit['b']:.3f}, n_target {fit['n_target']}")
 sys.exit(1 if bad else 0)
 PYEOF
 check "learning curve: nested subsets of train+validation, no test row, table and fit" "[ \$? -eq 0 ]"
