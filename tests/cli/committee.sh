@@ -10,6 +10,8 @@
 #     library) and load_model; an equal average differs (the weights
 #     matter); summary.json and the log carry the committee against the best
 #     configuration alone;
+#   * more configurations asked than exist: a warning, and the committee of
+#     all of them;
 #   * the best configuration's networks are the committee's first members:
 #     resumed with final.committee 1, model.h5's members equal them bit for
 #     bit; resumed with committee_weights equal, model.h5 is version 2 with
@@ -196,6 +198,11 @@ check "resumed with final.committee 1 exits 0" "[ \$? -eq 0 ]"
 cp -r np3 equal
 run 3 c.yaml -q --resume --set output.dir=equal --set final.committee_weights=equal >equal.log 2>&1
 check "resumed with equal weights exits 0" "[ \$? -eq 0 ]"
+# asking for more configurations than the sweep has: a warning, and all 8
+cp -r np3 many
+run 3 c.yaml -q --resume --set output.dir=many --set final.committee=12 --set final.ensemble=1 >many.log 2>&1
+check "committee 12 of 8 distinct configurations warns and uses the 8" \
+  "[ \$? -eq 0 ] && grep -q 'final.committee is 12 but only 8 distinct configuration(s) finished every fold' many.log && grep -q '\"configs\":8' many/summary.json"
 $PY - <<'PYEOF'
 import json, sys
 import h5py
