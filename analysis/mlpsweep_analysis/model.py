@@ -23,7 +23,8 @@ This reproduces `mlpsweep predict` (src/workflow/model.h has the file layout):
 per input column apply the transform chain, each stage y = (g(x) - shift) /
 scale with g = identity, ln or log10; then h = act(W h + b) for the hidden
 layers and y = W h + b for the output layer; average the ensemble members in
-the scaled space; invert the target chain. It computes in float64 from the
+the scaled space (weighted by each member's `weight` attribute when the file
+has them: a committee weighted by CV error); invert the target chain. It computes in float64 from the
 float32 weights, while mlpsweep computes in float32, so the two agree to
 float32 rounding, not bit for bit (tests/analysis/smoke.sh states the
 tolerance).
@@ -208,17 +209,18 @@ class Model:
             if fmt != FORMAT:
                 raise ValueError(f"{path}: format is '{fmt}', expected '{FORMAT}' (a model.h5 written by mlpsweep run)")
             self.format_version = int(np.atleast_1d(h.attrs.get("format_version", 1))[0])
-            if self.format_version > 2:
+            if self.format_version > 3:
                 raise ValueError(f"{path}: format_version {self.format_version} is newer than this loader "
-                                 "reads (1 and 2): update mlpsweep's analysis/")
+                                 "reads (1 to 3): update mlpsweep's analysis/")
             self.sizes = [int(s) for s in h.attrs["sizes"]]
             self.activation = canon(_str(h.attrs["activation"]))
             self.config = _str(h.attrs.get("config", ""))
             self.xin = Transform(h["input_transform"])
             self.yout = Transform(h["target_transform"])
             # members[k] = [(W (out, in), b (out,)), ...] upcast to float64;
-            # version 2 gives each member its own sizes and activation.
-            self.members, self.member_activations = [], []
+            # version 2 gives each member its own sizes and activation (a
+            # committee mixes architectures) and its weight in the mean.
+            self.members, self.member_activations, weights = [], [], []
             for k in range(int(h.attrs["n_members"])):
                 g = h[f"members/{k}"]
                 sizes = [int(s) for s in g.attrs["sizes"]] if "sizes" in g.attrs else self.sizes
@@ -228,6 +230,7 @@ class Model:
                 self.members.append([(g[f"W{l}"][()].astype(np.float64), g[f"b{l}"][()].astype(np.float64))
                                      for l in range(len(sizes) - 1)])
                 self.member_activations.append(act)
+                weights.append(float(np.atleast_1d(g.attrs["weight"])[0]) if "weight" in g.attrs else None)
             n_in = self.sizes[0]
             names = h.attrs.get("input_names")
             self.input_names = _attr_strs(names) if names is not None else [f"x{j}" for j in range(n_in)]
@@ -240,6 +243,15 @@ class Model:
             self.col_rmse, self.col_median_frac = get("col_rmse"), get("col_median_frac")
             self.col_p95_frac, self.frac_cov, self.frac_mean = get("col_p95_frac"), get("frac_cov"), get("frac_mean")
         self.n_inputs, self.n_outputs = self.sizes[0], self.sizes[-1]
+        # The members' weights, summing to 1 (equal when any is missing);
+        # weighted: they differ (a committee by inverse CV error, version 3).
+        n = len(self.members)
+        if any(w is None for w in weights) or not sum(weights) > 0:
+            weights = [1.0] * n
+        if any(not (np.isfinite(w) and w >= 0) for w in weights):
+            raise ValueError(f"{path}: member weights {weights} must be finite and >= 0")
+        self.weights = np.asarray(weights, dtype=np.float64) / sum(weights)
+        self.weighted = bool(np.any(np.abs(self.weights - self.weights[0]) > 1e-15))
         # The fractional error per output (v2): the root mean square of the
         # test rows' fractional residuals, their variance plus their mean
         # squared (a bias is an error too).
@@ -405,10 +417,16 @@ class Model:
             if first:
                 dot(Wl, h, out=acc)
                 first = False
+                if self.weighted:
+                    acc *= self.weights[0]
+                k = 1
             else:
                 dot(Wl, h, out=zl)
+                if self.weighted:
+                    zl *= self.weights[k]
+                    k += 1
                 np.add(acc, zl, out=acc)
-        y = acc * self._inv_n if len(self._single) > 1 else acc.copy()
+        y = acc * self._inv_n if len(self._single) > 1 and not self.weighted else acc.copy()
         return self._post_apply(y) if self._post else y
 
     def _members_batch(self, X2, average=False):
@@ -426,6 +444,11 @@ class Model:
                     act(z, np.empty_like(z))
                 h = z
             out.append(h)
+        if average and self.weighted:
+            acc = out[0] * self.weights[0]
+            for h, w in zip(out[1:], self.weights[1:]):
+                acc += w * h
+            return acc
         if average:
             acc = out[0]
             for h in out[1:]:
@@ -482,15 +505,15 @@ class Model:
         unfolded, inputs rounded to float32 as mlpsweep reads them."""
         h0 = self.xin.forward(np.asarray(X, dtype=np.float32))
         acc = 0.0
-        for layers, name in zip(self.members, self.member_activations):
+        for layers, name, w in zip(self.members, self.member_activations, self.weights):
             act = ACTIVATIONS[name]
             h = h0
             for l, (W, b) in enumerate(layers):
                 h = h @ W.T + b
                 if l < len(layers) - 1:
                     h = act(h)
-            acc = acc + h
-        return acc / len(self.members)
+            acc = acc + w * h
+        return acc
 
     def reference(self, X):
         """The unfolded path: f(X) stage by stage (slow; for checking)."""
@@ -504,8 +527,10 @@ class Model:
                f"training box unknown (model.h5 version {self.format_version} does not store it): inputs are not checked")
         err = ("error model: frac_cov over the test rows" if self.frac_cov is not None else
                "no error model (frac_cov: model.h5 version 2)")
-        return (f"{self.path}: {self.n_inputs} -> {self.n_outputs}, {len(self.members)} member(s), "
-                f"{self.activation}; {box}; {err}")
+        arch = sorted({"-".join(str(W.shape[1]) for W, _ in m) + f"-{self.n_outputs}" for m in self.members})
+        wts = (", weights " + " ".join(f"{w:.3g}" for w in self.weights)) if self.weighted else ""
+        return (f"{self.path}: {self.n_inputs} -> {self.n_outputs}, {len(self.members)} member(s) "
+                f"({', '.join(arch)}{wts}), {self.activation}; {box}; {err}")
 
 
 def load_model(path):

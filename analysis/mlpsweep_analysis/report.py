@@ -4,7 +4,8 @@
     /usr/bin/python3 analysis/report.py OUT [-o OUT/report.html] [--data DATA.h5] [--png]
 
 Tables: the best trial and its parameters, the CV metric, the final model's
-test metrics, the fold-model diagnostic, trial and task counts by status,
+test metrics, the fold-model diagnostic, the committee and the learning
+curve against n (final_stage.py), trial and task counts by status,
 failures, the top 10 trials. Plots: see plots.py. Works for a finished
 sweep, one still running (journal only), one with failed or diverged
 trials, kfold 1, ensembles, and final.retrain: false (no test-set plots).
@@ -26,6 +27,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from . import final_stage  # noqa: E402
 from .plots import PLOTS  # noqa: E402
 from .results import Run, fmt, fmt_metric, fmt_param  # noqa: E402
 
@@ -215,6 +217,8 @@ def sections(run, png_dir=None):
         else:
             why = "summary.json has no final section."
         out.append(f"<p>No final model: {why}</p>")
+
+    out.extend(final_stage.sections(run, fig_html, table, esc, png_dir))  # committee, learning curve
 
     # --- failures ---
     bad = [t for t in run.trials if t["status"] != "ok"]

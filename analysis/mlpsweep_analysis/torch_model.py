@@ -42,6 +42,7 @@ class Emulator(torch.nn.Module):
                     mods.append(A(0.01) if act == "leaky_relu" else A())
             nets.append(torch.nn.Sequential(*mods))
         self.members = torch.nn.ModuleList(nets)
+        self._weights = [float(w) for w in model.weights] if model.weighted else None
         # The log stages outside the folded layers: per column its stages
         # (kind, shift, scale), as model.py's _pre and _post_apply use them.
         self._pre = [(j, [(model.xin.chain[j][s], float(model.xin.shift[j, s]), float(model.xin.scale[j, s]))
@@ -63,11 +64,16 @@ class Emulator(torch.nn.Module):
                         v = (v - shift) / scale
                 cols[j] = v
             x = torch.stack(cols, -1)
-        y = self.members[0](x)
-        for net in self.members[1:]:
-            y = y + net(x)
-        if len(self.members) > 1:
-            y = y / len(self.members)
+        if self._weights is not None:  # a committee weighted by CV error
+            y = self._weights[0] * self.members[0](x)
+            for w, net in zip(self._weights[1:], self.members[1:]):
+                y = y + w * net(x)
+        else:
+            y = self.members[0](x)
+            for net in self.members[1:]:
+                y = y + net(x)
+            if len(self.members) > 1:
+                y = y / len(self.members)
         if self._post:
             cols = list(y.unbind(-1))
             for j, stages in self._post:

@@ -11,6 +11,7 @@
 const char *const CFG_GOAL_NAMES[GOAL_COUNT] = {"minimize"};
 const char *const CFG_FINAL_EPOCHS_NAMES[FINAL_EPOCHS_COUNT] = {"mean_best", "median_best",
                                                                 "max_best", "holdout", "fixed"};
+const char *const CFG_COMMITTEE_WEIGHTS_NAMES[COMMITTEE_WEIGHTS_COUNT] = {"equal", "inverse_error"};
 
 void cfg_errors_free(cfg_errors *e) {
   if (!e) return;

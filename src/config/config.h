@@ -36,6 +36,10 @@
 #define CFG_MAX_LAYERS (MLP_MAX_LAYERS - 1)
 #define CFG_MAX_WIDTH 65536 /* units per hidden layer; the engine takes MLP_MAX_WIDTH */
 #define CFG_MAX_ENSEMBLE 64 /* final.ensemble */
+/* final.committee x final.ensemble networks in one model (fit's and the
+ * emulator library's FIT_MAX_MEMBERS / EMU_MAX_MEMBERS) */
+#define CFG_MAX_NETWORKS 64
+#define CFG_MAX_LCURVE 16 /* final.learning_curve fractions */
 
 typedef enum { GOAL_MINIMIZE, GOAL_COUNT } cfg_goal; /* every metric is an error */
 extern const char *const CFG_GOAL_NAMES[GOAL_COUNT];
@@ -50,6 +54,10 @@ typedef enum {
   FINAL_EPOCHS_COUNT
 } cfg_final_epochs;
 extern const char *const CFG_FINAL_EPOCHS_NAMES[FINAL_EPOCHS_COUNT];
+
+/* How a committee's configurations are weighted (final.committee_weights). */
+typedef enum { COMMITTEE_EQUAL, COMMITTEE_INVERSE_ERROR, COMMITTEE_WEIGHTS_COUNT } cfg_committee_w;
+extern const char *const CFG_COMMITTEE_WEIGHTS_NAMES[COMMITTEE_WEIGHTS_COUNT];
 
 typedef struct {
   char path[CFG_PATH_MAX];          /* HDF5 file (required) */
@@ -133,6 +141,12 @@ typedef struct {
   double holdout_fraction; /* epochs: holdout; default 0.1 */
   double anneal_fraction;  /* lr decays to 0 (cosine) over this last fraction; default 0.2 */
   int ensemble;            /* networks retrained with other seeds, averaged; default 1 */
+  /* Committees and learning curves (issue 22). */
+  int committee;                         /* best distinct configurations averaged; default 1 */
+  cfg_committee_w committee_weights;     /* default equal */
+  int n_learning_curve;                  /* 0 = no learning curve */
+  double learning_curve[CFG_MAX_LCURVE]; /* increasing fractions of train+validation, (0, 1] */
+  double target_error;                   /* 0 = none; else the error to extrapolate n for */
 } cfg_final;
 
 typedef struct {

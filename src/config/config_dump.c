@@ -244,7 +244,21 @@ char *cfg_dump(const mlps_config *cfg) {
   put_num(&b, f->holdout_fraction);
   sbuf_printf(&b, "\n  anneal_fraction: ");
   put_num(&b, f->anneal_fraction);
-  sbuf_printf(&b, "\n  ensemble: %d\noutput:\n  dir: ", f->ensemble);
+  sbuf_printf(&b, "\n  ensemble: %d\n  committee: %d\n  committee_weights: %s", f->ensemble,
+              f->committee, CFG_COMMITTEE_WEIGHTS_NAMES[f->committee_weights]);
+  if (f->n_learning_curve) { /* absent = none (an empty list is not valid input) */
+    sbuf_printf(&b, "\n  learning_curve: [");
+    for (int i = 0; i < f->n_learning_curve; i++) {
+      if (i) sbuf_printf(&b, ", ");
+      put_num(&b, f->learning_curve[i]);
+    }
+    sbuf_printf(&b, "]");
+  }
+  if (f->target_error > 0) {
+    sbuf_printf(&b, "\n  target_error: ");
+    put_num(&b, f->target_error);
+  }
+  sbuf_printf(&b, "\noutput:\n  dir: ");
   put_str(&b, cfg->output.dir);
   sbuf_printf(&b, "\n");
   return b.s;

@@ -66,8 +66,9 @@ static const char *const PRUNER_KEYS[] = {"name",     "startup_trials", "warmup_
 static const char *const SCHED_KEYS[] = {"name",      "factor",  "patience", "min_lr",
                                          "threshold", "eta_min", "stages"};
 static const char *const STAGE_KEYS[] = {"max_epochs", "patience", "lr_factor"};
-static const char *const FINAL_KEYS[] = {"retrain",          "epochs",          "fixed_epochs",
-                                         "holdout_fraction", "anneal_fraction", "ensemble"};
+static const char *const FINAL_KEYS[] = {
+    "retrain",  "epochs",    "fixed_epochs",      "holdout_fraction", "anneal_fraction",
+    "ensemble", "committee", "committee_weights", "learning_curve",   "target_error"};
 static const char *const OUTPUT_KEYS[] = {"dir"};
 
 static void parse_columns(cfg_ctx *c, const ynode *map, const char *path, const char *key,
@@ -470,6 +471,56 @@ static void parse_train(cfg_ctx *c, const ynode *root, cfg_train *t) {
   for (int i = 0; i < CFG_N_TRAIN_OPTS; i++) cfg_get_opt(c, &CFG_TRAIN_OPTS[i], m, path, t);
 }
 
+/* Committee and learning curve (issue 22): every limit checked here. */
+static void parse_final_extras(cfg_ctx *c, const ynode *m, const char *path, cfg_final *f) {
+  char kp[200];
+  int k, ck = cfg_get_i(c, m, path, "committee", (cfg_range){1, CFG_MAX_NETWORKS, 0, 0},
+                        &f->committee);
+  if (ck == 1 && f->committee * f->ensemble > CFG_MAX_NETWORKS)
+    cfg_perr(c, ytree_map_get(m, "committee"), "final.committee",
+             "committee %d x ensemble %d = %d networks, at most %d fit in one model; lower "
+             "committee or ensemble",
+             f->committee, f->ensemble, f->committee * f->ensemble, CFG_MAX_NETWORKS);
+  if (ck == 1 && f->committee > 1 && !f->retrain)
+    cfg_perr(c, ytree_map_get(m, "committee"), "final.committee",
+             "needs retrain: true (a committee is built from retrained networks); remove it or "
+             "set retrain: true");
+  if (cfg_get_enum(c, m, path, "committee_weights", "committee weighting",
+                   CFG_COMMITTEE_WEIGHTS_NAMES, COMMITTEE_WEIGHTS_COUNT, &k) == 1)
+    f->committee_weights = (cfg_committee_w)k;
+  const ynode *lc = ytree_map_get(m, "learning_curve");
+  cfg_keypath(kp, sizeof kp, path, "learning_curve");
+  if (lc && !cfg_node_is_null(lc)) {
+    if (lc->kind != YT_SEQ || lc->n < 1 || lc->n > CFG_MAX_LCURVE) {
+      cfg_perr(c, lc, kp,
+               "expected a list of 1 to %d increasing fractions of train+validation, like "
+               "[0.1, 0.2, 0.5, 1.0]",
+               CFG_MAX_LCURVE);
+    } else {
+      for (int i = 0; i < lc->n; i++) {
+        char ip[240];
+        snprintf(ip, sizeof ip, "%s[%d]", kp, i);
+        double v;
+        if (cfg_node_num(c, lc->items[i], ip, (cfg_range){0, 1, 1, 0}, &v) != 1) continue;
+        if (i && v <= f->learning_curve[i - 1])
+          cfg_perr(c, lc->items[i], ip,
+                   "%g is not above the fraction before it (%g); list the fractions in "
+                   "increasing order, each once",
+                   v, f->learning_curve[i - 1]);
+        f->learning_curve[i] = v;
+      }
+      f->n_learning_curve = lc->n;
+      if (!f->retrain) cfg_perr(c, lc, kp, "needs retrain: true; remove it or set retrain: true");
+    }
+  }
+  if (cfg_get_num(c, m, path, "target_error", (cfg_range){0, INFINITY, 1, 1}, &f->target_error) ==
+          1 &&
+      !f->n_learning_curve)
+    cfg_perr(c, ytree_map_get(m, "target_error"), "final.target_error",
+             "needs learning_curve (the fit that is extrapolated); add learning_curve: [0.1, 0.2, "
+             "0.5, 1.0] or remove target_error");
+}
+
 static void parse_final(cfg_ctx *c, const ynode *root, cfg_final *f) {
   char path[64];
   const ynode *m = cfg_section(c, root, "", "final", path, sizeof path);
@@ -491,6 +542,7 @@ static void parse_final(cfg_ctx *c, const ynode *root, cfg_final *f) {
   cfg_get_num(c, m, path, "holdout_fraction", (cfg_range){0, 1, 1, 1}, &f->holdout_fraction);
   cfg_get_num(c, m, path, "anneal_fraction", (cfg_range){0, 1, 0, 0}, &f->anneal_fraction);
   cfg_get_i(c, m, path, "ensemble", (cfg_range){1, CFG_MAX_ENSEMBLE, 0, 0}, &f->ensemble);
+  parse_final_extras(c, m, path, f);
 }
 
 /* ---- defaults and the whole document ---- */
@@ -543,6 +595,7 @@ static void set_defaults(mlps_config *cfg, const char *origin) {
   cfg->final.holdout_fraction = 0.1;
   cfg->final.anneal_fraction = 0.2;
   cfg->final.ensemble = 1;
+  cfg->final.committee = 1;
 }
 
 static void parse_root(cfg_ctx *c, mlps_config *cfg) {

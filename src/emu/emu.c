@@ -50,11 +50,13 @@ typedef struct {
   double *WT[EMU_MAX_LAYERS];
   float *WTf[EMU_MAX_LAYERS];
   double *b[EMU_MAX_LAYERS];
+  double weight; /* its weight in the mean (attribute "weight"; NaN: none) */
 } emu_member;
 
 struct mlps_emu {
   size_t d, m;
   int n_members, version, max_width, has_box, has_err;
+  int weighted; /* members weighted unequally (a committee by CV error) */
   char **names;
   double *lo, *hi, *frac_mean, *frac_cov;
   emu_outer *xo, *yo; /* (d), (m) */
@@ -146,6 +148,8 @@ static int read_member(hid_t fid, const char *path, int k, emu_member *mb, const
     mb->n_layers = (int)ns - 1;
     for (size_t l = 0; l < ns; l++) mb->sizes[l] = (int)s[l];
   }
+  size_t nw = 0;
+  if (h5_read_attr_f64(fid, obj, "weight", &mb->weight, 1, &nw, &tmp) || nw != 1) mb->weight = NAN;
   if (!h5_read_attr_str(fid, obj, "activation", act, sizeof act, &tmp)) {
     mb->act = -1;
     for (int a = 0; a < A_COUNT; a++)
@@ -183,6 +187,32 @@ static int read_member(hid_t fid, const char *path, int k, emu_member *mb, const
       if (dbl) mb->WT[l] = dst;
       else mb->WTf[l] = dst;
     }
+  }
+  return MLPS_OK;
+}
+
+/* The members' weights (attribute "weight" of members/K, format 2 and
+ * later), normalised to sum 1: averaging commutes with the affine target
+ * stages folded into each member's last layer only when they do. Members
+ * without one count equally. */
+static int read_weights(mlps_emu *u, const char *path, mlps_err *e) {
+  double sum = 0;
+  int all = 1;
+  for (int k = 0; k < u->n_members; k++) {
+    double w = u->mem[k].weight;
+    if (isnan(w)) all = 0;
+    else if (!(w >= 0) || !isfinite(w))
+      return mlps_errorf(e, MLPS_EINPUT, "%s: members/%d has weight %g (must be >= 0 and finite)",
+                         path, k, w);
+    else sum += w;
+  }
+  if (!all || !(sum > 0)) {
+    for (int k = 0; k < u->n_members; k++) u->mem[k].weight = 1.0 / u->n_members;
+    return all ? mlps_errorf(e, MLPS_EINPUT, "%s: the members' weights sum to 0", path) : MLPS_OK;
+  }
+  for (int k = 0; k < u->n_members; k++) {
+    u->mem[k].weight /= sum;
+    u->weighted |= fabs(u->mem[k].weight - u->mem[0].weight) > 1e-15;
   }
   return MLPS_OK;
 }
@@ -249,6 +279,7 @@ static int emu_load(mlps_emu *u, const char *path, unsigned flags, mlps_err *e) 
       else if (mb->sizes[l] > u->max_width) u->max_width = mb->sizes[l];
     }
   }
+  if (!rc) rc = read_weights(u, path, e);
   double *a = NULL, *c = NULL;
   if (!rc) {
     size_t w = u->d > u->m ? u->d : u->m;
@@ -511,11 +542,14 @@ static int emu_run(const mlps_emu *u, size_t n, const double *x, double *y, int 
     }
     double *yr = y + r * m;
     member_forward(&u->mem[0], xs, h0, h1, yr);
+    if (u->weighted)
+      for (size_t j = 0; j < m; j++) yr[j] *= u->mem[0].weight;
     for (int k = 1; k < u->n_members; k++) {
       member_forward(&u->mem[k], xs, h0, h1, acc);
-      for (size_t j = 0; j < m; j++) yr[j] += acc[j];
+      double wk = u->weighted ? u->mem[k].weight : 1.0;
+      for (size_t j = 0; j < m; j++) yr[j] += wk * acc[j];
     }
-    double inv = 1.0 / u->n_members;
+    double inv = u->weighted ? 1.0 : 1.0 / u->n_members;
     for (size_t j = 0; j < m; j++)
       yr[j] = outer_inv(&u->yo[j], u->n_members > 1 ? yr[j] * inv : yr[j]);
   }

@@ -8,7 +8,10 @@
  *   first and last layers at open; a log/exp stays outside). Arithmetic is
  *   float64 on the file's float32 weights.
  * - An ensemble model's prediction is the members' mean in the scaled target
- *   space, then inverted, as `mlpsweep predict` computes it.
+ *   space, then inverted, as `mlpsweep predict` computes it; weighted by
+ *   each member's `weight` attribute when the file has them (a committee
+ *   weighted by CV error, format 3), else equal. Members may differ in
+ *   architecture (a committee of configurations).
  * - Thread safety: after mlps_emu_open returns, any number of threads may
  *   call the predict functions on one handle at once. A predict call
  *   allocates nothing: its scratch (a few rows of the widest layer, at most
@@ -31,7 +34,7 @@ extern "C" {
 #define MLPS_EMU_MAX_WIDTH 2048
 /* Model file format versions this library reads. */
 #define MLPS_EMU_FORMAT_MIN 1
-#define MLPS_EMU_FORMAT_MAX 2
+#define MLPS_EMU_FORMAT_MAX 3
 
 /* The library is built with hidden visibility: only these are exported. */
 #if defined(MLPS_EMU_BUILD) && defined(__GNUC__)
@@ -63,7 +66,7 @@ MLPS_EMU_API size_t mlps_emu_n_members(const mlps_emu *emu);
 /* Name of input i (the data file's column name, or "x0", "x1", ... for
  * version-1 files and data without names); NULL when i is out of range. */
 MLPS_EMU_API const char *mlps_emu_input_name(const mlps_emu *emu, size_t i);
-/* The model file's format_version (1 or 2). */
+/* The model file's format_version (1, 2, or 3: members weighted unequally). */
 MLPS_EMU_API int mlps_emu_format_version(const mlps_emu *emu);
 
 /* Predicts n rows: x is (n, n_inputs) row-major in data units, y (n,

@@ -19,4 +19,8 @@ int path_join(char *buf, size_t n, const char *dir, const char *name, mlps_err *
  * MLPS_EINPUT when it does not fit. */
 int path_tmp(char *buf, size_t n, const char *path, mlps_err *e);
 
+/* Writes text to path through path.tmp and a rename, checking every step,
+ * so a full disk leaves the previous file (or none), never half of one. */
+int path_write_text(const char *path, const char *text, mlps_err *e);
+
 #endif

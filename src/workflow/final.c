@@ -1,12 +1,16 @@
 /* The final stage: the best configuration retrained on train+validation
- * (final.ensemble networks) and, as a diagnostic, the best trial's fold
- * models; then rank 0 evaluates them once on the test set (outputs.c).
+ * (final.ensemble networks; with final.committee K, the same for each of
+ * the K best distinct configurations), as a diagnostic the best trial's
+ * fold models, and the learning curve's points; then rank 0 evaluates them
+ * once on the test set (outputs.c, lcurve.c).
  *
- * Jobs are numbered j = 0 .. ensemble-1 for the members, then one per fold.
- * Each job is deterministic in (config, seed, j), so which rank runs it
- * does not change the result. With several ranks rank 0 hands jobs to idle
- * workers and collects their parameters; it stops the stage on SIGTERM /
- * SIGINT like the sweep (PROTOCOL.md, "The final stage"). */
+ * Jobs are numbered as final_jobs says (workflow.h): members, folds,
+ * learning-curve points. Each job is deterministic in (config, seed, j),
+ * so which rank runs it does not change the result. With several ranks
+ * rank 0 hands jobs to idle workers and collects their parameters (each
+ * job's own count: committee members differ in architecture); it stops the
+ * stage on SIGTERM / SIGINT like the sweep (PROTOCOL.md, "The final
+ * stage"). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +20,7 @@
 #include "sweep/idle.h"
 #include "sweep/sweep_proto.h"
 #include "util/agree.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/rng.h"
 #include "workflow/fit.h"
@@ -37,6 +42,7 @@ typedef struct {
   int32_t status; /* 0 ok, 1 stopped by a signal, 2 failed (reason) */
   int32_t epochs;
   int32_t code; /* mlps status when failed */
+  double seconds;
   char reason[SWEEP_REASON_MAX];
 } msg_final_result;
 
@@ -54,10 +60,11 @@ static int cmp_d(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static int final_epochs(const mlps_config *cfg, const final_plan *fp) {
+/* The retrain's epochs for configuration c by the final.epochs rule. */
+static int final_epochs(const mlps_config *cfg, const final_plan *fp, int c) {
   int k = fp->n_folds;
   double *v = mlps_xmalloc(sizeof(double) * (size_t)k);
-  memcpy(v, fp->best_epochs, sizeof(double) * (size_t)k);
+  memcpy(v, fp->best_epochs + (size_t)c * (size_t)k, sizeof(double) * (size_t)k);
   qsort(v, (size_t)k, sizeof(double), cmp_d);
   double e = 0;
   switch (cfg->final.epochs) {
@@ -95,57 +102,118 @@ static int train_params(const mlps_config *cfg, const data_set *ds, const fit_pl
   return rc;
 }
 
-/* One job of the final stage: ensemble member j < ensemble (train+val), or
- * the fold model f = j - ensemble of the best trial (a diagnostic: exactly
- * the model the sweep trained for that fold, same rows and seed). Fills
- * params (n_params); *stopped when a stop request ended the training. */
-static int final_job(const mlps_config *cfg, const data_set *ds, const data_split *sp,
-                     const final_plan *fp, int j, float *params, int *epochs, int *stopped,
-                     mlps_err *e) {
-  fit_plan p;
-  MLPS_TRY(fit_plan_make(cfg, fp->x, ds->d, ds->m, &p, e));
-  int ens = cfg->final.retrain ? cfg->final.ensemble : 0;
+/* Trains on rows[0..n) with early stopping on a seeded inner holdout of
+ * them (holdout_fraction, at least one row); transforms on all n. */
+static int train_holdout(const mlps_config *cfg, const data_set *ds, const fit_plan *p,
+                         const size_t *rows, size_t n, uint64_t holdout_seed, uint64_t seed,
+                         float *params, int *epochs, int *stopped, mlps_err *e) {
+  size_t *shuffled = mlps_xmalloc(sizeof(size_t) * (n + 1));
+  memcpy(shuffled, rows, sizeof(size_t) * n);
+  mlps_rng r;
+  rng_seed(&r, holdout_seed);
+  rng_shuffle_size(&r, shuffled, n);
+  size_t nva = (size_t)ceil(cfg->final.holdout_fraction * (double)n);
+  if (nva < 1) nva = 1;
+  int rc = train_params(cfg, ds, p, rows, n, shuffled + nva, n - nva, shuffled, nva, seed, params,
+                        epochs, stopped, e);
+  free(shuffled);
+  return rc;
+}
+
+void final_jobs_make(const mlps_config *cfg, const final_plan *fp, final_jobs *fj) {
+  memset(fj, 0, sizeof *fj);
+  fj->ensemble = cfg->final.retrain ? cfg->final.ensemble : 0;
+  fj->n_configs = fp->n_configs > 0 ? fp->n_configs : 1;
+  fj->members = fj->ensemble * fj->n_configs;
+  fj->n_folds = fp->n_folds;
+  fj->n_lcurve = cfg->final.retrain ? cfg->final.n_learning_curve : 0;
+  fj->fold0 = fj->members;
+  fj->lcurve0 = fj->fold0 + fj->n_folds;
+  fj->total = fj->lcurve0 + fj->n_lcurve;
+}
+
+/* The configuration (index into fp->cx) job j trains. */
+static int job_config(const final_jobs *fj, int j) {
+  return j < fj->members ? j / fj->ensemble : 0;
+}
+
+/* Member e of configuration c on train+validation: the retrain the final
+ * model is made of. Config 0's seeds are those of the model without a
+ * committee, so its networks are the single best configuration's. */
+static int member_job(const mlps_config *cfg, const data_set *ds, const data_split *sp,
+                      const final_plan *fp, const fit_plan *p0, int c, int e_, float *params,
+                      int *epochs, int *stopped, mlps_err *e) {
+  fit_plan p = *p0;
+  size_t npool = split_count(sp, 0, SPLIT_POOL);
+  size_t *pool = mlps_xmalloc(sizeof(size_t) * (npool + 1));
+  split_rows(sp, 0, SPLIT_POOL, pool);
+  uint64_t seed = rng_derive(cfg->seed, RUN_FINAL_PURPOSE, (uint64_t)e_, (uint64_t)c);
   int rc;
-  if (j < ens) {
+  if (cfg->final.epochs == FINAL_EPOCHS_HOLDOUT) {
+    rc = train_holdout(cfg, ds, &p, pool, npool,
+                       rng_derive(cfg->seed, RUN_HOLDOUT_PURPOSE, (uint64_t)e_, (uint64_t)c), seed,
+                       params, epochs, stopped, e);
+  } else {
+    int ne = final_epochs(cfg, fp, c);
+    /* The trial's learning rate for the epochs its folds needed, then
+     * anneal_fraction more epochs decaying it to 0 (cosine), so the run
+     * ends settled instead of wherever a noisy last epoch leaves it. The
+     * anneal is appended, not carved out: carved out, a slow run (small
+     * lr, still improving at its best epoch) lost progress and ended
+     * worse than its fold model (X-ray tutorial: 0.306% vs 0.264%).
+     * With epochs: fixed the total is exactly fixed_epochs. */
+    int na = (int)lround(cfg->final.anneal_fraction * ne);
+    int total = cfg->final.epochs == FINAL_EPOCHS_FIXED ? ne : ne + na;
+    p.tc.max_epochs = total;
+    p.tc.patience = 0;
+    p.tc.n_stages = 0;
+    p.tc.schedule = cfg->final.anneal_fraction > 0 ? SCHED_COSINE : SCHED_CONSTANT;
+    p.tc.cosine_eta_min = 0;
+    p.tc.cosine_start = total - na;
+    rc = train_params(cfg, ds, &p, pool, npool, pool, npool, NULL, 0, seed, params, epochs, stopped,
+                      e);
+  }
+  free(pool);
+  return rc;
+}
+
+/* One job of the final stage (numbered as final_jobs): a committee member,
+ * a fold model f of the best trial (a diagnostic: exactly the model the
+ * sweep trained for that fold, same rows and seed), or learning-curve
+ * point i (config 0 on its nested subset, early stopping as the sweep's
+ * tasks do, on a seeded holdout of the subset, with max_epochs scaled up
+ * to the full pool's number of steps). Fills params (its
+ * configuration's parameter count); *stopped when a stop request ended the
+ * training. */
+static int final_job(const mlps_config *cfg, const data_set *ds, const data_split *sp,
+                     const final_plan *fp, const final_jobs *fj, int j, float *params, int *epochs,
+                     int *stopped, mlps_err *e) {
+  fit_plan p;
+  int c = job_config(fj, j);
+  MLPS_TRY(fit_plan_make(cfg, fp->cx[c], ds->d, ds->m, &p, e));
+  if (j < fj->members)
+    return member_job(cfg, ds, sp, fp, &p, c, j % fj->ensemble, params, epochs, stopped, e);
+  int rc;
+  if (j >= fj->lcurve0) {
+    int i = j - fj->lcurve0;
     size_t npool = split_count(sp, 0, SPLIT_POOL);
-    size_t *pool = mlps_xmalloc(sizeof(size_t) * 2 * (npool + 1));
-    size_t *shuffled = pool + npool + 1;
-    split_rows(sp, 0, SPLIT_POOL, pool);
-    uint64_t seed = rng_derive(cfg->seed, RUN_FINAL_PURPOSE, (uint64_t)j, 0);
-    if (cfg->final.epochs == FINAL_EPOCHS_HOLDOUT) {
-      /* Early stopping on a seeded inner holdout of the pool. */
-      memcpy(shuffled, pool, sizeof(size_t) * npool);
-      mlps_rng r;
-      rng_seed(&r, rng_derive(cfg->seed, RUN_HOLDOUT_PURPOSE, (uint64_t)j, 0));
-      rng_shuffle_size(&r, shuffled, npool);
-      size_t nva = (size_t)ceil(cfg->final.holdout_fraction * (double)npool);
-      if (nva < 1) nva = 1;
-      rc = train_params(cfg, ds, &p, pool, npool, shuffled + nva, npool - nva, shuffled, nva, seed,
-                        params, epochs, stopped, e);
-    } else {
-      int ne = final_epochs(cfg, fp);
-      /* The trial's learning rate for the epochs its folds needed, then
-       * anneal_fraction more epochs decaying it to 0 (cosine), so the run
-       * ends settled instead of wherever a noisy last epoch leaves it. The
-       * anneal is appended, not carved out: carved out, a slow run (small
-       * lr, still improving at its best epoch) lost progress and ended
-       * worse than its fold model (X-ray tutorial: 0.306% vs 0.264%).
-       * With epochs: fixed the total is exactly fixed_epochs. */
-      int na = (int)lround(cfg->final.anneal_fraction * ne);
-      int total = cfg->final.epochs == FINAL_EPOCHS_FIXED ? ne : ne + na;
-      p.tc.max_epochs = total;
-      p.tc.patience = 0;
-      p.tc.n_stages = 0;
-      p.tc.schedule = cfg->final.anneal_fraction > 0 ? SCHED_COSINE : SCHED_CONSTANT;
-      p.tc.cosine_eta_min = 0;
-      p.tc.cosine_start = total - na;
-      rc = train_params(cfg, ds, &p, pool, npool, pool, npool, NULL, 0, seed, params, epochs,
-                        stopped, e);
+    size_t *rows = mlps_xmalloc(sizeof(size_t) * (npool + 1));
+    size_t n = lcurve_subset(cfg, sp, i, rows);
+    /* The full pool's budget of optimizer steps, early stopping deciding:
+     * with train.max_epochs alone a small subset took a tenth of the steps
+     * and every quickstart point ended at the limit, undertrained, which
+     * steepened the curve and made the extrapolated n optimistic. */
+    if (!p.tc.n_stages) {
+      double me = ceil(p.tc.max_epochs * (double)npool / (double)n);
+      p.tc.max_epochs = me > 1e6 ? 1000000 : (int)me;
     }
-    free(pool);
+    rc = train_holdout(
+        cfg, ds, &p, rows, n, rng_derive(cfg->seed, RUN_LCURVE_PURPOSE, (uint64_t)i, 2),
+        rng_derive(cfg->seed, RUN_LCURVE_PURPOSE, (uint64_t)i, 1), params, epochs, stopped, e);
+    free(rows);
     return rc;
   }
-  int f = j - ens;
+  int f = j - fj->fold0;
   size_t ntr = split_count(sp, f, SPLIT_TRAIN), nva = split_count(sp, f, SPLIT_VAL);
   size_t *tr = mlps_xmalloc(sizeof(size_t) * (ntr + nva + 1)), *va = tr + ntr;
   split_rows(sp, f, SPLIT_TRAIN, tr);
@@ -157,7 +225,8 @@ static int final_job(const mlps_config *cfg, const data_set *ds, const data_spli
 }
 /* Runs job j into res (and params); never fails the process. */
 static void run_job(const mlps_config *cfg, const data_set *ds, const data_split *sp,
-                    const final_plan *fp, int j, float *params, msg_final_result *res) {
+                    const final_plan *fp, const final_jobs *fj, int j, float *params,
+                    msg_final_result *res) {
   memset(res, 0, sizeof *res);
   res->job = j;
   if (sweep_stop_requested()) {
@@ -166,7 +235,9 @@ static void run_job(const mlps_config *cfg, const data_set *ds, const data_split
   }
   mlps_err e = {0, ""};
   int epochs = 0, stopped = 0;
-  int rc = final_job(cfg, ds, sp, fp, j, params, &epochs, &stopped, &e);
+  double t0 = mlps_now();
+  int rc = final_job(cfg, ds, sp, fp, fj, j, params, &epochs, &stopped, &e);
+  res->seconds = mlps_now() - t0;
   res->epochs = epochs;
   if (rc) {
     res->status = 2;
@@ -181,19 +252,21 @@ static void run_job(const mlps_config *cfg, const data_set *ds, const data_split
 typedef struct {
   MPI_Comm comm;
   int size, njobs, next, busy;
-  size_t np;
-  float **params;  /* [njobs] */
-  int *epochs;     /* [njobs] */
-  int *worker_job; /* [size]: job a worker runs, -1 idle */
-  int code;        /* MLPS_OK, SWEEP_EXIT_STOPPED or an error */
+  const size_t *np; /* [njobs]: each job's parameter count */
+  size_t np_max;
+  final_results res; /* [njobs] each */
+  int *worker_job;   /* [size]: job a worker runs, -1 idle */
+  int code;          /* MLPS_OK, SWEEP_EXIT_STOPPED or an error */
   mlps_err *e;
 } final_coord;
 
 static void coord_note(final_coord *c, const msg_final_result *r, const float *params, int rank) {
   if (r->status == 0) {
-    c->params[r->job] = mlps_xmalloc(sizeof(float) * (c->np + 1));
-    memcpy(c->params[r->job], params, sizeof(float) * c->np);
-    c->epochs[r->job] = r->epochs;
+    size_t np = c->np[r->job];
+    c->res.params[r->job] = mlps_xmalloc(sizeof(float) * (np + 1));
+    memcpy(c->res.params[r->job], params, sizeof(float) * np);
+    c->res.epochs[r->job] = r->epochs;
+    c->res.seconds[r->job] = r->seconds;
   } else if (r->status == 1) {
     if (!c->code) c->code = SWEEP_EXIT_STOPPED;
   } else if (!c->code || c->code == SWEEP_EXIT_STOPPED) {
@@ -206,7 +279,7 @@ static void coord_note(final_coord *c, const msg_final_result *r, const float *p
 /* Rank 0 with workers: hand out jobs, collect results; on a stop or an error
  * tell busy workers to stop and hand out nothing more. */
 static void coord_loop(final_coord *c) {
-  size_t bytes = sizeof(msg_final_result) + sizeof(float) * c->np;
+  size_t bytes = sizeof(msg_final_result) + sizeof(float) * c->np_max;
   unsigned char *buf = mlps_xmalloc(bytes);
   int stop_sent = 0;
   idle_wait iw = {0, 0, 0, 0};
@@ -252,8 +325,11 @@ static void coord_loop(final_coord *c) {
 /* A worker: run jobs until END; a STOP between jobs is drained here, one
  * during a job is taken by sweep_stop_requested(). */
 static int worker_loop(MPI_Comm comm, const mlps_config *cfg, const data_set *ds,
-                       const data_split *sp, const final_plan *fp, size_t np) {
-  size_t bytes = sizeof(msg_final_result) + sizeof(float) * np;
+                       const data_split *sp, const final_plan *fp, const final_jobs *fj,
+                       const size_t *np) {
+  size_t np_max = 0;
+  for (int j = 0; j < fj->total; j++) np_max = np[j] > np_max ? np[j] : np_max;
+  size_t bytes = sizeof(msg_final_result) + sizeof(float) * np_max;
   unsigned char *buf = mlps_xmalloc(bytes);
   int code = MLPS_OK, done = 0;
   idle_wait iw = {0, 0, 0.02, 1e-4};
@@ -267,10 +343,11 @@ static int worker_loop(MPI_Comm comm, const mlps_config *cfg, const data_set *ds
       MPI_Mrecv(&m, sizeof m, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
       msg_final_result r;
       sweep_stop_poll_comm(comm);
-      run_job(cfg, ds, sp, fp, m.job, (float *)(buf + sizeof r), &r);
+      run_job(cfg, ds, sp, fp, fj, m.job, (float *)(buf + sizeof r), &r);
       sweep_stop_poll_comm(MPI_COMM_NULL);
       memcpy(buf, &r, sizeof r);
-      MPI_Send(buf, (int)(r.status == 0 ? bytes : sizeof r), MPI_BYTE, 0, FTAG_RESULT, comm);
+      size_t sent = sizeof r + (r.status == 0 ? sizeof(float) * np[m.job] : 0);
+      MPI_Send(buf, (int)sent, MPI_BYTE, 0, FTAG_RESULT, comm);
     } else if (st.MPI_TAG == TAG_STOP) {
       msg_stop m;
       MPI_Mrecv(&m, sizeof m, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
@@ -286,45 +363,72 @@ static int worker_loop(MPI_Comm comm, const mlps_config *cfg, const data_set *ds
   return code;
 }
 
+/* Broadcasts rank 0's plan: its fixed part as bytes, then the per-config,
+ * per-fold epochs. A plan without a committee becomes one of config 0. */
+static void plan_bcast(MPI_Comm comm, int rank, final_plan *fp) {
+  double *mine = fp->best_epochs;
+  if (rank == 0 && fp->best >= 0 && fp->n_configs < 1) {
+    fp->n_configs = 1;
+    fp->trial[0] = fp->best;
+    memcpy(fp->cx[0], fp->x, sizeof fp->x);
+    fp->ccv[0] = fp->cv_mean;
+  }
+  MPI_Bcast(fp, (int)sizeof *fp, MPI_BYTE, 0, comm);
+  fp->best_epochs = mine;
+  if (fp->best < 0) return;
+  size_t n = (size_t)fp->n_configs * (size_t)fp->n_folds;
+  if (rank != 0) fp->best_epochs = mlps_xcalloc(n + 1, sizeof(double));
+  MPI_Bcast(fp->best_epochs, (int)n, MPI_DOUBLE, 0, comm);
+}
+
 int final_run(MPI_Comm comm_in, const mlps_config *cfg, const char *cfg_text, const data_set *ds,
               const data_split *sp, final_plan *fp, json_writer *w, mlps_err *e) {
   int rank, size;
   MPI_Comm_rank(comm_in, &rank);
   MPI_Comm_size(comm_in, &size);
-  /* The plan: its fixed part as bytes, then the per-fold epochs. */
-  double *mine = fp->best_epochs;
-  MPI_Bcast(fp, (int)sizeof *fp, MPI_BYTE, 0, comm_in);
-  fp->best_epochs = mine;
+  plan_bcast(comm_in, rank, fp);
   if (fp->best < 0) return MLPS_OK;
-  if (rank != 0) fp->best_epochs = mlps_xcalloc((size_t)fp->n_folds + 1, sizeof(double));
-  MPI_Bcast(fp->best_epochs, fp->n_folds, MPI_DOUBLE, 0, comm_in);
-  fit_plan p;
-  int rc = fit_plan_make(cfg, fp->x, ds->d, ds->m, &p, e);
+  final_jobs fj;
+  final_jobs_make(cfg, fp, &fj);
+  /* Every configuration's plan must build, on every rank. */
+  size_t *np = mlps_xcalloc((size_t)fj.total + 1, sizeof(size_t)), np_max = 0;
+  int rc = MLPS_OK;
+  for (int j = 0; !rc && j < fj.total; j++) {
+    fit_plan p;
+    rc = fit_plan_make(cfg, fp->cx[job_config(&fj, j)], ds->d, ds->m, &p, e);
+    if (!rc) np[j] = mlp_arch_num_params(&p.arch);
+    if (np[j] > np_max) np_max = np[j];
+  }
   rc = mpi_agree(comm_in, rc, e);
   if (rc) {
     if (rank != 0) free(fp->best_epochs), fp->best_epochs = NULL;
+    free(np);
     return rc;
   }
   MPI_Comm comm;
   MPI_Comm_dup(comm_in, &comm);
-  size_t np = mlp_arch_num_params(&p.arch);
-  int ens = cfg->final.retrain ? cfg->final.ensemble : 0;
-  int njobs = ens + fp->n_folds;
+  int njobs = fj.total;
   if (rank == 0) {
-    final_coord c = {comm, size, njobs, 0, 0, np, NULL, NULL, NULL, MLPS_OK, e};
-    c.params = mlps_xcalloc((size_t)njobs, sizeof(float *));
-    c.epochs = mlps_xcalloc((size_t)njobs, sizeof(int));
+    final_coord c = {comm, size, njobs, 0, 0, np, np_max, {NULL, NULL, NULL}, NULL, MLPS_OK, e};
+    c.res.params = mlps_xcalloc((size_t)njobs, sizeof(float *));
+    c.res.epochs = mlps_xcalloc((size_t)njobs, sizeof(int));
+    c.res.seconds = mlps_xcalloc((size_t)njobs, sizeof(double));
     c.worker_job = mlps_xmalloc(sizeof(int) * (size_t)size);
     for (int r = 0; r < size; r++) c.worker_job[r] = -1;
     log_msg(1,
             "mlpsweep: retraining trial %d: %d network(s) on train+validation, %d fold "
             "model(s) for the test diagnostic",
-            fp->best, ens, fp->n_folds);
+            fp->best, fj.ensemble, fp->n_folds);
+    if (fj.n_configs > 1)
+      log_msg(1, "mlpsweep: committee: %d more configuration(s), %d network(s) each",
+              fj.n_configs - 1, fj.ensemble);
+    if (fj.n_lcurve)
+      log_msg(1, "mlpsweep: learning curve: %d network(s) on nested subsets", fj.n_lcurve);
     if (size == 1) {
-      float *buf = mlps_xmalloc(sizeof(float) * (np + 1));
+      float *buf = mlps_xmalloc(sizeof(float) * (np_max + 1));
       for (int j = 0; j < njobs && !c.code; j++) {
         msg_final_result r;
-        run_job(cfg, ds, sp, fp, j, buf, &r);
+        run_job(cfg, ds, sp, fp, &fj, j, buf, &r);
         coord_note(&c, &r, buf, 0);
       }
       free(buf);
@@ -333,12 +437,13 @@ int final_run(MPI_Comm comm_in, const mlps_config *cfg, const char *cfg_text, co
     }
     rc = c.code;
     sweep_orphan_check();
-    if (!rc) rc = outputs_write(cfg, cfg_text, ds, sp, fp, c.params, c.epochs, w, e);
-    for (int j = 0; j < njobs; j++) free(c.params[j]);
-    free(c.params), free(c.epochs), free(c.worker_job);
+    if (!rc) rc = outputs_write(cfg, cfg_text, ds, sp, fp, &c.res, w, e);
+    for (int j = 0; j < njobs; j++) free(c.res.params[j]);
+    free(c.res.params), free(c.res.epochs), free(c.res.seconds), free(c.worker_job);
   } else {
-    rc = worker_loop(comm, cfg, ds, sp, fp, np);
+    rc = worker_loop(comm, cfg, ds, sp, fp, &fj, np);
   }
+  free(np);
   /* Rank 0's outcome (outputs included) on every rank, with its message. */
   MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
   if (rc && rc != SWEEP_EXIT_STOPPED) {

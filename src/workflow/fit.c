@@ -166,11 +166,14 @@ int fit_predict_rows(const fit_model *fm, const float *X, size_t d, const size_t
               : xf_gather(&fm->xin, X + r0 * d, NULL, nb, xb, "inputs", e);
     for (int k = 0; !rc && k < fm->n_members; k++) {
       rc = mlp_predict(fm->member[k], xb, nb, k ? yb : acc, e);
+      float wk = fm->weighted ? (float)fm->weight[k] : 1.0f;
+      if (!rc && !k && fm->weighted)
+        for (size_t i = 0; i < nb * m; i++) acc[i] *= wk;
       if (!rc && k)
-        for (size_t i = 0; i < nb * m; i++) acc[i] += yb[i];
+        for (size_t i = 0; i < nb * m; i++) acc[i] += wk * yb[i];
     }
     if (rc) break;
-    if (fm->n_members > 1) {
+    if (fm->n_members > 1 && !fm->weighted) {
       float inv = 1.0f / (float)fm->n_members;
       for (size_t i = 0; i < nb * m; i++) acc[i] *= inv;
     }
@@ -288,4 +291,9 @@ void fit_metrics_search(const fit_metrics *m, double out[METRIC_COUNT]) {
   out[METRIC_VAL_P95_FRAC_ERR] = m->p95_frac;
   out[METRIC_VAL_MAX_FRAC_ERR] = m->max_frac;
   out[METRIC_VAL_CHI2] = m->chi2;
+}
+
+double fit_quantile(double *a, size_t n, double q) {
+  sort_errors(a, n);
+  return quantile_sorted(a, n, q);
 }

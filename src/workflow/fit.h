@@ -40,6 +40,10 @@ typedef struct {
   xf_set xin, yout;
   int n_members;
   mlp *member[FIT_MAX_MEMBERS];
+  /* weighted: member k counts weight[k] (summing to 1) in the average;
+   * else the members count equally (a committee by inverse CV error) */
+  int weighted;
+  double weight[FIT_MAX_MEMBERS];
 } fit_model;
 
 void fit_model_free(fit_model *fm);
@@ -90,6 +94,10 @@ int fit_chi2_weights(const fit_model *fm, const data_set *ds, const size_t *rows
  * so the same rows give bit-identical outputs every time. */
 int fit_predict_rows(const fit_model *fm, const float *X, size_t d, const size_t *rows, size_t n,
                      float *scaled, float *natural, mlps_err *e);
+
+/* Quantile q in [0, 1] of a[0..n) with linear interpolation (numpy's
+ * default; sorts a); NaN counts as an infinite error. */
+double fit_quantile(double *a, size_t n, double q);
 
 /* Metrics of predictions (scaled and natural, (n, m)) against rows of ds;
  * per output column (each may be NULL): RMSE, median and 95th percentile of

@@ -9,7 +9,8 @@
 #include "data/h5.h"
 #include "util/paths.h"
 
-static int write_member(hid_t fid, int k, const mlp *net, mlps_err *e) {
+static int write_member(hid_t fid, int k, const mlp *net, double weight, const int64_t *trial,
+                        mlps_err *e) {
   char grp[32];
   int64_t sizes[MLP_MAX_LAYERS + 1];
   for (int l = 0; l <= net->arch.n_layers; l++) sizes[l] = net->arch.sizes[l];
@@ -21,9 +22,12 @@ static int write_member(hid_t fid, int k, const mlp *net, mlps_err *e) {
     snprintf(name, sizeof name, "members/%d/b%d", k, l);
     MLPS_TRY(h5_write_f32(fid, name, net->layer[l].b, out, 0, 0, e));
   }
-  /* Each member's own architecture (committees of several come later). */
+  /* Each member's own architecture (a committee mixes them), its weight in
+   * the average and the trial it comes from. */
   snprintf(grp, sizeof grp, "members/%d", k);
   MLPS_TRY(h5_attr_i64(fid, grp, "sizes", sizes, (size_t)net->arch.n_layers + 1, e));
+  MLPS_TRY(h5_attr_f64(fid, grp, "weight", &weight, 1, e));
+  if (trial) MLPS_TRY(h5_attr_i64(fid, grp, "trial", trial, 1, e));
   return h5_attr_str(fid, grp, "activation", NN_ACTIVATION_NAMES[net->arch.act], e);
 }
 
@@ -62,7 +66,8 @@ static int write_inputs(hid_t fid, size_t d, const model_inputs *mi, mlps_err *e
 }
 
 int model_write(const char *path, const fit_model *fm, const char *config_text,
-                const model_inputs *mi, const model_metrics *mm, mlps_err *e) {
+                const model_inputs *mi, const model_metrics *mm, const int64_t *member_trial,
+                mlps_err *e) {
   if (fm->n_members < 1) return mlps_errorf(e, MLPS_EINPUT, "model has no network to write");
   char tmp[MLPS_PATH_MAX];
   MLPS_TRY(path_tmp(tmp, sizeof tmp, path, e));
@@ -77,7 +82,9 @@ int model_write(const char *path, const fit_model *fm, const char *config_text,
   char h5v[32];
   snprintf(h5v, sizeof h5v, "%u.%u.%u", maj, min, rel);
   int rc = h5_attr_str(fid, ".", "format", MODEL_FORMAT, e);
-  int64_t ver = MODEL_FORMAT_VERSION;
+  /* Unequal weights are version 3: a version-2 reader would ignore them
+   * and average equally, so it must refuse the file instead. */
+  int64_t ver = fm->weighted ? MODEL_FORMAT_VERSION_WEIGHTED : MODEL_FORMAT_VERSION;
   if (!rc) rc = h5_attr_i64(fid, ".", "format_version", &ver, 1, e);
   if (!rc) rc = h5_attr_str(fid, ".", "mlpsweep_version", MLPS_VERSION, e);
   if (!rc) rc = h5_attr_str(fid, ".", "hdf5_version", h5v, e);
@@ -90,7 +97,9 @@ int model_write(const char *path, const fit_model *fm, const char *config_text,
   if (!rc && mi) rc = write_inputs(fid, fm->xin.ncols, mi, e);
   if (!rc) rc = xf_write_h5(fid, "input_transform", &fm->xin, e);
   if (!rc) rc = xf_write_h5(fid, "target_transform", &fm->yout, e);
-  for (int k = 0; !rc && k < fm->n_members; k++) rc = write_member(fid, k, fm->member[k], e);
+  for (int k = 0; !rc && k < fm->n_members; k++)
+    rc = write_member(fid, k, fm->member[k], fm->weighted ? fm->weight[k] : 1.0 / fm->n_members,
+                      member_trial ? member_trial + k : NULL, e);
   if (!rc && mm) rc = write_metrics(fid, mm, e);
   if (rc) mlps_err_prefix(e, "cannot write %s", path);
   rc = h5_close_file(fid, tmp, rc, e);

@@ -15,7 +15,10 @@
  *   /box/lo, /box/hi  float64 (d): min and max of each input (data units)
  *                     over the rows the final model was trained on
  *                     (train + validation pool)
- *   /members/K        attrs sizes (int64) and activation of member K;
+ *   /members/K        attrs sizes (int64) and activation of member K,
+ *                     weight (float64: its weight in the average; the
+ *                     weights sum to 1), trial (int64: the sweep's trial
+ *                     whose configuration it is; a committee mixes several);
  *   /members/K/W0, b0, W1, b1, ...   float32; W (out, in) as torch's Linear
  *   /metrics          attrs with the test metrics (when written by run);
  *                     float64 datasets col_rmse, col_median_frac,
@@ -28,7 +31,11 @@
  * A network computes h = act(W0 x + b0), ..., y = W_last h + b_last.
  *
  * Version 1 (before mlpsweep 0.1 + issue 19) had no input_names, box,
- * per-member attrs, col_p95_frac, frac_mean or frac_cov; readers accept it. */
+ * per-member attrs, col_p95_frac, frac_mean or frac_cov; readers accept it.
+ * Members without a weight attribute count equally. A file whose members'
+ * weights differ (final.committee_weights: inverse_error) is version 3,
+ * otherwise identical: readers of version 2 would average it equally, so
+ * they refuse it rather than predict something else. */
 #ifndef MLPS_MODEL_H
 #define MLPS_MODEL_H
 
@@ -36,6 +43,7 @@
 
 #define MODEL_FORMAT "mlpsweep-model"
 #define MODEL_FORMAT_VERSION 2
+#define MODEL_FORMAT_VERSION_WEIGHTED 3 /* members weighted unequally */
 
 /* Test metrics stored in /metrics: attributes test_mse_scaled,
  * test_mae_scaled, test_rmse, test_median_frac_err, test_p95_frac_err (in
@@ -56,10 +64,12 @@ typedef struct {
 } model_inputs;
 
 /* Writes fm to path, with its inputs' names and box and metrics (may be
- * NULL). config_text may be NULL. The file is written to path.tmp and
+ * NULL). config_text may be NULL; member_trial (n_members; may be NULL) the
+ * trial of each member. The file is written to path.tmp and
  * renamed, so a crash or a full disk never leaves a half-written model
  * under the final name. (Reading: emu/mlpsweep_emu.h.) */
 int model_write(const char *path, const fit_model *fm, const char *config_text,
-                const model_inputs *mi, const model_metrics *mm, mlps_err *e);
+                const model_inputs *mi, const model_metrics *mm, const int64_t *member_trial,
+                mlps_err *e);
 
 #endif

@@ -236,6 +236,7 @@ static int run_stages(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
     if (rank == 0 && res && (!rc || rc == SWEEP_EXIT_STOPPED)) warn_epoch_limit(cfg, res);
     final_plan fp;
     plan_final(rank == 0 && !rc ? res : NULL, &fp);
+    if (rank == 0 && !rc) committee_select(cfg, res, &fp); /* final.committee */
     json_writer w;
     json_init(&w);
     if (!rc && rank == 0) summary_begin(&w, cfg, res, &fp, size);

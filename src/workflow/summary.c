@@ -104,26 +104,6 @@ void summary_begin(json_writer *w, const mlps_config *cfg, const sweep_result *r
   summary_pruning(w, cfg, res);
 }
 
-/* Writes text to path through path.tmp and a rename, checking every step,
- * so a full disk leaves the previous file (or none), never half of one. */
-static int write_text_file(const char *path, const char *text, mlps_err *e) {
-  char tmp[MLPS_PATH_MAX];
-  MLPS_TRY(path_tmp(tmp, sizeof tmp, path, e));
-  FILE *f = fopen(tmp, "w");
-  if (!f) return mlps_errorf(e, MLPS_ERUNTIME, "cannot write %s: %s", tmp, strerror(errno));
-  int bad = fputs(text, f) < 0;
-  bad |= fflush(f) != 0;
-  int err = errno;
-  if (fclose(f) != 0 && !bad) bad = 1, err = errno;
-  if (bad) {
-    remove(tmp);
-    return mlps_errorf(e, MLPS_ERUNTIME, "cannot write %s: %s", path, strerror(err));
-  }
-  if (rename(tmp, path) != 0)
-    return mlps_errorf(e, MLPS_ERUNTIME, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-  return MLPS_OK;
-}
-
 int summary_finish(json_writer *w, const mlps_config *cfg, const char *cfg_text,
                    double wall_seconds, mlps_err *e) {
   json_key(w, "wall_seconds"), json_num(w, wall_seconds);
@@ -132,5 +112,5 @@ int summary_finish(json_writer *w, const mlps_config *cfg, const char *cfg_text,
   json_raw(w, "\n");
   char path[MLPS_PATH_MAX];
   MLPS_TRY(path_join(path, sizeof path, cfg->output.dir, "summary.json", e));
-  return write_text_file(path, w->text.s, e);
+  return path_write_text(path, w->text.s, e);
 }
