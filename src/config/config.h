@@ -35,6 +35,8 @@
 #define CFG_MAX_LAYERS (MLP_MAX_LAYERS - 1)
 #define CFG_MAX_WIDTH 65536 /* units per hidden layer; the engine takes MLP_MAX_WIDTH */
 #define CFG_MAX_ENSEMBLE 64 /* final.ensemble */
+#define CFG_MAX_HARD_ROUNDS 100 /* final.hard_examples.rounds */
+#define CFG_MAX_HARD_WEIGHT 1000 /* final.hard_examples.weight */
 
 typedef enum { GOAL_MINIMIZE, GOAL_COUNT } cfg_goal; /* every metric is an error */
 extern const char *const CFG_GOAL_NAMES[GOAL_COUNT];
@@ -123,6 +125,18 @@ typedef struct {
   cfg_schedule schedule;
 } cfg_train;
 
+/* final.hard_examples: fine-tuning each final network on its worst
+ * training rows, a round kept only when an inner holdout's tail improves
+ * (workflow/hard.h). */
+typedef struct {
+  int rounds;              /* 1..CFG_MAX_HARD_ROUNDS; 0 = off (the key absent) */
+  int n_bad;               /* worst training rows per round */
+  int weight;              /* each of them appears this many times in the fine-tune's rows */
+  double lr_factor;        /* fine-tune learning rate = the trial's lr * lr_factor */
+  int epochs;              /* fine-tune epochs per round */
+  double holdout_fraction; /* of the training rows, never trained on; in (0, 0.5], default 0.1 */
+} cfg_hard_examples;
+
 typedef struct {
   int retrain;             /* default true */
   cfg_final_epochs epochs; /* default mean_best */
@@ -130,6 +144,7 @@ typedef struct {
   double holdout_fraction; /* epochs: holdout; default 0.1 */
   double anneal_fraction;  /* lr decays to 0 (cosine) over this last fraction; default 0.2 */
   int ensemble;            /* networks retrained with other seeds, averaged; default 1 */
+  cfg_hard_examples hard;  /* off unless given */
 } cfg_final;
 
 typedef struct {

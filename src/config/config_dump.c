@@ -228,7 +228,17 @@ char *cfg_dump(const mlps_config *cfg) {
   put_num(&b, f->holdout_fraction);
   sbuf_printf(&b, "\n  anneal_fraction: ");
   put_num(&b, f->anneal_fraction);
-  sbuf_printf(&b, "\n  ensemble: %d\noutput:\n  dir: ", f->ensemble);
+  sbuf_printf(&b, "\n  ensemble: %d\n", f->ensemble);
+  if (f->hard.rounds) {
+    const cfg_hard_examples *h = &f->hard;
+    sbuf_printf(&b, "  hard_examples: {rounds: %d, n_bad: %d, weight: %d, lr_factor: ", h->rounds,
+                h->n_bad, h->weight);
+    put_num(&b, h->lr_factor);
+    sbuf_printf(&b, ", epochs: %d, holdout_fraction: ", h->epochs);
+    put_num(&b, h->holdout_fraction);
+    sbuf_printf(&b, "}\n");
+  }
+  sbuf_printf(&b, "output:\n  dir: ");
   put_str(&b, cfg->output.dir);
   sbuf_printf(&b, "\n");
   return b.s;
