@@ -35,7 +35,8 @@
 #define CFG_MAX_LAYERS (MLP_MAX_LAYERS - 1)
 #define CFG_MAX_WIDTH 65536 /* units per hidden layer; the engine takes MLP_MAX_WIDTH */
 #define CFG_MAX_ENSEMBLE 64 /* final.ensemble */
-#define CFG_MAX_HARD_ROUNDS 100 /* final.hard_examples.rounds */
+
+#define CFG_MAX_HARD_ROUNDS 100  /* final.hard_examples.rounds */
 #define CFG_MAX_HARD_WEIGHT 1000 /* final.hard_examples.weight */
 
 typedef enum { GOAL_MINIMIZE, GOAL_COUNT } cfg_goal; /* every metric is an error */

@@ -69,7 +69,7 @@ static const char *const STAGE_KEYS[] = {"max_epochs", "patience", "lr_factor"};
 static const char *const FINAL_KEYS[] = {"retrain",          "epochs",          "fixed_epochs",
                                          "holdout_fraction", "anneal_fraction", "ensemble",
                                          "hard_examples"};
-static const char *const HARD_KEYS[] = {"rounds", "n_bad",  "weight",
+static const char *const HARD_KEYS[] = {"rounds",    "n_bad",  "weight",
                                         "lr_factor", "epochs", "holdout_fraction"};
 static const char *const OUTPUT_KEYS[] = {"dir"};
 
@@ -437,12 +437,14 @@ static void parse_hard_examples(cfg_ctx *c, const ynode *root, mlps_config *cfg)
       cfg_perr(c, m, path, "%s is missing; give %s: VALUE (%s)", HARD_KEYS[i], HARD_KEYS[i],
                what[i]);
   if (!cfg->final.retrain)
-    cfg_perr(c, m, path, "applies to the final retrain, but final.retrain is false; remove it "
+    cfg_perr(c, m, path,
+             "applies to the final retrain, but final.retrain is false; remove it "
              "or set retrain: true");
   const cfg_data *d = &cfg->data;
   if (!d->n_target_transform ||
       (d->target_transform[0] != XF_LOG && d->target_transform[0] != XF_LOG10))
-    cfg_perr(c, m, path, "judges rounds by |fractional error|, which needs positive targets "
+    cfg_perr(c, m, path,
+             "judges rounds by |fractional error|, which needs positive targets "
              "with data.target_transform starting with log or log10; add it or remove "
              "hard_examples");
 }

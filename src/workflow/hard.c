@@ -73,8 +73,7 @@ static int worst_rows(const fit_model *fm, const data_set *ds, const size_t *row
   float *nat = malloc(sizeof(float) * n * m);
   row_err *re = malloc(sizeof(row_err) * n);
   int rc = MLPS_OK;
-  if (!nat || !re)
-    rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory ranking %zu training rows", n);
+  if (!nat || !re) rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory ranking %zu training rows", n);
   if (!rc) rc = fit_predict_rows(fm, ds->X, ds->d, rows, n, NULL, nat, e);
   for (size_t i = 0; !rc && i < n; i++) {
     const float *y = ds->Y + rows[i] * m;
@@ -108,10 +107,10 @@ static int holdout_metrics(const fit_model *fm, const data_set *ds, const size_t
 
 /* The rounds on network k of fm (trained on tr), judged on ho. Sets
  * *stopped when a stop request ended a round (which is undone). */
-static int hard_rounds(const mlps_config *cfg, const fit_plan *p, const data_set *ds,
-                       fit_model *fm, int k, int member, const size_t *tr, size_t ntr,
-                       const size_t *ho, size_t nho, uint64_t seed, train_callback cb, void *user,
-                       hard_report *rep, int *stopped, mlps_err *e) {
+static int hard_rounds(const mlps_config *cfg, const fit_plan *p, const data_set *ds, fit_model *fm,
+                       int k, int member, const size_t *tr, size_t ntr, const size_t *ho,
+                       size_t nho, uint64_t seed, train_callback cb, void *user, hard_report *rep,
+                       int *stopped, mlps_err *e) {
   const cfg_hard_examples *h = &cfg->final.hard;
   size_t nbad = (size_t)h->n_bad < ntr ? (size_t)h->n_bad : ntr;
   size_t extra = (size_t)(h->weight - 1) * nbad, m = ds->m;
@@ -179,8 +178,7 @@ int hard_fit_member(const mlps_config *cfg, const fit_plan *p, const data_set *d
                     mlps_err *e) {
   const cfg_hard_examples *h = &cfg->final.hard;
   if (!h->rounds || member < 0)
-    return fit_train_member(p, ds, fm, train_rows, n_train, val_rows, n_val, seed, cb, user, r,
-                            e);
+    return fit_train_member(p, ds, fm, train_rows, n_train, val_rows, n_val, seed, cb, user, r, e);
   memset(r, 0, sizeof *r);
   if (n_train < 2)
     return mlps_errorf(e, MLPS_EINPUT,
@@ -194,8 +192,7 @@ int hard_fit_member(const mlps_config *cfg, const fit_plan *p, const data_set *d
   /* [holdout | training rows], each ascending: the first nho of a shuffle. */
   size_t *buf = malloc(sizeof(size_t) * n_train);
   if (!buf)
-    return mlps_errorf(e, MLPS_ERUNTIME, "out of memory holding out %zu of %zu rows", nho,
-                       n_train);
+    return mlps_errorf(e, MLPS_ERUNTIME, "out of memory holding out %zu of %zu rows", nho, n_train);
   memcpy(buf, train_rows, sizeof(size_t) * n_train);
   mlps_rng g;
   rng_seed(&g, rng_derive(seed, HARD_PURPOSE, 0, 0));
