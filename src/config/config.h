@@ -41,6 +41,9 @@
 #define CFG_MAX_NETWORKS 64
 #define CFG_MAX_LCURVE 16 /* final.learning_curve fractions */
 
+#define CFG_MAX_HARD_ROUNDS 100  /* final.hard_examples.rounds */
+#define CFG_MAX_HARD_WEIGHT 1000 /* final.hard_examples.weight */
+
 typedef enum { GOAL_MINIMIZE, GOAL_COUNT } cfg_goal; /* every metric is an error */
 extern const char *const CFG_GOAL_NAMES[GOAL_COUNT];
 
@@ -134,6 +137,18 @@ typedef struct {
   cfg_schedule schedule;
 } cfg_train;
 
+/* final.hard_examples: fine-tuning each final network on its worst
+ * training rows, a round kept only when an inner holdout's tail improves
+ * (workflow/hard.h). */
+typedef struct {
+  int rounds;              /* 1..CFG_MAX_HARD_ROUNDS; 0 = off (the key absent) */
+  int n_bad;               /* worst training rows per round */
+  int weight;              /* each of them appears this many times in the fine-tune's rows */
+  double lr_factor;        /* fine-tune learning rate = the trial's lr * lr_factor */
+  int epochs;              /* fine-tune epochs per round */
+  double holdout_fraction; /* of the training rows, never trained on; in (0, 0.5], default 0.1 */
+} cfg_hard_examples;
+
 typedef struct {
   int retrain;             /* default true */
   cfg_final_epochs epochs; /* default mean_best */
@@ -147,6 +162,7 @@ typedef struct {
   int n_learning_curve;                  /* 0 = no learning curve */
   double learning_curve[CFG_MAX_LCURVE]; /* increasing fractions of train+validation, (0, 1] */
   double target_error;                   /* 0 = none; else the error to extrapolate n for */
+  cfg_hard_examples hard;                /* off unless given */
 } cfg_final;
 
 typedef struct {

@@ -258,6 +258,15 @@ char *cfg_dump(const mlps_config *cfg) {
     sbuf_printf(&b, "\n  target_error: ");
     put_num(&b, f->target_error);
   }
+  if (f->hard.rounds) {
+    const cfg_hard_examples *h = &f->hard;
+    sbuf_printf(&b, "\n  hard_examples: {rounds: %d, n_bad: %d, weight: %d, lr_factor: ", h->rounds,
+                h->n_bad, h->weight);
+    put_num(&b, h->lr_factor);
+    sbuf_printf(&b, ", epochs: %d, holdout_fraction: ", h->epochs);
+    put_num(&b, h->holdout_fraction);
+    sbuf_printf(&b, "}");
+  }
   sbuf_printf(&b, "\noutput:\n  dir: ");
   put_str(&b, cfg->output.dir);
   sbuf_printf(&b, "\n");

@@ -67,8 +67,11 @@ static const char *const SCHED_KEYS[] = {"name",      "factor",  "patience", "mi
                                          "threshold", "eta_min", "stages"};
 static const char *const STAGE_KEYS[] = {"max_epochs", "patience", "lr_factor"};
 static const char *const FINAL_KEYS[] = {
-    "retrain",  "epochs",    "fixed_epochs",      "holdout_fraction", "anneal_fraction",
-    "ensemble", "committee", "committee_weights", "learning_curve",   "target_error"};
+    "retrain",         "epochs",       "fixed_epochs", "holdout_fraction",
+    "anneal_fraction", "ensemble",     "committee",    "committee_weights",
+    "learning_curve",  "target_error", "hard_examples"};
+static const char *const HARD_KEYS[] = {"rounds",    "n_bad",  "weight",
+                                        "lr_factor", "epochs", "holdout_fraction"};
 static const char *const OUTPUT_KEYS[] = {"dir"};
 
 static void parse_columns(cfg_ctx *c, const ynode *map, const char *path, const char *key,
@@ -545,6 +548,45 @@ static void parse_final(cfg_ctx *c, const ynode *root, cfg_final *f) {
   parse_final_extras(c, m, path, f);
 }
 
+/* final.hard_examples (workflow/hard.h): every key but holdout_fraction is
+ * required, since no default fits every data set; the holdout is judged by
+ * |fractional error|, so the targets must be positive (a log chain). */
+static void parse_hard_examples(cfg_ctx *c, const ynode *root, mlps_config *cfg) {
+  const ynode *fm = ytree_map_get(root, "final");
+  if (!fm || fm->kind != YT_MAP) return;
+  char path[64];
+  const ynode *m = cfg_section(c, fm, "final", "hard_examples", path, sizeof path);
+  if (!m) return;
+  cfg_hard_examples *h = &cfg->final.hard;
+  cfg_check_keys(c, m, path, HARD_KEYS, CFG_NK(HARD_KEYS));
+  static const char *const what[] = {
+      "the number of fine-tuning rounds", "how many worst training rows each round uses",
+      "how many times each of them appears in the fine-tune's rows",
+      "the fine-tune's learning rate as a fraction of the trial's", "fine-tune epochs per round"};
+  int got[5] = {
+      cfg_get_i(c, m, path, "rounds", (cfg_range){1, CFG_MAX_HARD_ROUNDS, 0, 0}, &h->rounds),
+      cfg_get_i(c, m, path, "n_bad", (cfg_range){1, 1e9, 0, 0}, &h->n_bad),
+      cfg_get_i(c, m, path, "weight", (cfg_range){1, CFG_MAX_HARD_WEIGHT, 0, 0}, &h->weight),
+      cfg_get_num(c, m, path, "lr_factor", (cfg_range){0, 1e6, 1, 0}, &h->lr_factor),
+      cfg_get_i(c, m, path, "epochs", (cfg_range){1, 1e6, 0, 0}, &h->epochs)};
+  cfg_get_num(c, m, path, "holdout_fraction", (cfg_range){0, 0.5, 1, 0}, &h->holdout_fraction);
+  for (int i = 0; i < 5; i++)
+    if (got[i] == 0)
+      cfg_perr(c, m, path, "%s is missing; give %s: VALUE (%s)", HARD_KEYS[i], HARD_KEYS[i],
+               what[i]);
+  if (!cfg->final.retrain)
+    cfg_perr(c, m, path,
+             "applies to the final retrain, but final.retrain is false; remove it "
+             "or set retrain: true");
+  const cfg_data *d = &cfg->data;
+  if (!d->n_target_transform ||
+      (d->target_transform[0] != XF_LOG && d->target_transform[0] != XF_LOG10))
+    cfg_perr(c, m, path,
+             "judges rounds by |fractional error|, which needs positive targets "
+             "with data.target_transform starting with log or log10; add it or remove "
+             "hard_examples");
+}
+
 /* ---- defaults and the whole document ---- */
 
 static void set_defaults(mlps_config *cfg, const char *origin) {
@@ -596,6 +638,7 @@ static void set_defaults(mlps_config *cfg, const char *origin) {
   cfg->final.anneal_fraction = 0.2;
   cfg->final.ensemble = 1;
   cfg->final.committee = 1;
+  cfg->final.hard.holdout_fraction = 0.1;
 }
 
 static void parse_root(cfg_ctx *c, mlps_config *cfg) {
@@ -641,6 +684,7 @@ static void parse_root(cfg_ctx *c, mlps_config *cfg) {
   if (sc->kind != SCHED_STAGES) sc->n_stages = 0;
 
   parse_final(c, root, &cfg->final);
+  parse_hard_examples(c, root, cfg);
   check_pruner(c, root, cfg);
   check_noise(c, root, cfg);
 

@@ -24,6 +24,7 @@
 #include "util/log.h"
 #include "util/rng.h"
 #include "workflow/fit.h"
+#include "workflow/hard.h"
 #include "workflow/workflow.h"
 
 /* Messages of the final stage, on a communicator of its own. STOP is the
@@ -83,15 +84,18 @@ static int final_epochs(const mlps_config *cfg, const final_plan *fp, int c) {
 /* Fits transforms on fit_rows (ascending, as outputs.c fits them again, so
  * the sums run in the same order and give the same bits), trains one
  * network on tr with early stopping on va (n_va may be 0) and copies its
- * parameters out. */
+ * parameters out. member: the final network's index, -1 for a fold model
+ * or a learning-curve point (final.hard_examples fine-tunes final networks
+ * only, hard.h). */
 static int train_params(const mlps_config *cfg, const data_set *ds, const fit_plan *p,
                         const size_t *fit_rows, size_t n_fit, const size_t *tr, size_t n_tr,
-                        const size_t *va, size_t n_va, uint64_t seed, float *params, int *epochs,
-                        int *stopped, mlps_err *e) {
+                        const size_t *va, size_t n_va, uint64_t seed, int member, float *params,
+                        int *epochs, int *stopped, mlps_err *e) {
   fit_model fm = {0};
   train_result r;
   int rc = fit_transforms(cfg, ds, fit_rows, n_fit, &fm, NULL, 0, e);
-  if (!rc) rc = fit_train_member(p, ds, &fm, tr, n_tr, va, n_va, seed, stop_cb, NULL, &r, e);
+  if (!rc)
+    rc = hard_fit_member(cfg, p, ds, &fm, member, tr, n_tr, va, n_va, seed, stop_cb, NULL, &r, e);
   if (!rc) {
     mlp_get_params(fm.member[0], params);
     *epochs = r.epochs_run;
@@ -106,7 +110,7 @@ static int train_params(const mlps_config *cfg, const data_set *ds, const fit_pl
  * them (holdout_fraction, at least one row); transforms on all n. */
 static int train_holdout(const mlps_config *cfg, const data_set *ds, const fit_plan *p,
                          const size_t *rows, size_t n, uint64_t holdout_seed, uint64_t seed,
-                         float *params, int *epochs, int *stopped, mlps_err *e) {
+                         int member, float *params, int *epochs, int *stopped, mlps_err *e) {
   size_t *shuffled = mlps_xmalloc(sizeof(size_t) * (n + 1));
   memcpy(shuffled, rows, sizeof(size_t) * n);
   mlps_rng r;
@@ -114,8 +118,8 @@ static int train_holdout(const mlps_config *cfg, const data_set *ds, const fit_p
   rng_shuffle_size(&r, shuffled, n);
   size_t nva = (size_t)ceil(cfg->final.holdout_fraction * (double)n);
   if (nva < 1) nva = 1;
-  int rc = train_params(cfg, ds, p, rows, n, shuffled + nva, n - nva, shuffled, nva, seed, params,
-                        epochs, stopped, e);
+  int rc = train_params(cfg, ds, p, rows, n, shuffled + nva, n - nva, shuffled, nva, seed, member,
+                        params, epochs, stopped, e);
   free(shuffled);
   return rc;
 }
@@ -148,11 +152,12 @@ static int member_job(const mlps_config *cfg, const data_set *ds, const data_spl
   size_t *pool = mlps_xmalloc(sizeof(size_t) * (npool + 1));
   split_rows(sp, 0, SPLIT_POOL, pool);
   uint64_t seed = rng_derive(cfg->seed, RUN_FINAL_PURPOSE, (uint64_t)e_, (uint64_t)c);
+  int member = c * cfg->final.ensemble + e_; /* its job number, as final_jobs counts them */
   int rc;
   if (cfg->final.epochs == FINAL_EPOCHS_HOLDOUT) {
     rc = train_holdout(cfg, ds, &p, pool, npool,
                        rng_derive(cfg->seed, RUN_HOLDOUT_PURPOSE, (uint64_t)e_, (uint64_t)c), seed,
-                       params, epochs, stopped, e);
+                       member, params, epochs, stopped, e);
   } else {
     int ne = final_epochs(cfg, fp, c);
     /* The trial's learning rate for the epochs its folds needed, then
@@ -170,8 +175,8 @@ static int member_job(const mlps_config *cfg, const data_set *ds, const data_spl
     p.tc.schedule = cfg->final.anneal_fraction > 0 ? SCHED_COSINE : SCHED_CONSTANT;
     p.tc.cosine_eta_min = 0;
     p.tc.cosine_start = total - na;
-    rc = train_params(cfg, ds, &p, pool, npool, pool, npool, NULL, 0, seed, params, epochs, stopped,
-                      e);
+    rc = train_params(cfg, ds, &p, pool, npool, pool, npool, NULL, 0, seed, member, params, epochs,
+                      stopped, e);
   }
   free(pool);
   return rc;
@@ -209,7 +214,7 @@ static int final_job(const mlps_config *cfg, const data_set *ds, const data_spli
     }
     rc = train_holdout(
         cfg, ds, &p, rows, n, rng_derive(cfg->seed, RUN_LCURVE_PURPOSE, (uint64_t)i, 2),
-        rng_derive(cfg->seed, RUN_LCURVE_PURPOSE, (uint64_t)i, 1), params, epochs, stopped, e);
+        rng_derive(cfg->seed, RUN_LCURVE_PURPOSE, (uint64_t)i, 1), -1, params, epochs, stopped, e);
     free(rows);
     return rc;
   }
@@ -219,7 +224,7 @@ static int final_job(const mlps_config *cfg, const data_set *ds, const data_spli
   split_rows(sp, f, SPLIT_TRAIN, tr);
   split_rows(sp, f, SPLIT_VAL, va);
   uint64_t seed = sweep_task_seed(cfg->seed, fp->best, f); /* the sweep's task for that fold */
-  rc = train_params(cfg, ds, &p, tr, ntr, tr, ntr, va, nva, seed, params, epochs, stopped, e);
+  rc = train_params(cfg, ds, &p, tr, ntr, tr, ntr, va, nva, seed, -1, params, epochs, stopped, e);
   free(tr);
   return rc;
 }
@@ -446,6 +451,7 @@ int final_run(MPI_Comm comm_in, const mlps_config *cfg, const char *cfg_text, co
   free(np);
   /* Rank 0's outcome (outputs included) on every rank, with its message. */
   MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+  hard_report_collect(comm, cfg, fj.members, rank == 0 && !rc ? w : NULL);
   if (rc && rc != SWEEP_EXIT_STOPPED) {
     MPI_Bcast(e->msg, (int)sizeof e->msg, MPI_CHAR, 0, comm);
     e->code = rc;

@@ -144,6 +144,19 @@ int fit_train_member(const fit_plan *p, const data_set *ds, fit_model *fm, const
   return MLPS_OK;
 }
 
+int fit_train_more(fit_model *fm, int k, const data_set *ds, const size_t *rows, size_t n,
+                   const train_config *tc, train_callback cb, void *user, train_result *r,
+                   mlps_err *e) {
+  memset(r, 0, sizeof *r);
+  if (k < 0 || k >= fm->n_members)
+    return mlps_errorf(e, MLPS_EINPUT, "the model has no network %d", k);
+  float *x, *y;
+  MLPS_TRY(gather_xy(fm, ds, rows, n, &x, &y, e));
+  int rc = mlp_train(fm->member[k], x, y, n, NULL, NULL, 0, tc, cb, user, r, e);
+  free(x), free(y);
+  return rc;
+}
+
 /* Rows are predicted in blocks of this many, always from the first row, so
  * a given list of rows gives bit-identical results on every call. */
 #define FIT_PREDICT_BLOCK 4096

@@ -88,6 +88,14 @@ int fit_train_member(const fit_plan *p, const data_set *ds, fit_model *fm, const
 int fit_chi2_weights(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
                      float *w, mlps_err *e);
 
+/* Continues training network k of fm in place from its current weights (a
+ * warm start: no initialisation) on rows[0..n), without validation rows,
+ * under tc as given (its seed included). Rows may repeat: a row listed w
+ * times counts w times in every epoch (oversampling). */
+int fit_train_more(fit_model *fm, int k, const data_set *ds, const size_t *rows, size_t n,
+                   const train_config *tc, train_callback cb, void *user, train_result *r,
+                   mlps_err *e);
+
 /* Predictions of fm for rows[0..n) of ds (NULL: rows 0..n-1 of X), in the
  * scaled target space (scaled, may be NULL) and in data units (natural, may
  * be NULL); both (n, m). Rows are processed in a fixed order and blocking,

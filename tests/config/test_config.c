@@ -236,6 +236,11 @@ static void test_round_trips(void) {
       NULL, 0);
   const char *sets[] = {"search.method=grid", "parameters.widths={value: [64, 64, 64, 64]}"};
   check_round_trip("data: {path: x.h5}\n", sets, 2);
+  check_round_trip(
+      "data: {path: x.h5, target_transform: [log, standard]}\n"
+      "final: {hard_examples: {rounds: 3, n_bad: 500, weight: 5, lr_factor: 0.3, "
+      "epochs: 30, holdout_fraction: 0.15}}\n",
+      NULL, 0);
 }
 
 static void test_trial_decode(void) {
