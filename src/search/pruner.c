@@ -171,7 +171,7 @@ static int rung_rule(pruner *p, int trial, int fold, int epoch, double v, int re
   /* Optuna's promotion: among the best floor(n / eta) (at least the best). */
   int n = s->n + !record;
   double *a = scratch(p, n);
-  memcpy(a, s->v, sizeof(double) * (size_t)s->n);
+  if (s->n) memcpy(a, s->v, sizeof(double) * (size_t)s->n); /* s->v is NULL while empty */
   if (!record) a[n - 1] = v;
   qsort(a, (size_t)n, sizeof *a, cmp_d);
   int idx = n / p->o.eta - 1;

@@ -90,7 +90,7 @@ asha)
   # pruned trial gets a task after the resume
   $MLPS_MPIEXEC -n 3 "$MLPS_BIN" run prune.yaml -q --set output.dir=k >k.log 2>&1 &
   launcher=$!
-  for ((i = 0; i < 3000 && $(tasks k) < 8; i++)); do sleep 0.05; done
+  for ((i = 0; i < 3000 && $(tasks k) < 8; i++)); do kill -0 $launcher 2>/dev/null || break; sleep 0.05; done
   kill_run $launcher
   check "asynchronous: killed mid-sweep ($(tasks k) tasks journaled)" "[ ! -s k/summary.json ] && [ $alive -eq 0 ]"
   journal_tasks k >k.before
@@ -121,7 +121,7 @@ batch)
   # kill -9 of mpirun once a few tasks are journaled, then --resume
   $MLPS_MPIEXEC -n 3 "$MLPS_BIN" run prune.yaml -q $B --set output.dir=k >k.log 2>&1 &
   launcher=$!
-  for ((i = 0; i < 3000 && $(tasks k) < 8; i++)); do sleep 0.05; done
+  for ((i = 0; i < 3000 && $(tasks k) < 8; i++)); do kill -0 $launcher 2>/dev/null || break; sleep 0.05; done
   kill_run $launcher
   n1=$(tasks k)
   check "killed mid-sweep ($n1 tasks journaled), the ranks are gone" "[ ! -s k/summary.json ] && [ $alive -eq 0 ]"
