@@ -438,11 +438,14 @@ static EMU_INLINE double emu_exp(double x) {
   const double shifter = 0x1.8p52;
   double kb = x * 1.4426950408889634 + shifter, k = kb - shifter;
   double r = x - k * 6.93147180369123816490e-01 - k * 1.90821492927058770002e-10;
-  double p = 1.0 / 479001600;
-  static const double c[12] = {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320,
-                               1.0 / 5040,     1.0 / 720,     1.0 / 120,    1.0 / 24,
-                               1.0 / 6,        0.5,           1.0,          1.0};
-  for (int i = 0; i < 12; i++) p = p * r + c[i];
+  /* Estrin's scheme: 4 dependent multiply-adds instead of Horner's 12 (the
+   * activation loops are latency-bound) */
+  double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  double q0 = 1.0 + r, q1 = 0.5 + r * (1.0 / 6), q2 = 1.0 / 24 + r * (1.0 / 120);
+  double q3 = 1.0 / 720 + r * (1.0 / 5040), q4 = 1.0 / 40320 + r * (1.0 / 362880);
+  double q5 = 1.0 / 3628800 + r * (1.0 / 39916800);
+  double s0 = q0 + r2 * q1, s1 = q2 + r2 * q3, s2 = q4 + r2 * q5;
+  double p = (s0 + r4 * s1) + r8 * (s2 + r4 * (1.0 / 479001600));
   uint64_t pb, kbits;
   memcpy(&pb, &p, sizeof pb);
   memcpy(&kbits, &kb, sizeof kbits);
