@@ -133,15 +133,16 @@ def main():
                                  text=True).stdout
             val = {l.split()[0]: float(l.split()[1]) for l in txt.splitlines()
                    if l.split() and l.split()[0] in ("single_us", "single_min_us", "floor_bytes_us", "floor_fma_us")}
-            kern = [l.split("kernel ")[1] for l in txt.splitlines() if "kernel " in l][0]
+            kern = ([l.split("kernel ")[1] for l in txt.splitlines() if "kernel " in l] or ["?"])[0]
             emu = val["single_us"]
             tor, tor_min = torch_latency(ws, d)
             for q, v in enumerate((emu, tor, val.get("floor_bytes_us", np.nan), val.get("floor_fma_us", np.nan),
-                                   val["single_min_us"], tor_min)):
+                                   val.get("single_min_us", np.nan), tor_min)):
                 res[name][q].append(v)
-            print(f"run {r + 1}: {name}: libmlpsweep_emu {emu:.3f} us (min {val['single_min_us']:.3f}; {kern}), "
+            emin = res[name][4][-1]
+            print(f"run {r + 1}: {name}: libmlpsweep_emu {emu:.3f} us (min {emin:.3f}; {kern}), "
                   f"torch no-grad {tor:.1f} us (min {tor_min:.1f}), ratio {tor / emu:.0f}x (of minima "
-                  f"{tor_min / val['single_min_us']:.0f}x); floors: {nbytes / 1024:.0f} KiB of weights "
+                  f"{tor_min / emin:.0f}x); floors: {nbytes / 1024:.0f} KiB of weights "
                   f"{res[name][2][-1]:.3f} us, {fmas} multiply-adds {res[name][3][-1]:.3f} us")
     print(f"medians over {a.repeat} run(s), core {cpu}:")
     for name, (e, t, fb, ff, emin, tmin) in res.items():

@@ -73,7 +73,7 @@ struct mlps_emu {
   int n_members, version, max_width, has_box, has_err, ob;
   char **names;
   double *lo, *hi, *frac_mean, *frac_cov;
-  double *ya, *yc; /* (m): the output's folded affine stages, y = ya z + yc */
+  double *ya, *yc;    /* (m): the output's folded affine stages, y = ya z + yc */
   emu_outer *xo, *yo; /* (d), (m) */
   emu_forward_fn fwd;
   /* y = exp(v) for a row, vectorised (out_exp: every output's outer stages
@@ -202,7 +202,11 @@ static int emu_pack(emu_member *mb, int l, int ob) {
   const double *w = mb->W[l];
   int f32 = 1;
   for (size_t i = 0; f32 && i < (size_t)ni * (size_t)no; i++) f32 = (double)(float)w[i] == w[i];
-  void *p = calloc((size_t)nb * (size_t)ob * (size_t)ni, f32 ? sizeof(float) : sizeof(double));
+  /* cache-line aligned: no load of a block row straddles two lines */
+  size_t bytes = (size_t)nb * (size_t)ob * (size_t)ni * (f32 ? sizeof(float) : sizeof(double));
+  bytes = (bytes + 63) / 64 * 64;
+  void *p = aligned_alloc(64, bytes);
+  if (p) memset(p, 0, bytes);
   double *b = calloc((size_t)nb * (size_t)ob, sizeof(double));
   if (!p || !b) return free(p), free(b), -1;
   for (int o = 0; o < no; o++) {
@@ -370,8 +374,7 @@ mlps_emu *mlps_emu_open(const char *model_path, char *err, size_t err_len) {
 void mlps_emu_close(mlps_emu *u) {
   if (!u) return;
   for (int k = 0; k < EMU_MAX_MEMBERS; k++)
-    for (int l = 0; l < EMU_MAX_LAYERS; l++)
-      free(u->mem[k].W[l]), free(u->mem[k].b[l]);
+    for (int l = 0; l < EMU_MAX_LAYERS; l++) free(u->mem[k].W[l]), free(u->mem[k].b[l]);
   if (u->names)
     for (size_t j = 0; j < u->d; j++) free(u->names[j]);
   free(u->names), free(u->lo), free(u->hi), free(u->frac_mean), free(u->frac_cov);
@@ -472,41 +475,40 @@ static EMU_INLINE void act_row(int a, double *restrict y, int n) {
 
 /* y (no, written in whole blocks of OB: the caller's scratch is padded) =
  * b + W x, W packed in blocks of OB outputs (see the top). */
-#define EMU_DENSE(NAME, ATTR, T, OB)                                                          \
-  ATTR static EMU_INLINE void NAME(const T *restrict W, const double *restrict b,             \
-                                   const double *restrict x, int ni, int no,                  \
-                                   double *restrict y) {                                      \
-    for (int o0 = 0; o0 < no; o0 += OB, b += OB, y += OB) {                                   \
-      double acc[OB];                                                                         \
-      for (int k = 0; k < OB; k++) acc[k] = b[k];                                             \
-      for (int i = 0; i < ni; i++, W += OB) {                                                 \
-        double xi = x[i];                                                                     \
-        for (int k = 0; k < OB; k++) acc[k] += xi * (double)W[k];                             \
-      }                                                                                       \
-      for (int k = 0; k < OB; k++) y[k] = acc[k];                                             \
-    }                                                                                         \
+#define EMU_DENSE(NAME, ATTR, T, OB)                                                               \
+  ATTR static EMU_INLINE void NAME(const T *restrict W, const double *restrict b,                  \
+                                   const double *restrict x, int ni, int no, double *restrict y) { \
+    for (int o0 = 0; o0 < no; o0 += OB, b += OB, y += OB) {                                        \
+      double acc[OB];                                                                              \
+      for (int k = 0; k < OB; k++) acc[k] = b[k];                                                  \
+      for (int i = 0; i < ni; i++, W += OB) {                                                      \
+        double xi = x[i];                                                                          \
+        for (int k = 0; k < OB; k++) acc[k] += xi * (double)W[k];                                  \
+      }                                                                                            \
+      for (int k = 0; k < OB; k++) y[k] = acc[k];                                                  \
+    }                                                                                              \
   }
 
 /* A member's forward pass (emu_forward_fn) built on the dense kernels of
  * one ISA with OB outputs per block. */
-#define EMU_FORWARD(SUF, ATTR, OB)                                                            \
-  EMU_DENSE(dense_d_##SUF, ATTR, double, OB)                                                  \
-  ATTR static void exp_row_##SUF(const double *restrict v, int n, double *restrict y) {       \
-    for (int j = 0; j < n; j++) y[j] = emu_exp(v[j]);                                         \
-    for (int j = 0; j < n; j++) /* beyond emu_exp's clamp, and NaN */                         \
-      if (!(fabs(v[j]) < 700.0)) y[j] = exp(v[j]);                                            \
-  }                                                                                           \
-  ATTR static void forward_##SUF(const emu_member *mb, const double *x, double *restrict h0,  \
-                                 double *restrict h1, double *restrict out) {                 \
-    const double *in = x;                                                                     \
-    for (int l = 0; l < mb->n_layers; l++) {                                                  \
-      int ni = mb->sizes[l], no = mb->sizes[l + 1], last = l == mb->n_layers - 1;             \
-      double *y = last ? out : (l & 1 ? h1 : h0);                                             \
-      if (mb->f32[l]) dense_f_##SUF(mb->W[l], mb->b[l], in, ni, no, y);                       \
-      else dense_d_##SUF(mb->W[l], mb->b[l], in, ni, no, y);                                  \
-      if (!last) act_row(mb->act, y, no);                                                     \
-      in = y;                                                                                 \
-    }                                                                                         \
+#define EMU_FORWARD(SUF, ATTR, OB)                                                           \
+  EMU_DENSE(dense_d_##SUF, ATTR, double, OB)                                                 \
+  ATTR static void exp_row_##SUF(const double *restrict v, int n, double *restrict y) {      \
+    for (int j = 0; j < n; j++) y[j] = emu_exp(v[j]);                                        \
+    for (int j = 0; j < n; j++) /* beyond emu_exp's clamp, and NaN */                        \
+      if (!(fabs(v[j]) < 700.0)) y[j] = exp(v[j]);                                           \
+  }                                                                                          \
+  ATTR static void forward_##SUF(const emu_member *mb, const double *x, double *restrict h0, \
+                                 double *restrict h1, double *restrict out) {                \
+    const double *in = x;                                                                    \
+    for (int l = 0; l < mb->n_layers; l++) {                                                 \
+      int ni = mb->sizes[l], no = mb->sizes[l + 1], last = l == mb->n_layers - 1;            \
+      double *y = last ? out : (l & 1 ? h1 : h0);                                            \
+      if (mb->f32[l]) dense_f_##SUF(mb->W[l], mb->b[l], in, ni, no, y);                      \
+      else dense_d_##SUF(mb->W[l], mb->b[l], in, ni, no, y);                                 \
+      if (!last) act_row(mb->act, y, no);                                                    \
+      in = y;                                                                                \
+    }                                                                                        \
   }
 
 /* OB: 8 vector accumulators of the ISA (independent FMA chains, enough to

@@ -104,10 +104,13 @@ static void print_floors(double bytes, double fmas, double single_s) {
   double rate = fma_avx512();
   double tf = fmas / rate;
   printf("bench_emu: clock %.2f GHz; single row %.0f cycles\n", ghz, single_s * ghz * 1e9);
-  printf("bench_emu: floor, weights: %.0f KiB streamed at %.1f bytes/cycle = %.3f us (%.0f cycles)\n",
-         bytes / 1024, bytes / (ts * ghz * 1e9), 1e6 * ts, ts * ghz * 1e9);
-  printf("bench_emu: floor, arithmetic: %.0f multiply-adds at %.1f per cycle = %.3f us (%.0f cycles)\n",
-         fmas, rate / (ghz * 1e9), 1e6 * tf, tf * ghz * 1e9);
+  printf(
+      "bench_emu: floor, weights: %.0f KiB streamed at %.1f bytes/cycle = %.3f us (%.0f cycles)\n",
+      bytes / 1024, bytes / (ts * ghz * 1e9), 1e6 * ts, ts * ghz * 1e9);
+  printf(
+      "bench_emu: floor, arithmetic: %.0f multiply-adds at %.1f per cycle = %.3f us (%.0f "
+      "cycles)\n",
+      fmas, rate / (ghz * 1e9), 1e6 * tf, tf * ghz * 1e9);
   printf("floor_bytes_us %.6f\nfloor_fma_us %.6f\nclock_ghz %.4f\n", 1e6 * ts, 1e6 * tf, ghz);
 #else
   (void)bytes, (void)fmas, (void)single_s;
