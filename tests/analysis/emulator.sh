@@ -190,7 +190,7 @@ sys.exit(0 if ok else 1)
 PYEOF
 check "mcmc_check.json has 2 points x 4 chains with biases per parameter" "[ \$? -eq 0 ]"
 MLPS_BIN=$MLPS_BIN timeout 120 $PY "$AN/mcmc_check.py" runs/a --generator brokenpowerlaw --exposure 100 --points 1 \
-  --walkers 16 --max-steps 200 --chunk 100 --free-norm --no-plot -o fn.json >fn.log 2>&1
+  --walkers 10 --max-steps 100 --chunk 100 --free-norm --no-plot -o fn.json >fn.log 2>&1
 check "mcmc_check.py --free-norm exits 0" "[ \$? -eq 0 ]" || tail -20 fn.log
 $PY - <<'PYEOF'
 import json, sys
