@@ -12,6 +12,13 @@ median of 400 blocks of 200 calls) and times the same weights in a
 torch.nn.Sequential under torch.no_grad() on one input row (median of 400
 blocks of 200 calls), pinned to the same core. With --repeat N it runs
 everything N times and reports each network's medians.
+
+It also passes bench_emu the network's weight bytes as the library's
+AVX-512 kernel holds them (first layer float64, the others float32, blocks
+of 64 outputs) and its multiply-adds per row, so bench_emu measures the
+floors of one row in the same run, on the same core: the bytes at the rate
+the core streams a buffer of that size (L2: the weights do not fit in L1),
+and the multiply-adds at the measured FMA peak.
 """
 import argparse
 import os
@@ -61,7 +68,22 @@ def write_model(path, sizes, rng):
     return ws
 
 
-def torch_latency(ws, d, reps=400, block=200):
+def footprint(sizes, ob=64):
+    """(bytes, multiply-adds) of one row in the AVX-512 kernel's layout:
+    outputs padded to blocks of ob, layer 0 float64 (the input fold), the
+    rest float32, biases float64."""
+    nbytes = fmas = 0
+    for l in range(len(sizes) - 1):
+        no = -(-sizes[l + 1] // ob) * ob
+        nbytes += sizes[l] * no * (8 if l == 0 else 4) + 8 * no
+        fmas += sizes[l] * no
+    return nbytes, fmas
+
+
+def torch_latency(ws, d, reps=2000, block=10):
+    """(median, min) over reps blocks of the time per call. 10 calls a block
+    (~0.4 ms, as bench_emu's 200 calls of ~2 us): on a shared machine a long
+    block is preempted more often, which would favour the library."""
     import torch
 
     torch.set_num_threads(1)
@@ -85,7 +107,7 @@ def torch_latency(ws, d, reps=400, block=200):
             for _ in range(block):
                 net(x)
             t.append((time.perf_counter() - t0) / block)
-    return 1e6 * float(np.median(t))
+    return 1e6 * float(np.median(t)), 1e6 * float(np.min(t))
 
 
 def main():
@@ -100,23 +122,34 @@ def main():
     cpu = sorted(os.sched_getaffinity(0))[0]
     os.sched_setaffinity(0, {cpu})  # torch here and bench_emu (inherits) on one core
     rng = np.random.default_rng(19)
-    res = {k: ([], []) for k in NETS}
+    res = {k: ([], [], [], [], [], []) for k in NETS}
     models = {}
     for name, sizes in NETS.items():
         path = os.path.join(out, name.split()[0] + ".h5")
-        models[name] = (path, write_model(path, sizes, rng), sizes[0])
+        models[name] = (path, write_model(path, sizes, rng), sizes[0], footprint(sizes))
     for r in range(a.repeat):
-        for name, (path, ws, d) in models.items():
-            txt = subprocess.run([a.bench, path], check=True, capture_output=True, text=True).stdout
-            emu = float([l for l in txt.splitlines() if l.startswith("single_us")][0].split()[1])
-            tor = torch_latency(ws, d)
-            res[name][0].append(emu)
-            res[name][1].append(tor)
-            print(f"run {r + 1}: {name}: libmlpsweep_emu {emu:.3f} us, torch no-grad {tor:.1f} us, ratio {tor / emu:.0f}x")
+        for name, (path, ws, d, (nbytes, fmas)) in models.items():
+            txt = subprocess.run([a.bench, path, "400", str(nbytes), str(fmas)], check=True, capture_output=True,
+                                 text=True).stdout
+            val = {l.split()[0]: float(l.split()[1]) for l in txt.splitlines()
+                   if l.split() and l.split()[0] in ("single_us", "single_min_us", "floor_bytes_us", "floor_fma_us")}
+            kern = ([l.split("kernel ")[1] for l in txt.splitlines() if "kernel " in l] or ["?"])[0]
+            emu = val["single_us"]
+            tor, tor_min = torch_latency(ws, d)
+            for q, v in enumerate((emu, tor, val.get("floor_bytes_us", np.nan), val.get("floor_fma_us", np.nan),
+                                   val.get("single_min_us", np.nan), tor_min)):
+                res[name][q].append(v)
+            emin = res[name][4][-1]
+            print(f"run {r + 1}: {name}: libmlpsweep_emu {emu:.3f} us (min {emin:.3f}; {kern}), "
+                  f"torch no-grad {tor:.1f} us (min {tor_min:.1f}), ratio {tor / emu:.0f}x (of minima "
+                  f"{tor_min / emin:.0f}x); floors: {nbytes / 1024:.0f} KiB of weights "
+                  f"{res[name][2][-1]:.3f} us, {fmas} multiply-adds {res[name][3][-1]:.3f} us")
     print(f"medians over {a.repeat} run(s), core {cpu}:")
-    for name, (e, t) in res.items():
-        em, tm = float(np.median(e)), float(np.median(t))
-        print(f"  {name:24s} libmlpsweep_emu {em:7.3f} us   torch {tm:7.1f} us   {tm / em:5.0f}x faster")
+    for name, (e, t, fb, ff, emin, tmin) in res.items():
+        em, tm, en, tn = (float(np.median(v)) for v in (e, t, emin, tmin))
+        print(f"  {name:24s} libmlpsweep_emu {em:7.3f} us   torch {tm:7.1f} us   {tm / em:5.0f}x faster   "
+              f"(minima: {en:.3f} us, {tn:.1f} us, {tn / en:.0f}x)   floor {max(np.median(fb), np.median(ff)):.3f} us (weights {np.median(fb):.3f}, "
+              f"arithmetic {np.median(ff):.3f})")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ emcee with the emulator, on Poisson data simulated from the true model.
 
     /usr/bin/python3 analysis/mcmc_check.py RUN --generator brokenpowerlaw \\
         [--exposure T ...] [--points N] [--seed S] [--walkers W] [--max-steps S]
+        [--free-norm]
 
 For N points of the training box (every second one with some coordinates
 near an edge: 5% or 95% of the range), and each exposure T:
@@ -39,6 +40,11 @@ near an edge: 5% or 95% of the range), and each exposure T:
     instead of M makes the correction grow faster than the Poisson penalty
     far from the data: the chains run away; a plain Gaussian with covariance
     M + M S M would misweight the many bins of few counts.)
+  * --free-norm: a free normalisation A (parameter ln_norm = ln A, uniform
+    prior on [-1, 1], true value 0) multiplies mu in all four chains, as in
+    a real fit, where the source's flux is unknown: an error of the
+    emulator's overall level then goes into A instead of the shape
+    parameters (brokenpowerlaw and powerlaw have no normalisation input);
   * chains run in chunks until they are longer than 50 autocorrelation
     times (emcee's get_autocorr_time) or --max-steps, which is reported.
 Per parameter: bias = (mean_emulator - mean_true) / sigma_true and the width
@@ -210,6 +216,8 @@ def main(argv=None):
     ap.add_argument("--max-steps", type=int, default=20000)
     ap.add_argument("--chunk", type=int, default=1000, help="steps between autocorrelation checks")
     ap.add_argument("--tau-multiple", type=float, default=50, help="converged: chain longer than this x tau")
+    ap.add_argument("--free-norm", action="store_true",
+                    help="fit a free normalisation ln_norm (uniform on [-1, 1]) with the model's parameters")
     ap.add_argument("--mlpsweep", help="the mlpsweep binary (default: $MLPS_BIN, build/src/mlpsweep, PATH)")
     ap.add_argument("-o", "--output", help="JSON (default RUN/mcmc_check.json)")
     ap.add_argument("--no-plot", action="store_true")
@@ -252,7 +260,10 @@ def main(argv=None):
         print(f"mcmc_check.py: {e}", file=sys.stderr)
         return 2
     lo, hi = (np.asarray(v, dtype=np.float64) for v in box)
-    d = f.n_inputs
+    d = f.n_inputs  # the model's inputs; the sampled parameters are d (+ 1 with --free-norm)
+    plo, phi = (np.append(lo, -1.0), np.append(hi, 1.0)) if a.free_norm else (lo, hi)
+    if a.free_norm:
+        names.append("ln_norm")
     true = TrueModel(binary, a.generator)
     m_true = true(((lo + hi) / 2)[None, :]).shape[1]
     if m_true != f.n_outputs:
@@ -260,24 +271,30 @@ def main(argv=None):
         return 2
     rng = np.random.default_rng(a.seed)
     pts = points(lo, hi, a.points, rng)
-    nw = max(a.walkers, 2 * d + 2)
+    dp = len(plo)
+    nw = max(a.walkers, 2 * dp + 2)
     s2 = sig ** 2
     results = []
     t_start = time.time()
     for i, x0 in enumerate(pts):
         mu1_true = true(x0[None, :])[0]
+        x0p = np.append(x0, 0.0) if a.free_norm else x0
         for T in a.exposure:
             counts = np.random.default_rng([a.seed, i, int(T)]).poisson(T * mu1_true).astype(np.float64)
 
             def prior_in(P):
-                return np.all((P >= lo) & (P <= hi), axis=1)
+                return np.all((P >= plo) & (P <= phi), axis=1)
 
             def make(model_mu, ll):
                 def logp(P):
                     out = np.full(len(P), -np.inf)
                     ok = prior_in(P)
                     if ok.any():
-                        mu = np.maximum(model_mu(P[ok]), 1e-300)
+                        Q = P[ok]
+                        mu = model_mu(Q[:, :d])
+                        if a.free_norm:
+                            mu = mu * np.exp(Q[:, d:])
+                        mu = np.maximum(mu, 1e-300)
                         out[ok] = ll(counts, mu)
                     return out
                 return logp
@@ -285,8 +302,8 @@ def main(argv=None):
             mu_true = (lambda P: T * true(P))
             mu_emu = (lambda P: (T / T0) * f(P))
             chains = {}
-            p0 = np.clip(x0 + 1e-3 * (hi - lo) * np.random.default_rng([a.seed, i, 7]).standard_normal((nw, d)),
-                         lo, hi)
+            p0 = np.clip(x0p + 1e-3 * (phi - plo) * np.random.default_rng([a.seed, i, 7]).standard_normal((nw, dp)),
+                         plo, phi)
             seed = a.seed * 1000 + i
             chains["true"] = run_chain(make(mu_true, poisson_ll), p0, seed, a.max_steps, a.chunk, a.tau_multiple)
             chains["emulator"] = run_chain(make(mu_emu, poisson_ll), p0, seed, a.max_steps, a.chunk, a.tau_multiple)
@@ -331,7 +348,7 @@ def main(argv=None):
     doc = {"run": a.run, "generator": a.generator, "params": names, "box": [lo.tolist(), hi.tolist()],
            "box_source": box_src, "training_exposure": T0, "frac_sigma_source": sig_src,
            "frac_sigma_median": float(np.median(sig)), "cov_rank": int(V.shape[1]), "walkers": nw, "seed": a.seed,
-           "max_steps": a.max_steps, "tau_multiple": a.tau_multiple,
+           "max_steps": a.max_steps, "tau_multiple": a.tau_multiple, "free_norm": a.free_norm,
            "likelihoods": {"true": "Poisson, true model (mlpsweep gen --params -)",
                            "emulator": "Poisson, emulator mean",
                            "emulator+error": "negative binomial, mean mu, variance mu + (frac_sigma mu)^2",
@@ -340,7 +357,8 @@ def main(argv=None):
     out = a.output or os.path.join(a.run, "mcmc_check.json")
     with open(out, "w") as fh:
         json.dump(doc, fh, indent=1)
-    print(f"\nMCMC check of {a.run} ({a.generator}, {a.points} points, {nw} walkers; bias in sigma_true)")
+    print(f"\nMCMC check of {a.run} ({a.generator}{', free normalisation' if a.free_norm else ''}, {a.points} points, "
+          f"{nw} walkers; bias in sigma_true)")
     print(table(doc))
     print(f"wrote {out}")
     if not a.no_plot:

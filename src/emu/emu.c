@@ -6,12 +6,22 @@
  * they are folded into the first layer of every member (W0[:, j] *= a_j,
  * b0 += W0[:, j] c_j); the stages up to that log run outside, per value. Per
  * output, the inverse of the stages after the last log composes to
- * y = A z + C: folded into every member's last layer (averaging members
- * commutes with an affine map, so the mean is unchanged); the rest of the
- * inverse (exp, pow 10 and what precedes them) runs outside.
+ * y = A z + C: one multiply-add per output after the members' mean
+ * (averaging commutes with an affine map), not folded into the last layer,
+ * so that layer keeps the file's float32 weights; the rest of the inverse
+ * (exp, pow 10 and what precedes them) runs outside.
  *
- * Layout for speed: each layer's weights are stored transposed, (in, out),
- * so a layer is out-length axpys that vectorise without reassociation. */
+ * Layout for speed (one row is a chain of matrix-vector products whose
+ * weights, ~100-200 KiB for 128-wide layers, stream from L2 on every call):
+ * a layer's weights are packed in blocks of OB outputs, each block (in, OB)
+ * contiguous and zero-padded, so a block is one sequential stream, its OB
+ * accumulators stay in registers across the input loop (8 independent FMA
+ * chains: enough to cover the FMA latency), and no reassociation is needed.
+ * float32 where the weights are float32 values (the file's: exact, and half
+ * the bytes; converted to float64 before the multiply-add), float64 where a
+ * fold changed them (the first layer). Kernels for AVX-512 (OB 64), AVX2+FMA
+ * (OB 32) and baseline x86-64 or other CPUs (OB 16) are compiled from one
+ * source and picked at open from the CPU's features. */
 #include "emu/mlpsweep_emu.h"
 
 #include <hdf5.h>
@@ -27,6 +37,7 @@
 #define EMU_MAX_LAYERS 33 /* nn's MLP_MAX_LAYERS + 1 widths */
 #define EMU_MAX_MEMBERS 64
 #define EMU_MAX_CHAIN 4
+#define EMU_PAD 64 /* the widest kernel block: scratch rows are padded by it */
 
 enum { G_ID, G_LOG, G_LOG10 };
 enum { A_RELU, A_LEAKY, A_ELU, A_SELU, A_GELU, A_SWISH, A_SIGMOID, A_TANH, A_LINEAR, A_COUNT };
@@ -44,22 +55,34 @@ typedef struct {
 typedef struct {
   int n_layers, act;
   int sizes[EMU_MAX_LAYERS + 1];
-  /* (in, out): float64 for the first and last layers (the folds change
-   * them), the file's float32 for hidden ones (exact; half the memory
-   * traffic, which bounds a single row's time once weights leave L1) */
-  double *WT[EMU_MAX_LAYERS];
-  float *WTf[EMU_MAX_LAYERS];
+  /* W[l]: the file's (out, in) float64 while loading; after emu_pack the
+   * kernel's blocks (see the top): float32 when f32[l], else float64. b[l]:
+   * padded to whole blocks with zeros. */
+  void *W[EMU_MAX_LAYERS];
   double *b[EMU_MAX_LAYERS];
   double weight; /* its weight in the mean (attribute "weight"; NaN: none) */
+  unsigned char f32[EMU_MAX_LAYERS];
 } emu_member;
+
+/* One member's layers on one (outer-transformed) input row; out gets the
+ * last layer's output, padded to whole blocks (scratch, not the caller's). */
+typedef void (*emu_forward_fn)(const emu_member *mb, const double *x, double *restrict h0,
+                               double *restrict h1, double *restrict out);
 
 struct mlps_emu {
   size_t d, m;
-  int n_members, version, max_width, has_box, has_err;
+  int n_members, version, max_width, has_box, has_err, ob;
   int weighted; /* members weighted unequally (a committee by CV error) */
   char **names;
   double *lo, *hi, *frac_mean, *frac_cov;
+  double *ya, *yc;    /* (m): the output's folded affine stages, y = ya z + yc */
   emu_outer *xo, *yo; /* (d), (m) */
+  emu_forward_fn fwd;
+  /* y = exp(v) for a row, vectorised (out_exp: every output's outer stages
+   * are one ln, whose shift and scale are then in ya, yc too) */
+  void (*exp_row)(const double *restrict v, int n, double *restrict y);
+  int out_exp;
+  const char *kernel;
   emu_member mem[EMU_MAX_MEMBERS];
 };
 
@@ -169,23 +192,8 @@ static int read_member(hid_t fid, const char *path, int k, emu_member *mb, const
         free(v);
         return mlps_errorf(e, MLPS_EINPUT, "%s: %s has the wrong shape for sizes", path, name);
       }
-      if (wb) {
-        mb->b[l] = v;
-        continue;
-      }
-      /* transpose to (in, out); float64 where a fold will change it */
-      int dbl = l == 0 || l == mb->n_layers - 1;
-      void *dst = malloc((dbl ? sizeof(double) : sizeof(float)) * in * out);
-      if (dst)
-        for (size_t o = 0; o < out; o++)
-          for (size_t i = 0; i < in; i++) {
-            if (dbl) ((double *)dst)[i * out + o] = v[o * in + i];
-            else ((float *)dst)[i * out + o] = (float)v[o * in + i];
-          }
-      free(v);
-      if (!dst) return mlps_errorf(e, MLPS_ERUNTIME, "out of memory reading %s", name);
-      if (dbl) mb->WT[l] = dst;
-      else mb->WTf[l] = dst;
+      if (wb) mb->b[l] = v;
+      else mb->W[l] = v; /* (out, in), packed once the folds are done */
     }
   }
   return MLPS_OK;
@@ -217,6 +225,34 @@ static int read_weights(mlps_emu *u, const char *path, mlps_err *e) {
   return MLPS_OK;
 }
 
+/* Layer l of mb from the file's (out, in) float64 to the kernel's blocks of
+ * ob outputs (see the top); float32 when every weight is a float32 value. */
+static int emu_pack(emu_member *mb, int l, int ob) {
+  int ni = mb->sizes[l], no = mb->sizes[l + 1], nb = (no + ob - 1) / ob;
+  const double *w = mb->W[l];
+  int f32 = 1;
+  for (size_t i = 0; f32 && i < (size_t)ni * (size_t)no; i++) f32 = (double)(float)w[i] == w[i];
+  /* cache-line aligned: no load of a block row straddles two lines */
+  size_t bytes = (size_t)nb * (size_t)ob * (size_t)ni * (f32 ? sizeof(float) : sizeof(double));
+  bytes = (bytes + 63) / 64 * 64;
+  void *p = aligned_alloc(64, bytes);
+  if (p) memset(p, 0, bytes);
+  double *b = calloc((size_t)nb * (size_t)ob, sizeof(double));
+  if (!p || !b) return free(p), free(b), -1;
+  for (int o = 0; o < no; o++) {
+    size_t base = (size_t)(o / ob) * (size_t)ob * (size_t)ni + (size_t)(o % ob);
+    for (int i = 0; i < ni; i++) {
+      double v = w[(size_t)o * (size_t)ni + (size_t)i];
+      if (f32) ((float *)p)[base + (size_t)i * (size_t)ob] = (float)v;
+      else ((double *)p)[base + (size_t)i * (size_t)ob] = v;
+    }
+    b[o] = mb->b[l][o];
+  }
+  free(mb->W[l]), free(mb->b[l]);
+  mb->W[l] = p, mb->b[l] = b, mb->f32[l] = (unsigned char)f32;
+  return 0;
+}
+
 /* Optional dataset of exactly n values into *dst (malloc'ed); 1 when read. */
 static int read_opt(hid_t fid, const char *name, size_t n, double **dst, mlps_err *e) {
   if (!h5_exists(fid, name)) return 0;
@@ -231,6 +267,8 @@ static int read_opt(hid_t fid, const char *name, size_t n, double **dst, mlps_er
   }
   return 1;
 }
+
+static void emu_pick(mlps_emu *u, unsigned flags);
 
 static int emu_load(mlps_emu *u, const char *path, unsigned flags, mlps_err *e) {
   hid_t fid;
@@ -288,26 +326,33 @@ static int emu_load(mlps_emu *u, const char *path, unsigned flags, mlps_err *e) 
   }
   int unf = (flags & MLPS_EMU_UNFOLDED) != 0;
   if (!rc) rc = read_transform(fid, "input_transform", u->d, 0, unf, u->xo, a, c, e);
-  for (int k = 0; !rc && k < u->n_members; k++) { /* fold into layer 0 */
+  for (int k = 0; !rc && k < u->n_members; k++) { /* fold into layer 0, (out, in) */
     emu_member *mb = &u->mem[k];
-    size_t out = (size_t)mb->sizes[1];
-    for (size_t j = 0; j < u->d; j++)
-      for (size_t o = 0; o < out; o++) {
-        mb->b[0][o] += mb->WT[0][j * out + o] * c[j];
-        mb->WT[0][j * out + o] *= a[j];
+    double *W0 = mb->W[0];
+    for (size_t o = 0; o < (size_t)mb->sizes[1]; o++)
+      for (size_t j = 0; j < u->d; j++) {
+        mb->b[0][o] += W0[o * u->d + j] * c[j];
+        W0[o * u->d + j] *= a[j];
       }
   }
-  if (!rc) rc = read_transform(fid, "target_transform", u->m, 1, unf, u->yo, a, c, e);
-  for (int k = 0; !rc && k < u->n_members; k++) { /* fold into the last layer */
-    emu_member *mb = &u->mem[k];
-    int L = mb->n_layers - 1;
-    size_t in = (size_t)mb->sizes[L];
-    for (size_t o = 0; o < u->m; o++) {
-      for (size_t i = 0; i < in; i++) mb->WT[L][i * u->m + o] *= a[o];
-      mb->b[L][o] = mb->b[L][o] * a[o] + c[o];
+  if (!rc) {
+    u->ya = malloc(sizeof(double) * u->m), u->yc = malloc(sizeof(double) * u->m);
+    if (!u->ya || !u->yc) rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory");
+  }
+  if (!rc) rc = read_transform(fid, "target_transform", u->m, 1, unf, u->yo, u->ya, u->yc, e);
+  if (!rc) { /* the usual [log, standard] targets: exp after one multiply-add */
+    u->out_exp = 1;
+    for (size_t j = 0; j < u->m; j++) u->out_exp &= u->yo[j].n == 1 && u->yo[j].g[0] == G_LOG;
+    for (size_t j = 0; u->out_exp && j < u->m; j++) {
+      u->ya[j] *= u->yo[j].scale[0];
+      u->yc[j] = u->yc[j] * u->yo[j].scale[0] + u->yo[j].shift[0];
     }
   }
   free(a), free(c);
+  if (!rc) emu_pick(u, flags);
+  for (int k = 0; !rc && k < u->n_members; k++)
+    for (int l = 0; !rc && l < u->mem[k].n_layers; l++)
+      if (emu_pack(&u->mem[k], l, u->ob)) rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory");
   if (!rc) { /* input names: version 2 stores them; else x0, x1, ... */
     size_t nn = 0;
     char **nms = NULL;
@@ -360,18 +405,18 @@ mlps_emu *mlps_emu_open(const char *model_path, char *err, size_t err_len) {
 void mlps_emu_close(mlps_emu *u) {
   if (!u) return;
   for (int k = 0; k < EMU_MAX_MEMBERS; k++)
-    for (int l = 0; l < EMU_MAX_LAYERS; l++)
-      free(u->mem[k].WT[l]), free(u->mem[k].WTf[l]), free(u->mem[k].b[l]);
+    for (int l = 0; l < EMU_MAX_LAYERS; l++) free(u->mem[k].W[l]), free(u->mem[k].b[l]);
   if (u->names)
     for (size_t j = 0; j < u->d; j++) free(u->names[j]);
   free(u->names), free(u->lo), free(u->hi), free(u->frac_mean), free(u->frac_cov);
-  free(u->xo), free(u->yo), free(u);
+  free(u->ya), free(u->yc), free(u->xo), free(u->yo), free(u);
 }
 
 size_t mlps_emu_n_inputs(const mlps_emu *u) { return u ? u->d : 0; }
 size_t mlps_emu_n_outputs(const mlps_emu *u) { return u ? u->m : 0; }
 size_t mlps_emu_n_members(const mlps_emu *u) { return u ? (size_t)u->n_members : 0; }
 int mlps_emu_format_version(const mlps_emu *u) { return u ? u->version : -1; }
+const char *mlps_emu_kernel(const mlps_emu *u) { return u ? u->kernel : NULL; }
 const char *mlps_emu_input_name(const mlps_emu *u, size_t i) {
   return u && i < u->d ? u->names[i] : NULL;
 }
@@ -392,9 +437,16 @@ int mlps_emu_error_model(const mlps_emu *u, double *frac_mean, double *frac_cov)
 
 /* ---- prediction ---- */
 
-static inline double emu_exp(double x);
+/* Helpers inlined into each kernel, so they are compiled for its ISA. */
+#if defined(__GNUC__) || defined(__clang__)
+#define EMU_INLINE inline __attribute__((always_inline))
+#else
+#define EMU_INLINE inline
+#endif
 
-static inline double act1(int a, double z) {
+static EMU_INLINE double emu_exp(double x);
+
+static EMU_INLINE double act1(int a, double z) {
   switch (a) {
     case A_RELU: return z < 0 ? 0 : z;
     case A_LEAKY: return z < 0 ? 0.01 * z : z;
@@ -415,16 +467,19 @@ static inline double act1(int a, double z) {
  * reduction x = k ln2 + r, |r| <= ln2/2, a degree-12 Taylor polynomial
  * (truncation < 2e-16 relative) and 2^k added to the exponent bits. x is
  * clamped to [-700, 700], where swish and sigmoid are saturated anyway. */
-static inline double emu_exp(double x) {
+static EMU_INLINE double emu_exp(double x) {
   x = x < -700.0 ? -700.0 : x > 700.0 ? 700.0 : x;
   const double shifter = 0x1.8p52;
   double kb = x * 1.4426950408889634 + shifter, k = kb - shifter;
   double r = x - k * 6.93147180369123816490e-01 - k * 1.90821492927058770002e-10;
-  double p = 1.0 / 479001600;
-  static const double c[12] = {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320,
-                               1.0 / 5040,     1.0 / 720,     1.0 / 120,    1.0 / 24,
-                               1.0 / 6,        0.5,           1.0,          1.0};
-  for (int i = 0; i < 12; i++) p = p * r + c[i];
+  /* Estrin's scheme: 4 dependent multiply-adds instead of Horner's 12 (the
+   * activation loops are latency-bound) */
+  double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  double q0 = 1.0 + r, q1 = 0.5 + r * (1.0 / 6), q2 = 1.0 / 24 + r * (1.0 / 120);
+  double q3 = 1.0 / 720 + r * (1.0 / 5040), q4 = 1.0 / 40320 + r * (1.0 / 362880);
+  double q5 = 1.0 / 3628800 + r * (1.0 / 39916800);
+  double s0 = q0 + r2 * q1, s1 = q2 + r2 * q3, s2 = q4 + r2 * q5;
+  double p = (s0 + r4 * s1) + r8 * (s2 + r4 * (1.0 / 479001600));
   uint64_t pb, kbits;
   memcpy(&pb, &p, sizeof pb);
   memcpy(&kbits, &kb, sizeof kbits);
@@ -433,44 +488,7 @@ static inline double emu_exp(double x) {
   return p;
 }
 
-/* Clones for AVX-512 and AVX2+FMA where the CPU has them (a dense layer is
- * FMAs; the activation loops vectorise). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define EMU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define EMU_CLONES
-#endif
-
-/* y (no) = b + x (ni) W with W (ni, no) row-major: blocks of EMU_OB outputs
- * held in registers across the whole input loop (independent FMA chains),
- * then the remainder. */
-#define EMU_OB 32
-#define EMU_DENSE(NAME, T)                                                                         \
-  static inline void NAME(const T *restrict W, const double *restrict b, const double *restrict x, \
-                          int ni, int no, double *restrict y) {                                    \
-    int o0 = 0;                                                                                    \
-    for (; o0 + EMU_OB <= no; o0 += EMU_OB) {                                                      \
-      double acc[EMU_OB];                                                                          \
-      for (int k = 0; k < EMU_OB; k++) acc[k] = b[o0 + k];                                         \
-      for (int i = 0; i < ni; i++) {                                                               \
-        const T *restrict w = W + (size_t)i * (size_t)no + o0;                                     \
-        double xi = x[i];                                                                          \
-        for (int k = 0; k < EMU_OB; k++) acc[k] += xi * (double)w[k];                              \
-      }                                                                                            \
-      for (int k = 0; k < EMU_OB; k++) y[o0 + k] = acc[k];                                         \
-    }                                                                                              \
-    if (o0 == no) return;                                                                          \
-    for (int o = o0; o < no; o++) y[o] = b[o];                                                     \
-    for (int i = 0; i < ni; i++) {                                                                 \
-      const T *restrict w = W + (size_t)i * (size_t)no;                                            \
-      double xi = x[i];                                                                            \
-      for (int o = o0; o < no; o++) y[o] += xi * (double)w[o];                                     \
-    }                                                                                              \
-  }
-EMU_DENSE(dense_d, double)
-EMU_DENSE(dense_f, float)
-
-static inline void act_row(int a, double *restrict y, int n) {
+static EMU_INLINE void act_row(int a, double *restrict y, int n) {
   switch (a) {
     case A_SWISH:
       for (int o = 0; o < n; o++) y[o] = y[o] / (1.0 + emu_exp(-y[o]));
@@ -486,19 +504,105 @@ static inline void act_row(int a, double *restrict y, int n) {
   }
 }
 
-/* One member on one (already outer-transformed) input row x: out (m) gets
- * the folded last layer's output. h0, h1: scratch of max_width each. */
-EMU_CLONES static void member_forward(const emu_member *mb, const double *x, double *restrict h0,
-                                      double *restrict h1, double *restrict out) {
-  const double *in = x;
-  for (int l = 0; l < mb->n_layers; l++) {
-    int ni = mb->sizes[l], no = mb->sizes[l + 1], last = l == mb->n_layers - 1;
-    double *y = last ? out : (l & 1 ? h1 : h0);
-    if (mb->WT[l]) dense_d(mb->WT[l], mb->b[l], in, ni, no, y);
-    else dense_f(mb->WTf[l], mb->b[l], in, ni, no, y);
-    if (!last) act_row(mb->act, y, no);
-    in = y;
+/* y (no, written in whole blocks of OB: the caller's scratch is padded) =
+ * b + W x, W packed in blocks of OB outputs (see the top). */
+#define EMU_DENSE(NAME, ATTR, T, OB)                                                               \
+  ATTR static EMU_INLINE void NAME(const T *restrict W, const double *restrict b,                  \
+                                   const double *restrict x, int ni, int no, double *restrict y) { \
+    for (int o0 = 0; o0 < no; o0 += OB, b += OB, y += OB) {                                        \
+      double acc[OB];                                                                              \
+      for (int k = 0; k < OB; k++) acc[k] = b[k];                                                  \
+      for (int i = 0; i < ni; i++, W += OB) {                                                      \
+        double xi = x[i];                                                                          \
+        for (int k = 0; k < OB; k++) acc[k] += xi * (double)W[k];                                  \
+      }                                                                                            \
+      for (int k = 0; k < OB; k++) y[k] = acc[k];                                                  \
+    }                                                                                              \
   }
+
+/* A member's forward pass (emu_forward_fn) built on the dense kernels of
+ * one ISA with OB outputs per block. */
+#define EMU_FORWARD(SUF, ATTR, OB)                                                           \
+  EMU_DENSE(dense_d_##SUF, ATTR, double, OB)                                                 \
+  ATTR static void exp_row_##SUF(const double *restrict v, int n, double *restrict y) {      \
+    for (int j = 0; j < n; j++) y[j] = emu_exp(v[j]);                                        \
+    for (int j = 0; j < n; j++) /* beyond emu_exp's clamp, and NaN */                        \
+      if (!(fabs(v[j]) < 700.0)) y[j] = exp(v[j]);                                           \
+  }                                                                                          \
+  ATTR static void forward_##SUF(const emu_member *mb, const double *x, double *restrict h0, \
+                                 double *restrict h1, double *restrict out) {                \
+    const double *in = x;                                                                    \
+    for (int l = 0; l < mb->n_layers; l++) {                                                 \
+      int ni = mb->sizes[l], no = mb->sizes[l + 1], last = l == mb->n_layers - 1;            \
+      double *y = last ? out : (l & 1 ? h1 : h0);                                            \
+      if (mb->f32[l]) dense_f_##SUF(mb->W[l], mb->b[l], in, ni, no, y);                      \
+      else dense_d_##SUF(mb->W[l], mb->b[l], in, ni, no, y);                                 \
+      if (!last) act_row(mb->act, y, no);                                                    \
+      in = y;                                                                                \
+    }                                                                                        \
+  }
+
+/* OB: 8 vector accumulators of the ISA (independent FMA chains, enough to
+ * hide the FMA latency at two FMAs per cycle), leaving registers for the
+ * weights and the broadcast input. SSE2 has no FMA: multiply and add. */
+EMU_DENSE(dense_f_base, , float, 16)
+EMU_FORWARD(base, , 16)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define EMU_X86 1
+#ifdef __clang__
+#define EMU_ATTR_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#else /* GCC's default for these CPUs is 256-bit vectors; the kernel wants 512 */
+#define EMU_ATTR_AVX512 \
+  __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,prefer-vector-width=512")))
+#endif
+#define EMU_ATTR_AVX2 __attribute__((target("avx2,fma")))
+EMU_DENSE(dense_f_avx2, EMU_ATTR_AVX2, float, 32)
+EMU_FORWARD(avx2, EMU_ATTR_AVX2, 32)
+#ifdef EMU_PLAIN512
+EMU_DENSE(dense_f_avx512, EMU_ATTR_AVX512, float, 64)
+#else
+#include <immintrin.h>
+/* EMU_DENSE for float32 weights, written out: GCC loads 16 floats and
+ * splits them (an extract per pair of conversions); converting straight
+ * from memory saves those shuffles, and the conversions are what bounds
+ * this loop. */
+EMU_ATTR_AVX512 static EMU_INLINE void dense_f_avx512(const float *restrict W,
+                                                      const double *restrict b,
+                                                      const double *restrict x, int ni, int no,
+                                                      double *restrict y) {
+  for (int o0 = 0; o0 < no; o0 += 64, b += 64, y += 64) {
+    __m512d a[8];
+    for (int k = 0; k < 8; k++) a[k] = _mm512_loadu_pd(b + 8 * k);
+    for (int i = 0; i < ni; i++, W += 64) {
+      __m512d xi = _mm512_set1_pd(x[i]);
+      for (int k = 0; k < 8; k++)
+        a[k] = _mm512_fmadd_pd(xi, _mm512_cvtps_pd(_mm256_loadu_ps(W + 8 * k)), a[k]);
+    }
+    for (int k = 0; k < 8; k++) _mm512_storeu_pd(y + 8 * k, a[k]);
+  }
+}
+#endif
+EMU_FORWARD(avx512, EMU_ATTR_AVX512, 64)
+#else
+#define EMU_X86 0
+#endif
+
+/* The kernel for this CPU (its features as the OS enables them), capped by
+ * the open flags. Sets the block width the layers are packed with. */
+static void emu_pick(mlps_emu *u, unsigned flags) {
+  u->fwd = forward_base, u->exp_row = exp_row_base, u->ob = 16, u->kernel = "baseline";
+#if EMU_X86
+  if (flags & MLPS_EMU_BASELINE) return;
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+  u->fwd = forward_avx2, u->exp_row = exp_row_avx2, u->ob = 32, u->kernel = "avx2";
+  if (flags & MLPS_EMU_NO_AVX512) return;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw"))
+    u->fwd = forward_avx512, u->exp_row = exp_row_avx512, u->ob = 64, u->kernel = "avx512";
+#else
+  (void)flags;
+#endif
 }
 
 static inline double outer_fwd(const emu_outer *t, double x) {
@@ -517,12 +621,27 @@ static inline double outer_inv(const emu_outer *t, double y) {
   return y;
 }
 
+/* z (m, the last layer's output; times s, the 1/members of a mean) -> y in
+ * data units: the output's affine stages, then the outer ones. v: scratch. */
+static void emu_finish(const mlps_emu *u, const double *z, double s, double *v, double *y) {
+  size_t m = u->m;
+  if (u->out_exp) {
+    for (size_t j = 0; j < m; j++) v[j] = u->ya[j] * (z[j] * s) + u->yc[j];
+    u->exp_row(v, (int)m, y);
+  } else {
+    for (size_t j = 0; j < m; j++) y[j] = outer_inv(&u->yo[j], u->ya[j] * (z[j] * s) + u->yc[j]);
+  }
+}
+
 /* Shared by predict and predict_members: members == 1 writes each member. */
 static int emu_run(const mlps_emu *u, size_t n, const double *x, double *y, int members) {
   if (!u || (n && (!x || !y))) return -1;
-  size_t d = u->d, m = u->m, w = (size_t)u->max_width;
-  double scratch[3 * w + d]; /* stack: no allocation per call (w <= MLPS_EMU_MAX_WIDTH) */
-  double *h0 = scratch, *h1 = scratch + w, *acc = scratch + 2 * w, *xs = scratch + 3 * w;
+  size_t d = u->d, m = u->m, w = (size_t)u->max_width + EMU_PAD;
+  /* stack: no allocation per call (w <= MLPS_EMU_MAX_WIDTH + EMU_PAD); the
+   * layers write whole blocks, hence the padding and z for the last one */
+  double scratch[4 * w + d];
+  double *h0 = scratch, *h1 = scratch + w, *z = scratch + 2 * w, *acc = scratch + 3 * w;
+  double *xs = scratch + 4 * w;
   size_t outside = 0;
   for (size_t r = 0; r < n; r++) {
     const double *xr = x + r * d;
@@ -535,23 +654,23 @@ static int emu_run(const mlps_emu *u, size_t n, const double *x, double *y, int 
     if (members) {
       for (int k = 0; k < u->n_members; k++) {
         double *yk = y + (r * (size_t)u->n_members + (size_t)k) * m;
-        member_forward(&u->mem[k], xs, h0, h1, yk);
-        for (size_t j = 0; j < m; j++) yk[j] = outer_inv(&u->yo[j], yk[j]);
+        u->fwd(&u->mem[k], xs, h0, h1, z);
+        emu_finish(u, z, 1.0, acc, yk);
       }
       continue;
     }
     double *yr = y + r * m;
-    member_forward(&u->mem[0], xs, h0, h1, yr);
+    /* The (weighted) mean of the members in the folded space; the output
+     * affine stage and the outer transforms follow it (emu_finish). */
+    u->fwd(&u->mem[0], xs, h0, h1, acc);
     if (u->weighted)
-      for (size_t j = 0; j < m; j++) yr[j] *= u->mem[0].weight;
+      for (size_t j = 0; j < m; j++) acc[j] *= u->mem[0].weight;
     for (int k = 1; k < u->n_members; k++) {
-      member_forward(&u->mem[k], xs, h0, h1, acc);
+      u->fwd(&u->mem[k], xs, h0, h1, z);
       double wk = u->weighted ? u->mem[k].weight : 1.0;
-      for (size_t j = 0; j < m; j++) yr[j] += wk * acc[j];
+      for (size_t j = 0; j < m; j++) acc[j] += wk * z[j];
     }
-    double inv = u->weighted ? 1.0 : 1.0 / u->n_members;
-    for (size_t j = 0; j < m; j++)
-      yr[j] = outer_inv(&u->yo[j], u->n_members > 1 ? yr[j] * inv : yr[j]);
+    emu_finish(u, acc, u->weighted ? 1.0 : 1.0 / u->n_members, z, yr);
   }
   return outside > INT_MAX ? INT_MAX : (int)outside;
 }

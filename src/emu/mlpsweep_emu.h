@@ -4,9 +4,11 @@
  * mlpsweep-emu`, or CMake `find_package(mlpsweep)` and `mlpsweep::emu`.
  *
  * - Inputs and outputs are in the data's own units: the model's input and
- *   target transforms are applied inside (their affine parts folded into the
- *   first and last layers at open; a log/exp stays outside). Arithmetic is
- *   float64 on the file's float32 weights.
+ *   target transforms are applied inside (the inputs' affine stages folded
+ *   into the first layer at open; the rest per value). Arithmetic is
+ *   float64 on the file's float32 weights, with kernels for AVX-512,
+ *   AVX2+FMA or baseline CPUs picked at open (they differ in the last bits:
+ *   summation order, fused multiply-adds).
  * - An ensemble model's prediction is the members' mean in the scaled target
  *   space, then inverted, as `mlpsweep predict` computes it; weighted by
  *   each member's `weight` attribute when the file has them (a committee
@@ -15,8 +17,8 @@
  * - Thread safety: after mlps_emu_open returns, any number of threads may
  *   call the predict functions on one handle at once. A predict call
  *   allocates nothing: its scratch (a few rows of the widest layer, at most
- *   MLPS_EMU_MAX_WIDTH values each) lives on the caller's stack, about
- *   3 * 8 * (widest layer) bytes.
+ *   MLPS_EMU_MAX_WIDTH + 64 values each) lives on the caller's stack, about
+ *   4 * 8 * (widest layer + 64) bytes.
  * - The library prints nothing; errors come back as return values and the
  *   message of mlps_emu_open. */
 #ifndef MLPSWEEP_EMU_H
@@ -54,8 +56,12 @@ MLPS_EMU_API const char *mlps_emu_version(void);
  * message is truncated to fit). */
 MLPS_EMU_API mlps_emu *mlps_emu_open(const char *model_path, char *err, size_t err_len);
 /* Flags of mlps_emu_open_flags. MLPS_EMU_UNFOLDED keeps every transform
- * stage outside the network (the reference path the tests compare with). */
+ * stage outside the network (the reference path the tests compare with).
+ * MLPS_EMU_BASELINE uses the baseline kernel (SSE2 on x86-64: the same
+ * results on every x86-64 CPU); MLPS_EMU_NO_AVX512 at most the AVX2+FMA one. */
 #define MLPS_EMU_UNFOLDED 1u
+#define MLPS_EMU_BASELINE 2u
+#define MLPS_EMU_NO_AVX512 4u
 MLPS_EMU_API mlps_emu *mlps_emu_open_flags(const char *model_path, unsigned flags, char *err,
                                            size_t err_len);
 MLPS_EMU_API void mlps_emu_close(mlps_emu *emu);
@@ -68,6 +74,8 @@ MLPS_EMU_API size_t mlps_emu_n_members(const mlps_emu *emu);
 MLPS_EMU_API const char *mlps_emu_input_name(const mlps_emu *emu, size_t i);
 /* The model file's format_version (1, 2, or 3: members weighted unequally). */
 MLPS_EMU_API int mlps_emu_format_version(const mlps_emu *emu);
+/* The prediction kernel in use: "avx512", "avx2" or "baseline". */
+MLPS_EMU_API const char *mlps_emu_kernel(const mlps_emu *emu);
 
 /* Predicts n rows: x is (n, n_inputs) row-major in data units, y (n,
  * n_outputs) in data units, the members' mean. Returns 0, or the number of

@@ -101,6 +101,27 @@ int main(int argc, char **argv) {
   printf("test_emu: %zu rows x %zu: max |lib/run - 1| %.3g, max |folded/unfolded - 1| %.3g\n", n, m,
          worst, worst_unf);
 
+  /* 1b. every kernel this CPU can run (capped by the flags) predicts the same
+   * up to float64 rounding: they differ in summation order and FMAs only */
+  static const unsigned kflags[2] = {MLPS_EMU_BASELINE, MLPS_EMU_NO_AVX512};
+  const char *kern = mlps_emu_kernel(u);
+  CHECK(kern && (!strcmp(kern, "avx512") || !strcmp(kern, "avx2") || !strcmp(kern, "baseline")));
+  for (int f = 0; f < 2; f++) {
+    mlps_emu *uk = mlps_emu_open_flags(argv[1], kflags[f], err, sizeof err);
+    CHECK(uk != NULL);
+    if (!uk) continue;
+    const char *kk = mlps_emu_kernel(uk);
+    CHECK(f == 0 ? !strcmp(kk, "baseline") : strcmp(kk, "avx512") != 0);
+    double worst_k = 0;
+    CHECK(mlps_emu_predict(uk, n, X, yu) == rc);
+    for (size_t i = 0; i < n * m; i++) {
+      CHECK_CLOSE(yu[i], y[i], 1e-12, 0);
+      worst_k = fmax(worst_k, fabs(yu[i] / y[i] - 1));
+    }
+    printf("test_emu: kernel %s against %s: max |rel diff| %.3g\n", kk, kern, worst_k);
+    mlps_emu_close(uk);
+  }
+
   /* 2. the training box and out-of-box counting */
   double lo[64], hi[64];
   CHECK(mlps_emu_bounds(u, lo, hi) == 0);
