@@ -98,11 +98,11 @@ int fit_chi2_weights(const fit_model *fm, const data_set *ds, const size_t *rows
 
 /* The chi2 weights of train and validation rows (both NULL unless loss
  * chi2; *wv NULL without validation rows). */
-static int gather_weights(const fit_plan *p, const fit_model *fm, const data_set *ds,
+static int gather_weights(const train_config *tc, const fit_model *fm, const data_set *ds,
                           const size_t *tr, size_t ntr, const size_t *va, size_t nva, float **wt,
                           float **wv, mlps_err *e) {
   *wt = *wv = NULL;
-  if (p->tc.loss != LOSS_CHI2) return MLPS_OK;
+  if (tc->loss != LOSS_CHI2) return MLPS_OK;
   *wt = malloc(sizeof(float) * (ntr ? ntr : 1) * ds->m);
   if (nva) *wv = malloc(sizeof(float) * nva * ds->m);
   int rc = !*wt || (nva && !*wv) ? mlps_errorf(e, MLPS_ERUNTIME, "out of memory for chi2 weights")
@@ -125,7 +125,7 @@ int fit_train_member(const fit_plan *p, const data_set *ds, fit_model *fm, const
   float *xt, *yt, *xv = NULL, *yv = NULL, *wt = NULL, *wv = NULL;
   MLPS_TRY(gather_xy(fm, ds, train_rows, n_train, &xt, &yt, e));
   int rc = gather_xy(fm, ds, val_rows, n_val, &xv, &yv, e);
-  if (!rc) rc = gather_weights(p, fm, ds, train_rows, n_train, val_rows, n_val, &wt, &wv, e);
+  if (!rc) rc = gather_weights(&p->tc, fm, ds, train_rows, n_train, val_rows, n_val, &wt, &wv, e);
   mlp *net = NULL;
   if (!rc) net = mlp_create(&p->arch, e);
   if (!rc && !net) rc = e->code ? e->code : MLPS_ERUNTIME;
@@ -150,10 +150,12 @@ int fit_train_more(fit_model *fm, int k, const data_set *ds, const size_t *rows,
   memset(r, 0, sizeof *r);
   if (k < 0 || k >= fm->n_members)
     return mlps_errorf(e, MLPS_EINPUT, "the model has no network %d", k);
-  float *x, *y;
+  float *x, *y, *w = NULL, *wv = NULL;
   MLPS_TRY(gather_xy(fm, ds, rows, n, &x, &y, e));
-  int rc = mlp_train(fm->member[k], x, y, n, NULL, NULL, 0, tc, cb, user, r, e);
-  free(x), free(y);
+  /* loss chi2 weighs the fine-tune as it weighed the training */
+  int rc = gather_weights(tc, fm, ds, rows, n, NULL, 0, &w, &wv, e);
+  if (!rc) rc = mlp_train_w(fm->member[k], x, y, w, n, NULL, NULL, NULL, 0, tc, cb, user, r, e);
+  free(x), free(y), free(w);
   return rc;
 }
 

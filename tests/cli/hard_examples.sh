@@ -109,4 +109,15 @@ check "the rejected runs differ from the kept one (the comparison can fail)" \
 check "rejected runs report the same holdout figures before the round" \
   "diff <(grep -o '\"holdout_median_frac_err\":[^}]*' over50/summary.json) <(grep -o '\"holdout_median_frac_err\":[^}]*' over80/summary.json)"
 
+# With train.loss chi2 the fine-tune is weighted like the training (the
+# weights come from data.noise): its rounds run ("fine_tune": "ok"), where
+# an unweighted call would be refused by the trainer.
+sed -e 's/^data: {path: bpl.h5, target_transform: \[log, standard\]}/data: {path: bpl.h5, target_transform: [log, standard], noise: {model: poisson, exposure: 1000}}/' \
+  -e 's/^train: {max_epochs: 30, patience: 10}/train: {max_epochs: 30, patience: 10, loss: chi2}/' \
+  -e 's/^output: {dir: base}/output: {dir: chi2}/' sweep.yaml >chi2.yaml
+run 2 chi2.yaml -q --set final.hard_examples="$good" >chi2.log 2>&1
+check "loss chi2 with hard examples exits 0" "[ $? -eq 0 ] && grep -q 'loss: chi2' chi2/summary.json"
+check "loss chi2: every fine-tune ran" \
+  "/usr/bin/python3 -c \"import json; r = json.load(open('chi2/summary.json'))['hard_examples']['members'][0]['rounds']; assert r and all(x['fine_tune'] == 'ok' for x in r), r\""
+
 checks_done hard_examples
