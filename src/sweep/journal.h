@@ -8,8 +8,8 @@
  * Task lines hold trial, fold, params (name -> value as in the config),
  * x (the point as stored internally, exact, used by resume), status,
  * reason, metric (the objective), val_mse, val_mae, val_median_frac_err,
- * val_p95_frac_err, val_max_frac_err, val_chi2 (null when absent), best_epoch, epochs, seconds, rank, and curve: the
- * learning curve flattened as [epoch, train_loss, val_loss, lr, ...], and
+ * val_p95_frac_err, val_max_frac_err, val_chi2 (null when absent), best_epoch, epochs, seconds,
+ * rank, and curve: the learning curve flattened as [epoch, train_loss, val_loss, lr, ...], and
  * start / t: which start of the sweep wrote it and its seconds since that
  * start (so the wall time over every start can be summed after resumes);
  * (absent in journals of mlpsweep before 0.2; readers accept both). */
