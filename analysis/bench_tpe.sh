@@ -131,8 +131,8 @@ done
 extra=()
 [[ " ${names[*]} " == *" random "* && " ${names[*]} " == *" tpe "* ]] && extra=(--reference random --target tpe)
 $PY "$here/compare_samplers.py" "${args[@]}" "${extra[@]}" --at "10,20,30,$most" -o "$OUT/best_so_far.png"
-if [[ ${BY_TIME:-0} == 1 || " ${names[*]}" == *+* ]]; then
-  ref=${REFERENCE:-tpe} target=${TARGET:-tpe+asha}
+ref=${REFERENCE:-tpe} target=${TARGET:-tpe+asha}
+if [[ ${BY_TIME:-0} == 1 || " ${names[*]}" == *+* ]] && [[ " ${names[*]} " == *" $ref "* ]]; then
   extra=()
   [[ " ${names[*]} " == *" $target "* ]] && extra=(--target "$target")
   echo

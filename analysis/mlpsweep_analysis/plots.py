@@ -195,8 +195,9 @@ def _draw_pruned(ax, pruned, rungs, colors):
         a, c = p["curve"], colors[p["fold"] % 10]
         if len(a):
             ax.plot(a[:, 0], a[:, 2], "-", color=c, lw=0.7, alpha=0.25, gid="pruned")
-        x = p.get("rung", a[-1, 0] if len(a) else None)
-        y = p.get("pruned_value", a[-1, 2] if len(a) else None)
+        x, y = (a[-1, 0], a[-1, 2]) if len(a) else (None, None)
+        if p.get("pruned_fold", p.get("fold")) == p.get("fold"):  # else stopped because another fold was pruned
+            x, y = p.get("rung", x), p.get("pruned_value", y)
         if x is not None and y is not None and np.isfinite([x, y]).all():
             ax.plot(x, y, "x", color=c, ms=4, alpha=0.5, gid="pruned_at")
     if len(rungs) <= MAX_RUNG_LINES:

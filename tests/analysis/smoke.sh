@@ -387,6 +387,77 @@ PYEOF
 check "a pruned trial: not best, not failed; faint curve, cross and rungs in the learning curves; the report's pruning line" \
   "[ \$? -eq 0 ]"; cat pruned.log
 
+# Switched on once the sweep applies the pruners (h-prune's branch merged):
+asha_sweep=0
+if [ $asha_sweep = 1 ]; then
+# A real sweep with ASHA (issue 20): random search, 9 trials x 2 folds,
+# rungs at 2 and 6 epochs of 18, np 3. The journal's pruned tasks are the
+# trials.csv's pruned trials, none of them is ranked or best, the report
+# gives the pruning line, and the learning-curve plot draws every pruned
+# task of the panel's folds faintly and the rungs inside the panel.
+cat > d.yaml <<'YAML'
+name: smoke-d
+seed: 8
+data: {path: bpl.h5, target_transform: [log, standard]}
+split: {test_fraction: 0.1, kfold: 2}
+search:
+  method: random
+  trials: 9
+  metric: {name: val_median_frac_err, goal: minimize}
+  pruner: {name: asha, min_epochs: 2, eta: 3}
+parameters:
+  lr: {distribution: log_uniform_values, min: 1.0e-4, max: 1.0e-2}
+  width: {values: [8, 32]}
+train: {max_epochs: 18, patience: 18}
+final: {retrain: false}
+output: {dir: runs/d}
+YAML
+timeout 120 $MLPS_MPIEXEC -n 3 "$MLPS_BIN" run d.yaml -q >d.log 2>&1
+check "sweep d (ASHA) exits 0 and pruned a task" \
+  "[ \$? -eq 0 ] && [ -s runs/d/summary.json ] && grep -q '\"status\":\"pruned\"' runs/d/trials.jsonl" || cat d.log
+(cd / && $PY "$AN/report.py" "$W/runs/d" -o "$W/d.html") >rep_d.log 2>&1
+check "report.py on an ASHA sweep exits 0 and gives the pruning line" \
+  "[ \$? -eq 0 ] && grep -qE 'asha: [1-9][0-9]* trials pruned; [0-9,]+ epochs trained, against about' d.html"
+(cd "$AN" && $PY - "$W/runs/d" <<'PYEOF'
+import json, sys
+import matplotlib
+matplotlib.use("Agg")
+from mlpsweep_analysis.plots import plot_learning_curves
+from mlpsweep_analysis.results import Run
+run = Run(sys.argv[1])
+bad = []
+pruned = run.pruned_tasks()
+rungs = run.rungs()
+s = run.summary
+if not rungs or rungs != sorted(float(r) for r in s["pruning"]["rungs"]):
+    bad.append(f"rungs {rungs} against summary {s['pruning']}")
+for t in pruned:
+    if not (t["epochs"] < 18 and float(t["rung"]) in rungs and "pruned_value" in t and len(t["curve"]) == t["epochs"]):
+        bad.append(f"pruned task {t['trial']}/{t['fold']}: epochs {t['epochs']}, rung {t.get('rung')}, "
+                   f"{len(t['curve'])} curve epochs")
+csv_pruned = {t["trial"] for t in run.trials if t.get("state") == "pruned"}
+if csv_pruned != {t["trial"] for t in pruned} or s["pruning"]["trials_pruned"] != len(csv_pruned):
+    bad.append(f"pruned trials: trials.csv {sorted(csv_pruned)}, journal {sorted({t['trial'] for t in pruned})}")
+ranked = [t["trial"] for t in run.ranked()]
+if csv_pruned & set(ranked) or s.get("best_trial") in csv_pruned:
+    bad.append(f"a pruned trial is ranked ({ranked}) or best ({s.get('best_trial')})")
+fig = plot_learning_curves(run)
+for ax in fig.axes:
+    if not ax.get_title().startswith("trial "):
+        continue
+    lo, hi = ax.get_xlim()
+    n = {g: sum(1 for l in ax.get_lines() if l.get_gid() == g) for g in ("pruned", "rung")}
+    want = {"pruned": sum(1 for t in pruned if len(t["curve"])), "rung": sum(1 for r in rungs if lo <= r <= hi)}
+    if n != want:
+        bad.append(f"panel {ax.get_title()!r}: {n}, expected {want}")
+print("\n".join(bad) or f"{len(pruned)} pruned tasks of {len(csv_pruned)} trials; rungs {rungs}; plotted")
+sys.exit(1 if bad else 0)
+PYEOF
+) >asha.log 2>&1
+check "ASHA sweep: journal, trials.csv and summary agree on the pruned trials; none is best; all drawn faintly with the rungs" \
+  "[ \$? -eq 0 ]"; cat asha.log
+fi
+
 # The figures themselves: no tick labels that overlap, no text under 8 pt,
 # at least two labelled ticks on every colour bar, no figure wider than
 # 12 in (1200 px in the page), a "failed" mark only when a trial failed,
