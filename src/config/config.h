@@ -93,7 +93,8 @@ typedef struct {
   sampler_options sampler;
   search_metric metric; /* default val_mse */
   cfg_goal goal;        /* minimize */
-  cfg_pruner pruner;
+  cfg_pruner pruner;    /* also from W&B's early_terminate: {type: hyperband, min_iter, eta} */
+  double max_seconds;   /* wall time of the whole sweep over every start; 0 = none */
 } cfg_search;
 
 typedef struct {

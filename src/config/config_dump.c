@@ -167,6 +167,11 @@ char *cfg_dump(const mlps_config *cfg) {
     sbuf_printf(&b, "  pruner: {name: %s, startup_trials: %d, warmup_epochs: %d, interval: %d}\n",
                 PRUNER_KIND_NAMES[s->pruner.kind], s->pruner.startup_trials,
                 s->pruner.warmup_epochs, s->pruner.interval);
+  if (s->max_seconds > 0) {
+    sbuf_printf(&b, "  max_seconds: ");
+    put_num(&b, s->max_seconds);
+    sbuf_printf(&b, "\n");
+  }
 
   sbuf_printf(&b, "parameters:\n");
   for (int i = 0; i < cfg->space.n; i++) {

@@ -223,15 +223,47 @@ static const ynode *named_section(cfg_ctx *c, const ynode *map, const char *path
   return v;
 }
 
+/* W&B's spelling, search.early_terminate: {type: hyperband, min_iter: M,
+ * eta: E}, is search.pruner: {name: hyperband, min_epochs: M, eta: E}. */
+static void parse_early_terminate(cfg_ctx *c, const ynode *m, const char *path, cfg_search *s) {
+  static const char *const ET_KEYS[] = {"type", "min_iter", "eta"};
+  static const char *const ET_TYPES[] = {"hyperband"};
+  const ynode *et = ytree_map_get(m, "early_terminate");
+  if (!et) return;
+  char sub[128];
+  cfg_keypath(sub, sizeof sub, path, "early_terminate");
+  if (et->kind != YT_MAP) {
+    cfg_perr(c, et, sub, "expected a mapping such as {type: hyperband, min_iter: 3, eta: 3}");
+    return;
+  }
+  if (ytree_map_get(m, "pruner")) {
+    cfg_perr(c, et, sub,
+             "given together with search.pruner; keep one: early_terminate {type: hyperband, "
+             "min_iter: M, eta: E} (W&B's spelling) is pruner {name: hyperband, min_epochs: M, "
+             "eta: E}");
+    return;
+  }
+  cfg_check_keys(c, et, sub, ET_KEYS, CFG_NK(ET_KEYS));
+  int k = 0;
+  if (!ytree_map_get(et, "type"))
+    cfg_perr(c, et, sub, "type: missing; write type: hyperband (the only type mlpsweep maps)");
+  else cfg_get_enum(c, et, sub, "type", "early_terminate type", ET_TYPES, 1, &k);
+  s->pruner.kind = PRUNER_KIND_HYPERBAND;
+  cfg_get_i(c, et, sub, "min_iter", (cfg_range){1, 1e9, 0, 0}, &s->pruner.min_epochs);
+  cfg_get_i(c, et, sub, "eta", (cfg_range){2, 1000, 0, 0}, &s->pruner.eta);
+}
+
 static void parse_search(cfg_ctx *c, const ynode *root, cfg_search *s, int *trials_given,
                          const ynode **method_node) {
   char path[64], sub[128];
   const ynode *m = cfg_section(c, root, "", "search", path, sizeof path);
   /* method, trials, metric, the sampler's options, pruner */
-  const char *keys[3 + CFG_N_SAMPLER_OPTS + 1] = {"method", "trials", "metric"};
+  const char *keys[3 + CFG_N_SAMPLER_OPTS + 3] = {"method", "trials", "metric"};
   int nk = 3;
   for (int i = 0; i < CFG_N_SAMPLER_OPTS; i++) keys[nk++] = CFG_SAMPLER_OPTS[i].key;
   keys[nk++] = "pruner";
+  keys[nk++] = "max_seconds";
+  keys[nk++] = "early_terminate";
   cfg_check_keys(c, m, path, keys, nk);
   int k;
   *method_node = ytree_map_get(m, "method");
@@ -283,6 +315,8 @@ static void parse_search(cfg_ctx *c, const ynode *root, cfg_search *s, int *tria
     cfg_get_i(c, pm, sub, "min_epochs", (cfg_range){1, 1e9, 0, 0}, &s->pruner.min_epochs);
     cfg_get_i(c, pm, sub, "eta", (cfg_range){2, 1000, 0, 0}, &s->pruner.eta);
   }
+  parse_early_terminate(c, m, path, s);
+  cfg_get_num(c, m, path, "max_seconds", (cfg_range){0, 1e12, 0, 0}, &s->max_seconds);
 }
 
 /* asha and hyperband prune at rungs below train.max_epochs: a first rung at
@@ -293,8 +327,12 @@ static void check_pruner(cfg_ctx *c, const ynode *root, const mlps_config *cfg) 
   if (p->min_epochs < cfg->train.max_epochs) return;
   const ynode *s = ytree_map_get(root, "search");
   const ynode *pm = s && s->kind == YT_MAP ? ytree_map_get(s, "pruner") : NULL;
-  const ynode *at = pm && pm->kind == YT_MAP ? ytree_map_get(pm, "min_epochs") : pm;
-  cfg_perr(c, at, "search.pruner.min_epochs",
+  const char *key = "search.pruner.min_epochs";
+  if (!pm && s && s->kind == YT_MAP && (pm = ytree_map_get(s, "early_terminate")))
+    key = "search.early_terminate.min_iter";
+  const ynode *at =
+      pm && pm->kind == YT_MAP ? ytree_map_get(pm, key[7] == 'p' ? "min_epochs" : "min_iter") : pm;
+  cfg_perr(c, at, key,
            "%d is not below train.max_epochs %d, so the pruner would never stop a task; lower "
            "min_epochs (e.g. to max_epochs / 27 for eta 3) or raise max_epochs",
            p->min_epochs, cfg->train.max_epochs);

@@ -151,32 +151,61 @@ static int median_rule(pruner *p, int fold, int epoch, double v) {
   return v > median;
 }
 
-static int rung_rule(pruner *p, int trial, int fold, int epoch, double v) {
-  int b = pruner_bracket(p, trial), k = 0;
+/* The rung of bracket b that `epoch` completes (k), or -1 when none. */
+static int rung_at(const pruner *p, int b, int epoch) {
+  int k = 0;
   for (long r = first_rung(&p->o, b); r > 0 && r < p->o.max_epochs && k < MAX_RUNGS;
-       r *= p->o.eta, k++) {
-    if (epoch + 1 != r) continue;
-    values *s = &p->rung[((size_t)b * (size_t)p->n_folds + (size_t)fold) * MAX_RUNGS + (size_t)k];
-    push(s, v);
-    /* Optuna's promotion: among the best floor(n / eta) (at least the best). */
-    double *a = scratch(p, s->n);
-    memcpy(a, s->v, sizeof(double) * (size_t)s->n);
-    qsort(a, (size_t)s->n, sizeof *a, cmp_d);
-    int idx = s->n / p->o.eta - 1;
-    if (idx < 0) idx = 0;
-    return !(v <= a[idx]);
+       r *= p->o.eta, k++)
+    if (epoch + 1 == r) return k;
+  return -1;
+}
+
+/* record: add v to the rung's values; decide: answer whether v is pruned
+ * among them (v counted once, whether recorded or not). */
+static int rung_rule(pruner *p, int trial, int fold, int epoch, double v, int record, int decide) {
+  int b = pruner_bracket(p, trial), k = rung_at(p, b, epoch);
+  if (k < 0) return 0;
+  values *s = &p->rung[((size_t)b * (size_t)p->n_folds + (size_t)fold) * MAX_RUNGS + (size_t)k];
+  if (record) push(s, v);
+  if (!decide) return 0;
+  /* Optuna's promotion: among the best floor(n / eta) (at least the best). */
+  int n = s->n + !record;
+  double *a = scratch(p, n);
+  memcpy(a, s->v, sizeof(double) * (size_t)s->n);
+  if (!record) a[n - 1] = v;
+  qsort(a, (size_t)n, sizeof *a, cmp_d);
+  int idx = n / p->o.eta - 1;
+  if (idx < 0) idx = 0;
+  return !(v <= a[idx]);
+}
+
+static int report(pruner *p, int trial, int fold, int epoch, double v, int record, int decide) {
+  if (!p || fold < 0 || fold >= p->n_folds || epoch < 0 || !isfinite(v)) return 0;
+  switch (p->o.kind) {
+    case PRUNER_KIND_MEDIAN: return decide ? median_rule(p, fold, epoch, v) : 0;
+    case PRUNER_KIND_ASHA:
+    case PRUNER_KIND_HYPERBAND: return rung_rule(p, trial, fold, epoch, v, record, decide);
+    default: return 0;
   }
-  return 0;
 }
 
 int pruner_report(pruner *p, int trial, int fold, int epoch, double v) {
-  if (!p || fold < 0 || fold >= p->n_folds || epoch < 0 || !isfinite(v)) return 0;
-  switch (p->o.kind) {
-    case PRUNER_KIND_MEDIAN: return median_rule(p, fold, epoch, v);
-    case PRUNER_KIND_ASHA:
-    case PRUNER_KIND_HYPERBAND: return rung_rule(p, trial, fold, epoch, v);
-    default: return 0;
-  }
+  return report(p, trial, fold, epoch, v, 1, 1);
+}
+
+int pruner_check(pruner *p, int trial, int fold, int epoch, double v) {
+  return report(p, trial, fold, epoch, v, 0, 1);
+}
+
+void pruner_record(pruner *p, int trial, int fold, int epoch, double v) {
+  report(p, trial, fold, epoch, v, 1, 0);
+}
+
+int pruner_decides_at(const pruner *p, int trial, int epoch) {
+  if (!p) return 0;
+  if (p->o.kind == PRUNER_KIND_ASHA || p->o.kind == PRUNER_KIND_HYPERBAND)
+    return rung_at(p, pruner_bracket(p, trial), epoch) >= 0;
+  return 0;
 }
 
 void pruner_task_done(pruner *p, int fold, const double *best, int n) {

@@ -70,6 +70,16 @@ void pruner_free(pruner *p);
  * Returns 1 when the task should stop, 0 to continue. Reports of one task
  * come in epoch order; epochs may be skipped. */
 int pruner_report(pruner *p, int trial, int fold, int epoch, double v);
+/* The same decision without recording v (v still counts in its own rung's
+ * ranking): reproducible sweeps decide from the records of earlier
+ * generations only and record a generation once it has finished. */
+int pruner_check(pruner *p, int trial, int fold, int epoch, double v);
+/* Records v as pruner_report would, without a decision. */
+void pruner_record(pruner *p, int trial, int fold, int epoch, double v);
+/* 1 when the rule of trial's bracket decides at `epoch` (asha, hyperband:
+ * a rung); 0 for median, which may decide at any epoch. Workers wait for
+ * the verdict at these epochs, so a pruned task trains exactly to its rung. */
+int pruner_decides_at(const pruner *p, int trial, int epoch);
 
 /* Fold `fold` of a task finished (completed or stopped) with best-so-far
  * values best[0..n) per epoch: the median rule compares with these. */

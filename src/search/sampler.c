@@ -17,7 +17,7 @@
 
 const char *const SAMPLER_METHOD_NAMES[SAMPLER_COUNT] = {"grid", "random", "lhs", "sobol", "tpe"};
 const char *const SAMPLER_TRIAL_STATUS_NAMES[SAMPLER_TRIAL_STATUS_COUNT] = {
-    "ok", "failed", "diverged", "timeout", "pending"};
+    "ok", "failed", "diverged", "timeout", "pending", "pruned"};
 const char *const SAMPLER_READINESS_NAMES[3] = {"ready", "wait", "done"};
 
 void sampler_options_init(sampler_options *o) {
@@ -201,21 +201,26 @@ static void lhs_unit(const sampler *s, long n, long k, double *u) {
 
 /* ---- readiness and dispatch --------------------------------------------- */
 
+/* TPE's generations start after its startup trials; the others' at 0. */
+static int first_generation_trial(const sampler *s) {
+  return s->method == SAMPLER_TPE ? s->opt.startup_trials : 0;
+}
+
 int sampler_generation(const sampler *s, int trial) {
-  if (s->method != SAMPLER_TPE || s->opt.batch < 1 || trial < s->opt.startup_trials) return -1;
-  return (trial - s->opt.startup_trials) / s->opt.batch;
+  if (s->opt.batch < 1 || trial < first_generation_trial(s)) return -1;
+  return (trial - first_generation_trial(s)) / s->opt.batch;
 }
 
 int sampler_required_trials(const sampler *s, int trial) {
   int g = sampler_generation(s, trial);
   if (g < 0) return 0;
-  return s->opt.startup_trials + g * s->opt.batch;
+  return first_generation_trial(s) + g * s->opt.batch;
 }
 
 sampler_readiness sampler_ready(const sampler *s, int trial, const sampler_obs *history,
                                 int n_history) {
-  if (s->method == SAMPLER_GRID)
-    return trial >= 0 && (uint64_t)trial < s->grid_size ? SAMPLER_READY : SAMPLER_DONE;
+  if (s->method == SAMPLER_GRID && !(trial >= 0 && (uint64_t)trial < s->grid_size))
+    return SAMPLER_DONE;
   int need = sampler_required_trials(s, trial);
   if (need == 0) return SAMPLER_READY;
   /* Count distinct finished ids below `need`. */

@@ -63,7 +63,10 @@
  * split: the n_good = min(ceil(gamma n), gamma_max) best OK trials (ties by
  * trial index) form the good set l(x); everything else (the other OK trials,
  * failed / diverged / timed-out trials, trials with a non-finite value, and
- * with the constant liar the pending trials) forms the bad set g(x). n counts
+ * with the constant liar the pending trials) forms the bad set g(x).
+ * Pruned trials rank after every OK trial, as in Optuna: further pruned
+ * (larger step) first, then by their value at that step; they join the
+ * good set only when fewer than n_good trials are OK. n counts
  * every observation, pending included. Each set is a Parzen estimator: one
  * kernel per observation plus a prior kernel of weight prior_weight.
  * Observation weights follow Optuna's default ramp (flat below 25
@@ -95,6 +98,11 @@
  * candidate helps (e.g. a space of a few categorical values). The
  * result of trial t depends on which trials had finished when it was asked:
  * good per trial, but not reproducible across numbers of ranks.
+ *
+ * Generations for every method (batch = B >= 1): trial t of grid, random,
+ * lhs and sobol belongs to generation floor(t / B) and waits (sampler_ready)
+ * until trials [0, gB) finished; their points do not depend on it, but a
+ * pruner deciding from earlier generations only needs them finished.
  *
  * Reproducible mode (batch = B >= 1): after the startup trials, trial t
  * belongs to generation g = floor((t - startup_trials) / B) and is suggested
@@ -149,6 +157,7 @@ typedef enum {
   SAMPLER_TRIAL_DIVERGED,
   SAMPLER_TRIAL_TIMEOUT,
   SAMPLER_TRIAL_PENDING, /* running: no result yet */
+  SAMPLER_TRIAL_PRUNED,  /* stopped early by a pruner: value at step (epochs) */
   SAMPLER_TRIAL_STATUS_COUNT
 } sampler_trial_status;
 extern const char *const SAMPLER_TRIAL_STATUS_NAMES[SAMPLER_TRIAL_STATUS_COUNT];
@@ -158,7 +167,9 @@ typedef struct {
   int trial; /* trial id, >= 0; unique within a call */
   sampler_trial_status status;
   double value;               /* objective (lower is better); read only when OK;
-                                 NaN/Inf with OK counts as failed */
+                                 NaN/Inf with OK counts as failed; PRUNED: the
+                                 pruner's value at step */
+  int step;                   /* PRUNED: how far it got (epochs); else ignored */
   double x[SPACE_MAX_PARAMS]; /* the trial's point */
 } sampler_obs;
 
@@ -208,9 +219,9 @@ extern const char *const SAMPLER_READINESS_NAMES[3];
 sampler_readiness sampler_ready(const sampler *s, int trial, const sampler_obs *history,
                                 int n_history);
 
-/* TPE batch mode: the generation of trial t (-1 for startup trials) and the
- * number of leading trials (ids [0, n)) that must be finished before it can
- * be suggested (0 for startup trials and for every other method/mode). */
+/* Batch mode: the generation of trial t (-1 for TPE's startup trials and
+ * without batch) and the number of leading trials (ids [0, n)) that must
+ * be finished before it can be suggested (0 for those). */
 int sampler_generation(const sampler *s, int trial);
 int sampler_required_trials(const sampler *s, int trial);
 

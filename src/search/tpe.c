@@ -35,6 +35,8 @@ typedef struct {
   int trial;
   int pending; /* liar: running trial */
   int ok;      /* finished OK with a finite value */
+  int pruned;  /* pruned with a finite value at step */
+  int step;
   double value;
   const double *x;
 } tobs;
@@ -49,6 +51,14 @@ static int cmp_value(const void *a, const void *b) {
   const tobs *p = *(const tobs *const *)a, *q = *(const tobs *const *)b;
   if (p->value != q->value) return p->value < q->value ? -1 : 1;
   return p->trial < q->trial ? -1 : p->trial > q->trial;
+}
+
+/* Optuna's order of pruned trials: further (larger step) first, then by
+ * the value there. */
+static int cmp_pruned(const void *a, const void *b) {
+  const tobs *p = *(const tobs *const *)a, *q = *(const tobs *const *)b;
+  if (p->step != q->step) return p->step > q->step ? -1 : 1;
+  return cmp_value(a, b);
 }
 
 /* Optuna's default_weights: flat up to 25 observations; beyond, the oldest
@@ -782,6 +792,8 @@ static int collect(const sampler *s, int trial, int cutoff, const sampler_obs *h
     obs[n].trial = h->trial;
     obs[n].pending = pend;
     obs[n].ok = !pend && h->status == SAMPLER_TRIAL_OK && isfinite(h->value);
+    obs[n].pruned = !pend && h->status == SAMPLER_TRIAL_PRUNED && isfinite(h->value);
+    obs[n].step = h->step;
     obs[n].value = h->value;
     obs[n].x = h->x;
     n++;
@@ -791,7 +803,8 @@ static int collect(const sampler *s, int trial, int cutoff, const sampler_obs *h
       if (pending[i].trial == trial || pending[i].trial < 0) continue;
       obs[n].trial = pending[i].trial;
       obs[n].pending = 1;
-      obs[n].ok = 0;
+      obs[n].ok = obs[n].pruned = 0;
+      obs[n].step = 0;
       obs[n].value = INFINITY;
       obs[n].x = pending[i].x;
       n++;
@@ -807,31 +820,46 @@ static int collect(const sampler *s, int trial, int cutoff, const sampler_obs *h
   return MLPS_OK;
 }
 
-/* Splits the n observations of w->obs: the best n_good OK ones are good
- * (w->good), the rest bad (w->bad), both in trial order, with their
- * weights. */
-static void split(const sampler_options *o, tpe_ws *w, int n) {
-  const tobs *all = w->obs;
-  /* The 1e-9 keeps ceil(0.1 * 30) at 3, not 4. */
-  int n_good = (int)ceil(o->gamma * n - 1e-9);
-  if (n_good > o->gamma_max) n_good = o->gamma_max;
-  /* The n_good best (value, then trial id) by insertion into a sorted
-   * array of at most n_good (<= gamma_max) entries: O(n n_good) worst case,
-   * O(n) typically, cheaper than sorting them all. w->good holds them
-   * until the split below rewrites it in trial order. */
-  const tobs **top = w->good;
-  int ntop = 0;
-  for (int i = 0; i < n && n_good > 0; i++) {
+/* Keeps in top[0..*ntop) the best (by cmp) at most cap of the
+ * observations of all[0..n) that `want` selects, sorted: insertion into a
+ * sorted array of at most cap (<= gamma_max) entries, O(n cap) worst case,
+ * O(n) typically, cheaper than sorting them all. */
+static void keep_best(const tobs *all, int n, int (*want)(const tobs *),
+                      int (*cmp)(const void *, const void *), const tobs **top, int *ntop,
+                      int cap) {
+  for (int i = 0; i < n && cap > 0; i++) {
     const tobs *c = &all[i];
-    if (!c->ok) continue;
-    if (ntop == n_good && cmp_value(&c, &top[ntop - 1]) >= 0) continue;
-    int j = ntop < n_good ? ntop++ : ntop - 1;
-    while (j > 0 && cmp_value(&c, &top[j - 1]) < 0) {
+    if (!want(c)) continue;
+    if (*ntop == cap && cmp(&c, &top[*ntop - 1]) >= 0) continue;
+    int j = *ntop < cap ? (*ntop)++ : *ntop - 1;
+    while (j > 0 && cmp(&c, &top[j - 1]) < 0) {
       top[j] = top[j - 1];
       j--;
     }
     top[j] = c;
   }
+}
+
+static int is_ok(const tobs *o) { return o->ok; }
+static int is_pruned(const tobs *o) { return o->pruned; }
+
+/* Splits the n observations of w->obs: the best n_good OK ones are good
+ * (w->good), the rest bad (w->bad), both in trial order, with their
+ * weights. As in Optuna, pruned trials rank after every OK one (further
+ * pruned first, then by their value there): they are good only when fewer
+ * than n_good trials are OK. */
+static void split(const sampler_options *o, tpe_ws *w, int n) {
+  const tobs *all = w->obs;
+  /* The 1e-9 keeps ceil(0.1 * 30) at 3, not 4. */
+  int n_good = (int)ceil(o->gamma * n - 1e-9);
+  if (n_good > o->gamma_max) n_good = o->gamma_max;
+  /* w->good holds the best until the split below rewrites it in trial order. */
+  const tobs **top = w->good;
+  int ntop = 0;
+  keep_best(all, n, is_ok, cmp_value, top, &ntop, n_good);
+  int npr = 0;
+  keep_best(all, n, is_pruned, cmp_pruned, top + ntop, &npr, n_good - ntop);
+  ntop += npr;
   memset(w->is_good, 0, (size_t)n);
   for (int i = 0; i < ntop; i++) w->is_good[top[i] - all] = 1;
   w->mg = w->mb = 0;

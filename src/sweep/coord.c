@@ -63,12 +63,35 @@ static int any_pending(const coord *c) {
   return 0;
 }
 
+/* max_seconds, over every start of the sweep, is spent. */
+static int budget_spent(coord *c) {
+  const sweep_opts *o = c->o;
+  if (c->st.budget_spent) return 1;
+  if (!(o->max_seconds > 0) ||
+      c->st.wall_seconds_before + (mlps_now() - c->t_setup) < o->max_seconds)
+    return 0;
+  c->st.budget_spent = 1;
+  c->propose_done = 1;
+  c->q_len = 0;
+  progress_message(&c->pg, 1,
+                   "sweep: search.max_seconds (%g s over every start) is spent: no new task "
+                   "starts; running tasks finish, then the sweep ends",
+                   o->max_seconds);
+  return 1;
+}
+
 /* Next task to hand out: from the queue, else from a newly proposed trial.
  * Returns 1 with *t filled, 0 when there is none right now. */
 static int next_task(coord *c, sweep_task *t) {
   const sweep_opts *o = c->o;
   int32_t trial, fold;
-  while (!q_pop(c, &trial, &fold)) {
+  if (budget_spent(c)) return 0;
+  for (;;) {
+    if (q_pop(c, &trial, &fold)) {
+      /* Folds of a pruned trial never start (see sweep_opts.judge). */
+      if (trials_fold_cancelled(&c->tt, &c->tt.t[trial], fold)) continue;
+      break;
+    }
     if (c->propose_done || c->propose_wait || c->rc) return 0;
     int id = c->next_trial;
     if (id >= o->max_trials) {
@@ -107,6 +130,7 @@ static int next_task(coord *c, sweep_task *t) {
       return 0;
     }
   }
+  c->tt.t[trial].n_running++;
   memset(t, 0, sizeof *t);
   t->trial = trial;
   t->fold = fold;
@@ -134,6 +158,7 @@ static int commit_batch(coord *c) {
   }
   for (int i = 0; i < c->n_batch; i++) {
     const task_result *r = &c->batch[i];
+    c->tt.t[r->trial].n_running--;
     int done = trials_record(&c->tt, r);
     if (done < 0) continue; /* cannot happen: each task is handed out once */
     if (done == 1) c->propose_wait = 0;
@@ -141,6 +166,7 @@ static int commit_batch(coord *c) {
     c->st.n_tasks_run++;
     if (r->status == TASK_OK) c->st.n_tasks_ok++;
     else c->st.n_tasks_not_ok++;
+    c->st.n_tasks_pruned += r->status == TASK_PRUNED;
     const sweep_trial *t = &c->tt.t[r->trial];
     progress_task(&c->pg, r, o->metric, o->space, t->x);
     if (o->task_done && !c->rc &&
@@ -163,9 +189,10 @@ static void batch_add(coord *c, const task_result *r) {
 
 static void post(coord *c, int dest, int slot, int tag, const void *m, int n) {
   worker_info *w = &c->w[dest];
-  void *buf = slot == SLOT_TASK   ? (void *)&w->task
-              : slot == SLOT_STOP ? (void *)&w->stop
-                                  : (void *)&w->shutdown;
+  void *buf = slot == SLOT_TASK      ? (void *)&w->task
+              : slot == SLOT_STOP    ? (void *)&w->stop
+              : slot == SLOT_VERDICT ? (void *)&w->verdict
+                                     : (void *)&w->shutdown;
   if (w->req[slot] != MPI_REQUEST_NULL) MPI_Wait(&w->req[slot], MPI_STATUS_IGNORE);
   memcpy(buf, m, (size_t)n);
   MPI_Isend(buf, n, MPI_BYTE, dest, tag, c->comm, &w->req[slot]);
@@ -192,11 +219,87 @@ static int on_work_request(coord *c, int src, MPI_Message *msg) {
   return MLPS_OK;
 }
 
+/* ---- pruning ---------------------------------------------------------- */
+
+/* Tells the task on worker r (0: rank 0's own task) that it is pruned, by
+ * fold `by`'s judgement at `rung` epochs with `value`. */
+static void prune_worker(coord *c, int r, int by, int rung, double value) {
+  worker_info *w = r ? &c->w[r] : &c->single;
+  if (w->prune_fold >= 0) return; /* told already */
+  w->prune_fold = by;
+  w->prune_rung = rung;
+  w->prune_value = value;
+  if (!r) {
+    stop_task_prune();
+    return;
+  }
+  msg_verdict v = {w->trial, w->fold, -1, 1};
+  post(c, r, SLOT_VERDICT, TAG_VERDICT, &v, sizeof v);
+}
+
+/* Fold `fold` of `trial` was judged pruned: the trial is. Its other running
+ * folds are stopped (only those above it with prune_in_fold_order); its
+ * queued folds are skipped when popped (trials_fold_cancelled). */
+static void prune_trial(coord *c, int trial, int fold, int rung, double value) {
+  sweep_trial *t = &c->tt.t[trial];
+  if (t->live_prune_fold < 0 || fold < t->live_prune_fold) t->live_prune_fold = fold;
+  if (c->size == 1) {
+    prune_worker(c, 0, fold, rung, value);
+    return;
+  }
+  for (int r = 1; r < c->size; r++) {
+    const worker_info *w = &c->w[r];
+    if (w->state == W_BUSY && w->trial == trial &&
+        (w->fold == fold || trials_fold_cancelled(&c->tt, t, w->fold)))
+      prune_worker(c, r, fold, rung, value);
+  }
+}
+
+/* The result of a task the coordinator pruned: journaled as pruned with
+ * the judgement that did it. A task that ended otherwise before it heard
+ * the verdict is pruned all the same when the judgement was its own (the
+ * decision stands: its siblings are cancelled already); a sibling that
+ * ended first keeps its own outcome. */
+static void apply_prune(const worker_info *w, task_result *m) {
+  if (w->prune_fold < 0) {
+    if (m->status == TASK_PRUNED) m->status = TASK_STOPPED; /* not by us: cannot be */
+    return;
+  }
+  int own = w->prune_fold == m->fold;
+  if (!own && m->status != TASK_PRUNED && m->status != TASK_STOPPED) return;
+  m->status = TASK_PRUNED;
+  m->prune_fold = w->prune_fold;
+  m->rung = w->prune_rung;
+  m->pruned_value = w->prune_value;
+  if (own)
+    snprintf(m->reason, sizeof m->reason, "pruned after %d epochs (value %.6g)", w->prune_rung,
+             w->prune_value);
+  else
+    snprintf(m->reason, sizeof m->reason, "stopped: fold %d of its trial was pruned",
+             w->prune_fold);
+}
+
+void coord_epoch(coord *c, int src, const epoch_report *e) {
+  const sweep_opts *o = c->o;
+  trials_add_epoch(&c->tt, e);
+  worker_info *w = src ? &c->w[src] : &c->single;
+  int mine = w->state == W_BUSY && w->trial == e->trial && w->fold == e->fold;
+  if (mine && o->judge && w->prune_fold < 0) {
+    double value = NAN;
+    if (o->judge(o->judge_user, e, &value)) prune_trial(c, e->trial, e->fold, e->epoch + 1, value);
+  }
+  /* A waiting worker gets an answer, unless a prune verdict (which answers
+   * it) went out already. */
+  if (src && e->wait && !(mine && w->prune_fold >= 0)) {
+    msg_verdict v = {e->trial, e->fold, e->epoch, 0};
+    post(c, src, SLOT_VERDICT, TAG_VERDICT, &v, sizeof v);
+  }
+}
+
 static int on_epoch(coord *c, int src, MPI_Message *msg) {
-  (void)src;
   msg_epoch m;
   MPI_Mrecv(&m, sizeof m, MPI_BYTE, msg, MPI_STATUS_IGNORE);
-  trials_add_epoch(&c->tt, &m);
+  coord_epoch(c, src, &m);
   return MLPS_OK;
 }
 
@@ -212,7 +315,9 @@ static int on_result(coord *c, int src, MPI_Message *msg) {
   w->state = W_IDLE; /* a result also asks for the next task */
   c->in_flight--;
   m.rank = src;
+  apply_prune(w, &m);
   if (m.status == TASK_STOPPED) {
+    c->tt.t[m.trial].n_running--; /* never recorded */
     /* Abandoned: not journaled, redone on resume. A worker that stops on
      * its own got a signal the coordinator may not have: stop everything. */
     if (!c->stopping) {
@@ -247,6 +352,7 @@ static int schedule(coord *c, int queue_only) {
       w->state = W_BUSY;
       w->trial = t.trial;
       w->fold = t.fold;
+      w->prune_fold = -1;
       c->in_flight++;
       sent++;
       continue;
@@ -342,8 +448,17 @@ static void coord_loop_single(coord *c) {
     ctx.comm = MPI_COMM_NULL;
     ctx.trial = t.trial;
     ctx.fold = t.fold;
+    worker_info *w = &c->single;
+    w->state = W_BUSY;
+    w->trial = t.trial;
+    w->fold = t.fold;
+    w->prune_fold = -1;
     task_result r;
+    stop_task_begin(t.trial, t.fold);
     run_task(o, &t, &ctx, 0, &r);
+    stop_task_end();
+    w->state = W_IDLE;
+    apply_prune(w, &r);
     if (r.status == TASK_STOPPED) break; /* redone on resume */
     batch_add(c, &r);
     if (commit_batch(c)) break;
@@ -353,11 +468,12 @@ static void coord_loop_single(coord *c) {
 
 static void fill_stats(coord *c) {
   sweep_stats *s = &c->st;
-  s->n_trials_ok = s->n_trials_failed = s->n_trials_pending = 0;
+  s->n_trials_ok = s->n_trials_failed = s->n_trials_pending = s->n_trials_pruned = 0;
   for (int i = 0; i < c->tt.n; i++) {
     s->n_trials_ok += c->tt.t[i].state == TRIAL_OK;
     s->n_trials_failed += c->tt.t[i].state == TRIAL_FAILED;
     s->n_trials_pending += c->tt.t[i].state == TRIAL_PENDING;
+    s->n_trials_pruned += c->tt.t[i].state == TRIAL_PRUNED;
   }
   s->best_trial = c->tt.best;
   s->best_metric = c->tt.best >= 0 ? c->tt.t[c->tt.best].metric_mean : NAN;
@@ -373,6 +489,7 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
   c->j.fd = -1;
   c->lock.fd = -1;
   trials_init(&c->tt, o->n_folds, o->metric);
+  c->tt.fold_order = o->prune_in_fold_order;
   c->w = mlps_xcalloc((size_t)size, sizeof *c->w);
   for (int r = 0; r < size; r++)
     for (int k = 0; k < SLOT_COUNT; k++) c->w[r].req[k] = MPI_REQUEST_NULL;
@@ -391,6 +508,7 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
   }
   progress_init(&c->pg, o->log, o->verbosity, o->progress_interval, o->max_trials * o->n_folds,
                 c->tasks_done);
+  c->pg.show_pruned = o->judge != NULL;
   double t0 = mlps_now(), cpu0 = cpu_seconds();
   if (size == 1) coord_loop_single(c);
   else coord_loop_mpi(c);
@@ -435,11 +553,11 @@ int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out
       trials_params_line(o->space, c->tt.t[s->best_trial].x, params, sizeof params);
     progress_message(&c->pg, 1,
                      "sweep: done: %d tasks (%d this run, %d from the journal), trials %d ok / %d "
-                     "failed; best %s %.6g (trial %d: %s); wall %.2f s, coordinator CPU %.1f%% "
-                     "of wall",
+                     "failed / %d pruned; best %s %.6g (trial %d: %s); wall %.2f s, coordinator "
+                     "CPU %.1f%% of wall",
                      c->tasks_done, s->n_tasks_run, s->n_tasks_resumed, s->n_trials_ok,
-                     s->n_trials_failed, METRIC_NAMES[o->metric], s->best_metric, s->best_trial,
-                     params, s->wall_seconds,
+                     s->n_trials_failed, s->n_trials_pruned, METRIC_NAMES[o->metric],
+                     s->best_metric, s->best_trial, params, s->wall_seconds,
                      s->wall_seconds > 0 ? 100 * s->coord_cpu_seconds / s->wall_seconds : 0.0);
   }
   if (out) {

@@ -166,6 +166,14 @@ void journal_add(journal *j, const task_result *r, const double *x, const search
   json_num(w, r->seconds);
   json_key(w, "rank");
   json_int(w, r->rank);
+  if (r->status == TASK_PRUNED) {
+    json_key(w, "rung");
+    json_int(w, r->rung);
+    json_key(w, "pruned_value");
+    json_num(w, r->pruned_value);
+    json_key(w, "pruned_fold");
+    json_int(w, r->prune_fold);
+  }
   json_key(w, "start");
   json_int(w, j->start);
   json_key(w, "t");
@@ -237,6 +245,12 @@ static const char *parse_task(const json_value *o, journal_entry *e, int n_folds
   if (!get_int(o, "epochs", &r->epochs)) return "epochs";
   if (!json_get_num(o, "seconds", &r->seconds)) return "seconds";
   if (!get_int(o, "rank", &r->rank)) return "rank";
+  if (r->status == TASK_PRUNED) {
+    if (!get_int(o, "rung", &r->rung) || r->rung < 0) return "rung";
+    if (!json_get_num(o, "pruned_value", &r->pruned_value)) return "pruned_value";
+    if (!get_int(o, "pruned_fold", &r->prune_fold) || r->prune_fold < 0 || r->prune_fold >= n_folds)
+      return "pruned_fold";
+  }
   e->curve = NULL;
   e->n_curve = 0;
   e->start = 0;

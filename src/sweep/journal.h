@@ -8,7 +8,10 @@
  * Task lines hold trial, fold, params (name -> value as in the config),
  * x (the point as stored internally, exact, used by resume), status,
  * reason, metric (the objective), val_mse, val_mae, val_median_frac_err
- * (null when absent), best_epoch, epochs, seconds, rank, and curve: the
+ * (null when absent), best_epoch, epochs, seconds, rank; for pruned tasks
+ * rung (epochs trained when the judgement was taken), pruned_value (the
+ * value judged) and pruned_fold (the fold judged: this one, or the sibling
+ * whose pruning stopped it); and curve: the
  * learning curve flattened as [epoch, train_loss, val_loss, lr, ...], and
  * start / t: which start of the sweep wrote it and its seconds since that
  * start (so the wall time over every start can be summed after resumes);

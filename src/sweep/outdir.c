@@ -279,12 +279,13 @@ static int setup_journal(coord *c) {
   if (dup)
     progress_message(&c->pg, 1, "sweep: --resume: ignored %d duplicate line(s) in %s", dup,
                      c->journal_path);
-  /* Folds of journaled trials that never finished were in flight: redo. */
+  /* Folds of journaled trials that never finished were in flight: redo,
+   * but for the folds a pruned fold cancels (a pruned trial is never rerun). */
   for (int id = 0; id < c->tt.n; id++) {
     sweep_trial *t = &c->tt.t[id];
     if (t->state != TRIAL_PENDING) continue;
     for (int f = 0; f < o->n_folds; f++)
-      if (!t->done[f]) {
+      if (!t->done[f] && !trials_fold_cancelled(&c->tt, t, f)) {
         q_push(c, id, f);
         c->st.n_tasks_redone++;
       }

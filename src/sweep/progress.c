@@ -52,16 +52,21 @@ void progress_update(progress *p, const trial_table *tt, const search_space *s, 
   double now = mlps_now();
   if (!force && now - p->t_last < (p->tty ? 0.2 : p->interval)) return;
   p->t_last = now;
-  int ok = 0, failed = 0;
+  int ok = 0, failed = 0, pruned = 0, skipped = 0;
   for (int i = 0; i < tt->n; i++) {
     ok += tt->t[i].state == TRIAL_OK;
     failed += tt->t[i].state == TRIAL_FAILED;
+    pruned += tt->t[i].state == TRIAL_PRUNED;
+    /* folds of pruned trials that never ran count as done for the ETA */
+    if (tt->t[i].state == TRIAL_PRUNED) skipped += tt->n_folds - tt->t[i].n_finished;
   }
+  char npruned[32] = "";
+  if (p->show_pruned || pruned) snprintf(npruned, sizeof npruned, ", %d pruned", pruned);
   double el = now - p->t_start;
   int run = tasks_done - p->done_at_start;
   double rate = el > 0 ? run / el : 0; /* tasks/s of this run */
   char eta[32], best[256] = "none yet";
-  fmt_duration(eta, sizeof eta, rate > 0 ? (p->total_tasks - tasks_done) / rate : NAN);
+  fmt_duration(eta, sizeof eta, rate > 0 ? (p->total_tasks - tasks_done - skipped) / rate : NAN);
   if (tt->best >= 0) {
     char params[200];
     const sweep_trial *b = &tt->t[tt->best];
@@ -70,10 +75,11 @@ void progress_update(progress *p, const trial_table *tt, const search_space *s, 
   }
   char line[640];
   snprintf(line, sizeof line,
-           "sweep: tasks %d/%d (%.1f%%) | trials %d ok, %d failed | %.1f tasks/min | ETA %s "
+           "sweep: tasks %d/%d (%.1f%%) | trials %d ok, %d failed%s | %.1f tasks/min | ETA %s "
            "| best %s %s",
-           tasks_done, p->total_tasks, p->total_tasks ? 100.0 * tasks_done / p->total_tasks : 0.0,
-           ok, failed, 60 * rate, eta, METRIC_NAMES[tt->metric], best);
+           tasks_done, p->total_tasks,
+           p->total_tasks ? 100.0 * (tasks_done + skipped) / p->total_tasks : 0.0, ok, failed,
+           npruned, 60 * rate, eta, METRIC_NAMES[tt->metric], best);
   if (p->tty) {
     /* Keep the live line within a typical terminal so \r redraws cleanly
      * (the best trial's parameters come last and are what gets cut). */

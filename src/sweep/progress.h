@@ -20,6 +20,7 @@ typedef struct {
   int line_active;   /* a \r status line is on screen */
   int total_tasks;   /* budget in tasks (max_trials * n_folds) */
   int done_at_start; /* tasks already in the journal when this run began */
+  int show_pruned;   /* pruning is on: the line counts pruned trials */
 } progress;
 
 void progress_init(progress *p, FILE *f, int verbosity, double interval, int total_tasks,

@@ -16,6 +16,8 @@ static int g_stop_msg = 0;                   /* the coordinator sent STOP (this 
 static volatile sig_atomic_t g_signal = 0;   /* which signal, for the message */
 static MPI_Comm g_poll_comm = MPI_COMM_NULL; /* probed for STOP while a task runs */
 static double g_last_probe = 0;
+static int32_t g_task_trial = -1, g_task_fold = -1; /* the task running on this rank */
+static int g_task_pruned = 0;                       /* ... was pruned */
 
 static void on_signal(int sig) {
   if (g_stop && g_signal) {
@@ -41,8 +43,27 @@ void sweep_orphan_check(void) {
   _exit(MLPS_ERUNTIME);
 }
 
+void stop_task_begin(int trial, int fold) {
+  g_task_trial = trial;
+  g_task_fold = fold;
+  g_task_pruned = 0;
+}
+
+void stop_task_end(void) {
+  g_task_trial = g_task_fold = -1;
+  g_task_pruned = 0; /* later stages (the final retrain) must not see it */
+}
+int stop_task_pruned(void) { return g_task_pruned; }
+void stop_task_prune(void) { g_task_pruned = 1; }
+
+int stop_take_verdict(const msg_verdict *m) {
+  if (m->trial != g_task_trial || m->fold != g_task_fold || g_task_trial < 0) return 0;
+  if (m->prune) g_task_pruned = 1;
+  return 1;
+}
+
 int sweep_stop_requested(void) {
-  if (g_stop || g_stop_msg) return 1;
+  if (g_stop || g_stop_msg || g_task_pruned) return 1;
   double now = mlps_now();
   if (now - g_last_probe >= 1e-3) {
     g_last_probe = now;
@@ -56,9 +77,18 @@ int sweep_stop_requested(void) {
         MPI_Recv(&m, sizeof m, MPI_BYTE, 0, TAG_STOP, g_poll_comm, MPI_STATUS_IGNORE);
         g_stop_msg = 1;
       }
+      /* Verdicts sent unasked (pruned by a judgement elsewhere); stale
+       * ones about an earlier task are dropped. */
+      for (flag = 1; flag;) {
+        MPI_Iprobe(0, TAG_VERDICT, g_poll_comm, &flag, &st);
+        if (!flag) break;
+        msg_verdict v;
+        MPI_Recv(&v, sizeof v, MPI_BYTE, 0, TAG_VERDICT, g_poll_comm, MPI_STATUS_IGNORE);
+        stop_take_verdict(&v);
+      }
     }
   }
-  return g_stop || g_stop_msg;
+  return g_stop || g_stop_msg || g_task_pruned;
 }
 
 /* Handlers found by the outermost install, put back by the outermost

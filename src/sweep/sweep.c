@@ -8,8 +8,8 @@
 #include "util/launcher.h"
 #include "util/rng.h"
 
-const char *const PROTO_TAG_NAMES[TAG_END_] = {"?",      "work_request", "task",    "epoch",
-                                               "result", "stop",         "shutdown"};
+const char *const PROTO_TAG_NAMES[TAG_END_] = {"?",      "work_request", "task",     "epoch",
+                                               "result", "stop",         "shutdown", "verdict"};
 
 uint64_t sweep_task_seed(uint64_t seed, int trial, int fold) {
   return rng_derive(seed, (uint64_t)trial, (uint64_t)fold, 0);

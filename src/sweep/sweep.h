@@ -42,6 +42,8 @@ typedef enum {
   TASK_FAILED,   /* anything else: reason says what */
   TASK_STOPPED,  /* abandoned because a stop was requested: never journaled,
                     the task is redone on resume */
+  TASK_PRUNED,   /* stopped early by the judge (sweep_opts.judge), for itself or
+                    for another fold of its trial: journaled, never redone */
   TASK_STATUS_COUNT
 } task_status;
 extern const char *const TASK_STATUS_NAMES[TASK_STATUS_COUNT];
@@ -73,6 +75,11 @@ typedef struct {
   int32_t rank;       /* rank that ran it */
   double metrics[METRIC_COUNT];
   double seconds;
+  /* TASK_PRUNED only (the engine fills them): the fold whose judgement
+   * pruned the trial (this task's own fold, or a sibling's), the epochs it
+   * had trained at that judgement and its judged value there. */
+  int32_t prune_fold, rung;
+  double pruned_value;
   char reason[SWEEP_REASON_MAX];
 } task_result;
 
@@ -80,7 +87,7 @@ typedef struct {
  * happens (learning curves for history.h5). */
 typedef struct {
   int32_t trial, fold, epoch;
-  int32_t pad_;
+  int32_t wait; /* the worker waits for the judge's verdict on this epoch */
   double val_loss, train_loss, lr;
 } epoch_report;
 
@@ -98,8 +105,19 @@ typedef int (*sweep_task_fn)(void *user, const sweep_task *task, sweep_ctx *ctx,
  * direct store with one rank. Never blocks on the coordinator. */
 void sweep_report_epoch(sweep_ctx *ctx, int epoch, double val_loss, double train_loss, double lr);
 
-/* True once SIGTERM/SIGINT arrived on this rank or the coordinator sent
- * STOP. Cheap (at most one MPI_Iprobe per millisecond on workers). */
+/* The same, then waits (without spinning) for the coordinator's verdict on
+ * this epoch: returns 1 when the task is pruned (stop now; the engine
+ * journals it as pruned), 0 to go on. For the epochs at which the judge's
+ * rule decides (e.g. ASHA's rungs), so that a pruned task trains exactly
+ * to its rung whatever the coordinator's latency; elsewhere a verdict
+ * arrives asynchronously and sweep_stop_requested() picks it up. Also 1
+ * when a stop was requested meanwhile. */
+int sweep_report_epoch_wait(sweep_ctx *ctx, int epoch, double val_loss, double train_loss,
+                            double lr);
+
+/* True once SIGTERM/SIGINT arrived on this rank, the coordinator sent
+ * STOP, or the running task was pruned. Cheap (at most one MPI_Iprobe per
+ * millisecond on workers). */
 int sweep_stop_requested(void);
 
 /* While a task (or a final-stage job) runs on a worker: the communicator on
@@ -133,6 +151,7 @@ typedef enum {
   TRIAL_PENDING, /* proposed, some folds not finished */
   TRIAL_OK,      /* all folds ok: metric_mean/std valid */
   TRIAL_FAILED,  /* some fold not ok, or a non-finite objective */
+  TRIAL_PRUNED,  /* a fold was pruned (and no fold before it failed) */
   TRIAL_STATE_COUNT
 } trial_state;
 extern const char *const TRIAL_STATE_NAMES[TRIAL_STATE_COUNT];
@@ -147,7 +166,13 @@ typedef struct {
   double metrics_mean[METRIC_COUNT]; /* mean of each metric over folds */
   double best_epoch_mean, epochs_mean;
   double seconds_sum, seconds_max;
-  char reason[SWEEP_REASON_MAX]; /* why it failed */
+  /* Pruning: the lowest fold pruned by its own judgement (-1: none), the
+   * epochs it had trained then and its value there. */
+  int prune_fold, prune_rung;
+  double prune_value;
+  int live_prune_fold;           /* coordinator: lowest fold judged pruned so far, -1 */
+  int n_running;                 /* coordinator: folds handed out and not yet recorded */
+  char reason[SWEEP_REASON_MAX]; /* why it failed or was pruned */
   task_result *folds;            /* [n_folds]; fold f valid when done[f] */
   unsigned char *done;           /* [n_folds] */
   epoch_report **curves;         /* [n_folds] learning curve per fold (this run only) */
@@ -193,6 +218,12 @@ typedef int (*sweep_task_done_fn)(void *user, const task_result *r, const double
 typedef int (*sweep_config_cmp_fn)(void *user, const char *journal_cfg, const char *current_cfg,
                                    const json_value *journal_header, mlps_err *err);
 
+/* Judges one epoch of a running task on rank 0 (pruning): returns 1 to stop
+ * the task, with *value set to the value it was judged on (e.g. its best
+ * validation loss so far); 0 to let it go on. Called for every epoch
+ * report, in order per task, until it answers 1 for that trial. */
+typedef int (*sweep_judge_fn)(void *user, const epoch_report *e, double *value);
+
 /* Writes the caller's own members into the journal header (see
  * sweep_opts.header_extra); w is a sweep/json.h writer inside the header
  * object. */
@@ -225,6 +256,20 @@ typedef struct {
   void *config_cmp_user;
   sweep_header_fn header_extra; /* may be NULL */
   void *header_extra_user;
+  /* Pruning (may be NULL). When a fold of a trial is judged pruned the
+   * trial is pruned: its other running folds are told to stop, its
+   * unscheduled folds never start (but with prune_in_fold_order). */
+  sweep_judge_fn judge;
+  void *judge_user;
+  /* Reproducible pruning: the lowest fold pruned by its own judgement
+   * decides the trial, as if folds ran one after another, so a trial's
+   * outcome does not depend on which folds ran at once: folds below a
+   * pruned one still run to their own end, only folds above it are
+   * stopped or never started. */
+  int prune_in_fold_order;
+  /* Budget of wall time over every start of the sweep (seconds; 0 = none):
+   * once spent no task starts; running ones finish. */
+  double max_seconds;
 } sweep_opts;
 
 /* Defaults: comm WORLD, 1 fold, verbosity 1, intervals as above. */
@@ -234,8 +279,9 @@ typedef struct {
   int n_tasks_run;     /* tasks finished and journaled by this run */
   int n_tasks_resumed; /* tasks taken from the journal */
   int n_tasks_redone;  /* of which in-flight at the kill: none recorded */
-  int n_trials_ok, n_trials_failed, n_trials_pending;
-  int n_tasks_ok, n_tasks_not_ok;
+  int n_trials_ok, n_trials_failed, n_trials_pending, n_trials_pruned;
+  int n_tasks_ok, n_tasks_not_ok; /* not ok: failed, diverged, timed out or pruned */
+  int n_tasks_pruned;
   int best_trial; /* -1 when no trial is OK */
   double best_metric;
   double wall_seconds;        /* scheduling loop on rank 0 */
@@ -247,6 +293,7 @@ typedef struct {
   long n_messages;       /* messages handled by the coordinator */
   int stopped;           /* a signal stopped the sweep */
   int dropped_torn_line; /* resume found and truncated a torn last line */
+  int budget_spent;      /* max_seconds ran out before the last trial */
 } sweep_stats;
 
 /* The outcome on rank 0 (NULL on workers): every trial with its folds and

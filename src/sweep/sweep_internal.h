@@ -40,14 +40,19 @@ typedef enum { W_STARTING, W_IDLE, W_BUSY, W_DONE } worker_state;
  * may be asleep in its back-off, picks the message up. One slot per kind of
  * message the coordinator sends; a slot is reused only after its previous
  * send completed, which the worker's reply implies. */
-enum { SLOT_TASK, SLOT_STOP, SLOT_SHUTDOWN, SLOT_COUNT };
+enum { SLOT_TASK, SLOT_STOP, SLOT_SHUTDOWN, SLOT_VERDICT, SLOT_COUNT };
 typedef struct {
   worker_state state;
   int32_t trial, fold; /* when busy */
+  /* The running task was pruned: the fold whose judgement did it, the rung
+   * (epochs trained at the judgement) and value (-1 fold: not pruned). */
+  int32_t prune_fold, prune_rung;
+  double prune_value;
   MPI_Request req[SLOT_COUNT];
   msg_task task;
   msg_stop stop;
   msg_shutdown shutdown;
+  msg_verdict verdict;
 } worker_info;
 
 typedef struct coord {
@@ -74,8 +79,9 @@ typedef struct coord {
   int rc; /* sweep's return code once stopping */
   mlps_err *err;
   sweep_stats st;
-  outdir_lock lock; /* held from set-up to the end, unless the caller holds it */
-  double t_setup;   /* mlps_now() when this start began (journal times count from it) */
+  outdir_lock lock;   /* held from set-up to the end, unless the caller holds it */
+  double t_setup;     /* mlps_now() when this start began (journal times count from it) */
+  worker_info single; /* single-rank mode: the task rank 0 runs itself */
 } coord;
 
 struct sweep_ctx {
@@ -91,6 +97,9 @@ struct sweep_ctx {
 int coordinator(const sweep_opts *o, MPI_Comm comm, int size, sweep_result **out, mlps_err *err);
 /* Queues (trial, fold) to be handed out (resume replay queues unfinished folds). */
 void q_push(coord *c, int32_t trial, int32_t fold);
+/* An epoch report arrived (from worker `src`, 0 in single-rank mode): its
+ * learning curve, the judge, and the verdicts that follow. */
+void coord_epoch(coord *c, int src, const epoch_report *e);
 
 /* worker.c */
 int worker_loop(const sweep_opts *o, MPI_Comm comm, int rank);
@@ -106,5 +115,12 @@ void stop_set_message(int on);  /* the coordinator's STOP arrived (or reset) */
 int stop_signalled(void);       /* a signal arrived on this rank */
 int stop_any(void);             /* a signal or STOP */
 void stop_note_signal(int sig); /* a worker stopped on a signal we did not see */
+/* The task running on this rank, for verdicts (pruning). */
+void stop_task_begin(int trial, int fold);
+void stop_task_end(void);
+int stop_task_pruned(void); /* a verdict pruned it */
+void stop_task_prune(void); /* single-rank mode: the judge pruned it */
+/* Applies a verdict about the running task; 0 when it is about another. */
+int stop_take_verdict(const msg_verdict *m);
 
 #endif

@@ -17,6 +17,7 @@ typedef enum {
   TAG_RESULT,           /* worker -> coord: msg_result; also asks for the next task */
   TAG_STOP,             /* coord -> worker: msg_stop, abandon the running task */
   TAG_SHUTDOWN,         /* coord -> worker: msg_shutdown, leave the worker loop */
+  TAG_VERDICT,          /* coord -> worker: msg_verdict, go on or prune a task */
   TAG_END_
 } proto_tag;
 extern const char *const PROTO_TAG_NAMES[TAG_END_];
@@ -36,5 +37,15 @@ typedef struct {
 typedef struct {
   int32_t code; /* the sweep's return code, returned by sweep_run on every rank */
 } msg_shutdown;
+
+/* The judge's answer about task (trial, fold): sent for every epoch report
+ * that waits for it, and unasked when the task is pruned (by its own
+ * judgement or a sibling fold's). A worker ignores verdicts about a task
+ * it is not running (they can cross its result). */
+typedef struct {
+  int32_t trial, fold;
+  int32_t epoch; /* the report answered, -1 when unasked */
+  int32_t prune; /* 1: stop the task */
+} msg_verdict;
 
 #endif

@@ -14,9 +14,10 @@
 #include "util/fmt.h"
 #include "util/paths.h"
 
-const char *const TASK_STATUS_NAMES[TASK_STATUS_COUNT] = {"ok", "diverged", "timeout", "failed",
-                                                          "stopped"};
-const char *const TRIAL_STATE_NAMES[TRIAL_STATE_COUNT] = {"unseen", "pending", "ok", "failed"};
+const char *const TASK_STATUS_NAMES[TASK_STATUS_COUNT] = {"ok",     "diverged", "timeout",
+                                                          "failed", "stopped",  "pruned"};
+const char *const TRIAL_STATE_NAMES[TRIAL_STATE_COUNT] = {"unseen", "pending", "ok", "failed",
+                                                          "pruned"};
 
 void trials_init(trial_table *tt, int n_folds, search_metric metric) {
   memset(tt, 0, sizeof *tt);
@@ -56,6 +57,8 @@ sweep_trial *trials_get(trial_table *tt, int id) {
     t->metric_mean = t->metric_std = NAN;
     for (int m = 0; m < METRIC_COUNT; m++) t->metrics_mean[m] = NAN;
     t->best_epoch_mean = t->epochs_mean = NAN;
+    t->prune_fold = t->live_prune_fold = -1;
+    t->prune_value = NAN;
     tt->n++;
   }
   return &tt->t[id];
@@ -78,8 +81,65 @@ void trials_set_point(trial_table *tt, int id, const double *x, int n_params) {
   alloc_folds(t, tt->n_folds);
 }
 
+/* The lowest recorded fold of t that was pruned, or -1. */
+static int lowest_pruned(const trial_table *tt, const sweep_trial *t) {
+  for (int f = 0; f < tt->n_folds; f++)
+    if (t->done[f] && t->folds[f].status == TASK_PRUNED) return f;
+  return -1;
+}
+
+int trials_fold_cancelled(const trial_table *tt, const sweep_trial *t, int fold) {
+  int p = t->live_prune_fold;
+  if (t->done) {
+    int q = lowest_pruned(tt, t);
+    if (q >= 0 && (p < 0 || q < p)) p = q;
+  }
+  return p >= 0 && (!tt->fold_order || fold > p);
+}
+
+/* A trial with a pruned fold: pruned, or failed when a fold below the
+ * lowest pruned one failed; aggregates over those folds only. */
+static void aggregate_pruned(trial_table *tt, sweep_trial *t, int p) {
+  const task_result *pr = &t->folds[p];
+  t->prune_fold = pr->prune_fold;
+  t->prune_rung = pr->rung;
+  t->prune_value = pr->pruned_value;
+  t->metric_mean = t->metric_std = NAN;
+  for (int m = 0; m < METRIC_COUNT; m++) t->metrics_mean[m] = NAN;
+  t->best_epoch_mean = NAN;
+  double ep = pr->rung, ss = 0, sm = 0;
+  for (int f = 0; f < tt->n_folds; f++) {
+    if (!t->done[f]) continue;
+    ss += t->folds[f].seconds;
+    if (t->folds[f].seconds > sm) sm = t->folds[f].seconds;
+  }
+  t->seconds_sum = ss;
+  t->seconds_max = sm;
+  t->state = TRIAL_PRUNED;
+  snprintf(t->reason, sizeof t->reason, "fold %d pruned after %d epochs (value %.6g)",
+           pr->prune_fold, pr->rung, pr->pruned_value);
+  int n = 1; /* folds counted in epochs_mean: p and the recorded ones below */
+  for (int f = 0; f < p; f++) {
+    const task_result *r = &t->folds[f];
+    if (!t->done[f]) continue; /* never started (asynchronous pruning) */
+    ep += r->epochs, n++;
+    if (t->state == TRIAL_PRUNED && (r->status != TASK_OK || !isfinite(r->metrics[tt->metric]))) {
+      t->state = TRIAL_FAILED;
+      snprintf(t->reason, sizeof t->reason, "fold %d %s%s%.120s", f,
+               r->status == TASK_OK ? "objective not finite" : TASK_STATUS_NAMES[r->status],
+               r->reason[0] ? ": " : "", r->reason);
+    }
+  }
+  t->epochs_mean = ep / n;
+}
+
 static void aggregate(trial_table *tt, sweep_trial *t) {
   int k = tt->n_folds;
+  int p = lowest_pruned(tt, t);
+  if (p >= 0) {
+    aggregate_pruned(tt, t, p);
+    return;
+  }
   t->reason[0] = '\0';
   int failed = 0;
   for (int f = 0; f < k && !failed; f++) {
@@ -137,7 +197,18 @@ int trials_record(trial_table *tt, const task_result *r) {
   t->folds[r->fold] = *r;
   t->done[r->fold] = 1;
   if (t->state == TRIAL_UNSEEN) t->state = TRIAL_PENDING;
-  if (++t->n_finished < tt->n_folds) return 0;
+  t->n_finished++;
+  if (t->state != TRIAL_PENDING) { /* a late fold of a pruned trial */
+    aggregate(tt, t);
+    return 0;
+  }
+  int p = lowest_pruned(tt, t);
+  if (p < 0 && t->n_finished < tt->n_folds) return 0;
+  if (p >= 0) {
+    if (t->n_running > 0) return 0;
+    for (int f = 0; tt->fold_order && f < p; f++)
+      if (!t->done[f]) return 0;
+  }
   aggregate(tt, t);
   return 1;
 }
@@ -251,18 +322,20 @@ int trials_write_csv(const trial_table *tt, const search_space *s, const char *p
   }
   fprintf(f, ",status,reason,n_folds_ok,metric_mean,metric_std");
   for (int m = 0; m < METRIC_COUNT; m++) fprintf(f, ",%s_mean", METRIC_NAMES[m]);
-  fprintf(f, ",best_epoch_mean,epochs_mean,seconds_sum,seconds_max\n");
+  fprintf(f, ",best_epoch_mean,epochs_mean,state,seconds_sum,seconds_max\n");
   for (int id = 0; id < tt->n; id++) {
     const sweep_trial *t = &tt->t[id];
-    if (t->state != TRIAL_OK && t->state != TRIAL_FAILED) continue;
+    if (t->state != TRIAL_OK && t->state != TRIAL_FAILED && t->state != TRIAL_PRUNED) continue;
     fprintf(f, "%d", id);
     for (int i = 0; i < s->n; i++) {
       char v[64];
       fputc(',', f);
       csv_field(f, trials_param_text(s, i, t->x[i], v, sizeof v));
     }
-    int n_ok = 0;
-    for (int k = 0; k < tt->n_folds; k++) n_ok += t->folds[k].status == TASK_OK;
+    /* A pruned trial counts the folds below its lowest pruned one. */
+    int n_ok = 0, p = lowest_pruned(tt, t);
+    for (int k = 0; k < (p >= 0 ? p : tt->n_folds); k++)
+      n_ok += t->done[k] && t->folds[k].status == TASK_OK;
     fprintf(f, ",%s,", TRIAL_STATE_NAMES[t->state]);
     csv_field(f, t->reason);
     fprintf(f, ",%d", n_ok);
@@ -271,6 +344,7 @@ int trials_write_csv(const trial_table *tt, const search_space *s, const char *p
     for (int m = 0; m < METRIC_COUNT; m++) csv_num(f, t->metrics_mean[m]);
     csv_num(f, t->best_epoch_mean);
     csv_num(f, t->epochs_mean);
+    fprintf(f, ",%s", t->state == TRIAL_OK ? "complete" : TRIAL_STATE_NAMES[t->state]);
     csv_num(f, t->seconds_sum);
     csv_num(f, t->seconds_max);
     fputc('\n', f);

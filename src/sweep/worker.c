@@ -25,6 +25,8 @@ void run_task(const sweep_opts *o, const sweep_task *t, sweep_ctx *ctx, int rank
   r->fold = t->fold;
   r->rank = rank;
   r->reason[SWEEP_REASON_MAX - 1] = '\0';
+  /* A pruned task stops through the same question as a stopped one. */
+  if (stop_task_pruned() && r->status == TASK_STOPPED) r->status = TASK_PRUNED;
   if (r->status == TASK_STOPPED && stop_signalled())
     snprintf(r->reason, sizeof r->reason, "%s", sweep_stop_signal_name());
   if (rc != 0 && r->status == TASK_OK) {
@@ -34,16 +36,58 @@ void run_task(const sweep_opts *o, const sweep_task *t, sweep_ctx *ctx, int rank
   if (r->status < 0 || r->status >= TASK_STATUS_COUNT) r->status = TASK_FAILED;
 }
 
-void sweep_report_epoch(sweep_ctx *ctx, int epoch, double val_loss, double train_loss, double lr) {
-  epoch_report e = {ctx->trial, ctx->fold, epoch, 0, val_loss, train_loss, lr};
+/* Sends (or, with one rank, hands over) one epoch report. */
+static void report(sweep_ctx *ctx, int epoch, double val_loss, double train_loss, double lr,
+                   int wait) {
+  epoch_report e = {ctx->trial, ctx->fold, epoch, wait, val_loss, train_loss, lr};
   if (ctx->c) {
-    trials_add_epoch(&ctx->c->tt, &e);
+    e.wait = 0; /* the judge answers at once */
+    coord_epoch(ctx->c, 0, &e);
     return;
   }
   int k = ctx->next++ % EPOCH_SLOTS;
   if (ctx->req[k] != MPI_REQUEST_NULL) MPI_Wait(&ctx->req[k], MPI_STATUS_IGNORE);
   ctx->buf[k] = e;
   MPI_Isend(&ctx->buf[k], sizeof e, MPI_BYTE, 0, TAG_EPOCH, ctx->comm, &ctx->req[k]);
+}
+
+void sweep_report_epoch(sweep_ctx *ctx, int epoch, double val_loss, double train_loss, double lr) {
+  report(ctx, epoch, val_loss, train_loss, lr, 0);
+}
+
+int sweep_report_epoch_wait(sweep_ctx *ctx, int epoch, double val_loss, double train_loss,
+                            double lr) {
+  report(ctx, epoch, val_loss, train_loss, lr, 1);
+  if (ctx->c) return sweep_stop_requested();
+  /* The answer comes within the coordinator's back-off nap: poll as a
+   * worker awaiting its next task does (spin briefly, then short naps). */
+  idle_wait iw = {0, 0, 0.02, 1e-9 * SPIN_NS};
+  idle_reset(&iw);
+  for (;;) {
+    if (stop_signalled()) return 1;
+    int flag = 0;
+    MPI_Message msg;
+    MPI_Status st;
+    MPI_Improbe(0, MPI_ANY_TAG, ctx->comm, &flag, &msg, &st);
+    if (!flag) {
+      sweep_orphan_check();
+      idle_pause(&iw);
+      continue;
+    }
+    if (st.MPI_TAG == TAG_VERDICT) {
+      msg_verdict v;
+      MPI_Mrecv(&v, sizeof v, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+      if (stop_take_verdict(&v) && (v.prune || v.epoch == epoch)) return stop_task_pruned();
+    } else if (st.MPI_TAG == TAG_STOP) {
+      msg_stop m;
+      MPI_Mrecv(&m, sizeof m, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+      stop_set_message(1);
+      return 1;
+    } else { /* nothing else is sent to a busy worker */
+      char junk[sizeof(msg_task)];
+      MPI_Mrecv(junk, sizeof junk, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+    }
+  }
 }
 
 typedef struct worker {
@@ -77,7 +121,9 @@ static void on_task(worker *w, MPI_Message *msg) {
     w->ctx.trial = t.trial;
     w->ctx.fold = t.fold;
     sweep_stop_poll_comm(w->comm);
+    stop_task_begin(t.trial, t.fold);
     run_task(w->o, &t, &w->ctx, w->rank, &r);
+    stop_task_end();
     sweep_stop_poll_comm(MPI_COMM_NULL);
   }
   if (w->req_result != MPI_REQUEST_NULL) MPI_Wait(&w->req_result, MPI_STATUS_IGNORE);
@@ -92,6 +138,13 @@ static void on_stop(worker *w, MPI_Message *msg) {
   stop_set_message(1);
 }
 
+/* A verdict that crossed the result of the task it was about. */
+static void on_verdict(worker *w, MPI_Message *msg) {
+  msg_verdict m;
+  MPI_Mrecv(&m, sizeof m, MPI_BYTE, msg, MPI_STATUS_IGNORE);
+  (void)w;
+}
+
 static void on_shutdown(worker *w, MPI_Message *msg) {
   msg_shutdown m;
   MPI_Mrecv(&m, sizeof m, MPI_BYTE, msg, MPI_STATUS_IGNORE);
@@ -103,6 +156,7 @@ static const worker_handler WORKER_HANDLERS[TAG_END_] = {
     [TAG_TASK] = on_task,
     [TAG_STOP] = on_stop,
     [TAG_SHUTDOWN] = on_shutdown,
+    [TAG_VERDICT] = on_verdict,
 };
 
 int worker_loop(const sweep_opts *o, MPI_Comm comm, int rank) {

@@ -20,9 +20,15 @@ propose_status propose_next(void *user, int trial, const sweep_history *h, doubl
     o->trial = t->id;
     memcpy(o->x, t->x, sizeof o->x);
     o->value = t->metric_mean;
-    o->status = t->state == TRIAL_PENDING ? SAMPLER_TRIAL_PENDING
-                : t->state == TRIAL_OK    ? SAMPLER_TRIAL_OK
-                                          : SAMPLER_TRIAL_FAILED;
+    o->step = 0;
+    o->status = t->state == TRIAL_PENDING  ? SAMPLER_TRIAL_PENDING
+                : t->state == TRIAL_OK     ? SAMPLER_TRIAL_OK
+                : t->state == TRIAL_PRUNED ? SAMPLER_TRIAL_PRUNED
+                                           : SAMPLER_TRIAL_FAILED;
+    if (t->state == TRIAL_PRUNED) { /* ranked by how far it got, then its value there */
+      o->value = t->prune_value;
+      o->step = t->prune_rung;
+    }
   }
   switch (sampler_ready(rc->smp, trial, rc->obs, n)) {
     case SAMPLER_DONE: return PROPOSE_DONE;

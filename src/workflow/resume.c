@@ -100,6 +100,7 @@ int resume_config_cmp(void *user, const char *journal_cfg, const char *current_c
    * resumed with other final settings to redo only the final stage. The
    * output directory may have been moved or copied. */
   a.final = b.final;
+  a.search.max_seconds = b.search.max_seconds; /* a budget: extended or cut on a resume */
   memcpy(a.output.dir, b.output.dir, sizeof a.output.dir);
   /* The budget may change too, to extend a sweep (or cut it short): trial k
    * of grid, random, Sobol and TPE does not depend on it. An LHS design is

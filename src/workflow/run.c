@@ -83,6 +83,14 @@ static void print_plan(FILE *f, const mlps_config *cfg, const data_set *ds, cons
   fprintf(f, "dry run: nothing trained\n");
 }
 
+int run_task_done(void *user, const task_result *r, const double *x, const epoch_report *curve,
+                  int n_curve, int replayed, mlps_err *err) {
+  run_ctx *ctx = user;
+  MLPS_TRY(history_task_done(user, r, x, curve, n_curve, replayed, err));
+  prune_task_done(ctx->prune, r, curve, n_curve, replayed);
+  return MLPS_OK;
+}
+
 static int run_sweep(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
                      const char *cfg_text, long budget, run_ctx *ctx, sweep_result **res,
                      mlps_err *e) {
@@ -108,8 +116,16 @@ static int run_sweep(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
   o.task_user = ctx;
   o.propose = propose_next;
   o.propose_user = ctx;
-  o.task_done = history_task_done;
+  o.task_done = run_task_done;
   o.task_done_user = ctx;
+  /* Pruning: the engine asks the judge; in generations (search.batch) a
+   * trial's outcome must not depend on which of its folds ran at once. */
+  ctx->rules = prune_rules(cfg);
+  if (rank == 0) ctx->prune = prune_create(cfg, ctx->smp);
+  o.judge = ctx->rules ? prune_judge : NULL;
+  o.judge_user = ctx;
+  o.prune_in_fold_order = cfg->search.sampler.batch > 0;
+  o.max_seconds = cfg->search.max_seconds;
   o.config_cmp = resume_config_cmp;
   o.config_cmp_user = ctx;
   o.header_extra = resume_write_data;
@@ -238,6 +254,8 @@ static int run_stages(MPI_Comm comm, const mlps_config *cfg, const run_opts *ro,
     json_free(&w);
     sweep_result_free(res);
   }
+  prune_free(ctx.prune);
+  pruner_free(ctx.rules);
   sampler_free(ctx.smp);
   free(ctx.obs);
   data_identity_free(&ctx.data_id);

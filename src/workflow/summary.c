@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "workflow/workflow.h"
@@ -19,6 +20,57 @@ static void json_param(json_writer *w, const space_param *p, double x) {
   } else {
     json_num(w, x);
   }
+}
+
+/* "pruning": how many trials were pruned, the epochs trained against the
+ * epochs a sweep without pruning would have trained: a pruned (or never
+ * started) fold counts, in the latter, the mean epochs of the completed
+ * tasks of the same fold (its early-stopping length is unknown). */
+static void summary_pruning(json_writer *w, const mlps_config *cfg, const sweep_result *res) {
+  int k = res->n_folds;
+  double *sum = mlps_xcalloc((size_t)k, sizeof(double)), all = 0;
+  long *cnt = mlps_xcalloc((size_t)k, sizeof(long)), n_all = 0, trained = 0, n_pruned = 0;
+  for (int i = 0; i < res->n_trials; i++) {
+    const sweep_trial *t = &res->trials[i];
+    for (int f = 0; t->done && f < k; f++) {
+      if (!t->done[f]) continue;
+      trained += t->folds[f].epochs;
+      n_pruned += t->folds[f].status == TASK_PRUNED;
+      if (t->folds[f].status == TASK_PRUNED) continue;
+      sum[f] += t->folds[f].epochs, cnt[f]++;
+      all += t->folds[f].epochs, n_all++;
+    }
+  }
+  double without = 0;
+  for (int i = 0; i < res->n_trials; i++) {
+    const sweep_trial *t = &res->trials[i];
+    if (!t->done || t->state == TRIAL_UNSEEN) continue;
+    for (int f = 0; f < k; f++) {
+      int ran = t->done[f] && t->folds[f].status != TASK_PRUNED;
+      if (ran) without += t->folds[f].epochs;
+      else if (t->state == TRIAL_PRUNED || (t->done[f] && t->folds[f].status == TASK_PRUNED))
+        without += cnt[f] ? sum[f] / cnt[f] : n_all ? all / n_all : cfg->train.max_epochs;
+    }
+  }
+  json_key(w, "pruning");
+  json_obj_begin(w);
+  json_key(w, "pruner"), json_str(w, PRUNER_KIND_NAMES[cfg->search.pruner.kind]);
+  json_key(w, "trials_pruned"), json_int(w, res->stats.n_trials_pruned);
+  json_key(w, "tasks_pruned"), json_int(w, n_pruned);
+  json_key(w, "epochs_trained"), json_int(w, trained);
+  json_key(w, "epochs_without_pruning"), json_int(w, (long long)llround(without));
+  json_key(w, "rungs");
+  json_arr_begin(w);
+  pruner *rules = prune_rules(cfg);
+  int rungs[64];
+  int nr = prune_rungs_all(rules, res->n_trials, rungs, 64);
+  for (int i = 0; i < nr; i++) json_int(w, rungs[i]);
+  pruner_free(rules);
+  json_arr_end(w);
+  json_key(w, "budget_spent"), json_bool(w, res->stats.budget_spent);
+  json_obj_end(w);
+  free(sum);
+  free(cnt);
 }
 
 void summary_begin(json_writer *w, const mlps_config *cfg, const sweep_result *res,
@@ -48,6 +100,8 @@ void summary_begin(json_writer *w, const mlps_config *cfg, const sweep_result *r
   json_key(w, "sweep_seconds"), json_num(w, res->stats.wall_seconds);
   json_key(w, "starts"), json_int(w, res->stats.n_starts);
   json_key(w, "sweep_seconds_total"), json_num(w, res->stats.wall_seconds_total);
+  json_key(w, "trials_pruned"), json_int(w, res->stats.n_trials_pruned);
+  summary_pruning(w, cfg, res);
 }
 
 /* Writes text to path through path.tmp and a rename, checking every step,

@@ -10,11 +10,19 @@
 
 typedef struct {
   sweep_ctx *ctx;
+  const pruner *rules;
+  int trial;
 } epoch_cb_data;
 
+/* At the epochs where the pruner decides (ASHA's rungs) the task waits
+ * for the verdict, so a pruned task stops exactly there; a verdict taken
+ * elsewhere (median) is picked up by sweep_stop_requested. */
 static int epoch_cb(const train_epoch *ep, const train_result *so_far, void *user) {
   (void)so_far;
   epoch_cb_data *d = user;
+  if (d->ctx && pruner_decides_at(d->rules, d->trial, ep->epoch))
+    return sweep_report_epoch_wait(d->ctx, ep->epoch, ep->val_loss, ep->train_loss, ep->lr) ||
+           sweep_stop_requested();
   if (d->ctx) sweep_report_epoch(d->ctx, ep->epoch, ep->val_loss, ep->train_loss, ep->lr);
   return sweep_stop_requested();
 }
@@ -45,7 +53,7 @@ int task_train_fold(void *user, const sweep_task *t, sweep_ctx *ctx, task_result
 
   fit_model fm = {0};
   train_result r = {0};
-  epoch_cb_data cbd = {ctx};
+  epoch_cb_data cbd = {ctx, rc->rules, t->trial};
   float *scaled = NULL, *natural = NULL;
   int st = fit_transforms(rc->cfg, ds, tr, ntr, &fm, NULL, 0, &e);
   if (!st) st = fit_train_member(&p, ds, &fm, tr, ntr, va, nva, t->seed, epoch_cb, &cbd, &r, &e);

@@ -3,6 +3,7 @@
  *              final stage, summary)
  *   task.c     the sweep's task: train one fold of one trial
  *   propose.c  the sweep's proposer: the configured sampler over the history
+ *   prune.c    pruning: search/pruner.h's rules as the sweep's judge
  *   history.c  learning curves into OUT/history.h5
  *   resume.c   what may differ between a journal and a resumed run
  *   final.c    the final stage: retrain and fold-model jobs over the ranks
@@ -16,6 +17,7 @@
 #include "config/config.h"
 #include "data/data.h"
 #include "data/split.h"
+#include "search/pruner.h"
 #include "search/sampler.h"
 #include "sweep/json.h"
 #include "sweep/sweep.h"
@@ -25,6 +27,8 @@
 #define RUN_FINAL_PURPOSE 0x46494e414cull /* "FINAL" */
 /* ... and of the inner holdout split of final.epochs = holdout. */
 #define RUN_HOLDOUT_PURPOSE 0x484f4c44ull /* "HOLD" */
+
+typedef struct run_pruner run_pruner;
 
 /* What the sweep's callbacks share. */
 typedef struct {
@@ -37,6 +41,8 @@ typedef struct {
   char history_path[MLPS_PATH_MAX];
   data_identity data_id; /* rank 0: what was loaded, recorded in the journal header */
   int allow_data_change; /* --allow-data-change: a resume may use other data */
+  pruner *rules;         /* every rank: where the pruner decides (NULL: no pruning) */
+  run_pruner *prune;     /* rank 0: the judge's records */
 } run_ctx;
 
 /* task.c: sweep_task_fn */
@@ -48,6 +54,22 @@ propose_status propose_next(void *user, int trial, const sweep_history *h, doubl
  * (when replayed from the journal, only if the file lacks it). */
 int history_task_done(void *user, const task_result *r, const double *x, const epoch_report *curve,
                       int n_curve, int replayed, mlps_err *err);
+/* prune.c: the pruner's rules from the config (NULL for none), on any rank. */
+pruner *prune_rules(const mlps_config *cfg);
+/* Rank 0: the judge's state (NULL for none); smp gives the generations. */
+run_pruner *prune_create(const mlps_config *cfg, const sampler *smp);
+void prune_free(run_pruner *rp);
+/* sweep_judge_fn (user: run_ctx). */
+int prune_judge(void *user, const epoch_report *e, double *value);
+/* Feeds a journaled task (replayed: read back on --resume). */
+void prune_task_done(run_pruner *rp, const task_result *r, const epoch_report *curve, int n_curve,
+                     int replayed);
+/* The rungs of trials [0, n_trials) (all brackets), sorted, at most max. */
+int prune_rungs_all(const pruner *rules, int n_trials, int *out, int max);
+/* run.c: sweep_task_done_fn: history.h5, then the judge's records. */
+int run_task_done(void *user, const task_result *r, const double *x, const epoch_report *curve,
+                  int n_curve, int replayed, mlps_err *err);
+
 /* resume.c: sweep_config_cmp_fn (config and data against the journal's),
  * and sweep_header_fn (the data's identity into the journal header). */
 int resume_config_cmp(void *user, const char *journal_cfg, const char *current_cfg,

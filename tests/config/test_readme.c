@@ -1,10 +1,9 @@
 /* README.md's config reference against the code, so the documentation
  * cannot drift: the `search` table lists exactly method, trials, metric,
- * pruner and the sampler options of CFG_SAMPLER_OPTS, the `train` table
- * exactly CFG_TRAIN_OPTS and schedule, each option with the default the
- * loader resolves (a config with only data.path), and the `layers` row
- * states the limit validation uses (CFG_MAX_LAYERS). Usage: test_readme
- * README.md */
+ * pruner, early_terminate, max_seconds and the sampler options of CFG_SAMPLER_OPTS, the `train`
+ * table exactly CFG_TRAIN_OPTS and schedule, each option with the default the loader resolves (a
+ * config with only data.path), and the `layers` row states the limit validation uses
+ * (CFG_MAX_LAYERS). Usage: test_readme README.md */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,9 +123,10 @@ int main(int argc, char **argv) {
   CHECK(cfg_load_text(minimal, strlen(minimal), "minimal.yaml", NULL, 0, cfg, &e) == MLPS_OK);
   cfg_errors_free(&e);
 
-  static const char *const search_others[] = {"method", "trials", "metric", "pruner"};
+  static const char *const search_others[] = {"method", "trials",          "metric",
+                                              "pruner", "early_terminate", "max_seconds"};
   check_section(text, "### `search`", CFG_SAMPLER_OPTS, CFG_N_SAMPLER_OPTS, &cfg->search.sampler,
-                search_others, 4);
+                search_others, 6);
   static const char *const train_others[] = {"schedule"};
   check_section(text, "### `train`", CFG_TRAIN_OPTS, CFG_N_TRAIN_OPTS, &cfg->train, train_others,
                 1);

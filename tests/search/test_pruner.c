@@ -55,6 +55,35 @@ static void test_asha(void) {
   pruner_free(p);
 }
 
+/* Generations: pruner_check decides without recording (the value still
+ * ranks against the recorded ones), pruner_record records without deciding;
+ * pruner_decides_at names the rungs the workers wait at. */
+static void test_check_record(void) {
+  pruner_options o = {PRUNER_KIND_ASHA, 0, 0, 1, 1, 3, 27, 1};
+  pruner *p = pruner_create(&o, 1);
+  CHECK(pruner_decides_at(p, 0, 0) && pruner_decides_at(p, 0, 2) && pruner_decides_at(p, 0, 8));
+  CHECK(!pruner_decides_at(p, 0, 1) && !pruner_decides_at(p, 0, 26));
+  CHECK(pruner_check(p, 0, 0, 0, 0.9) == 0); /* nothing recorded: alone, the best */
+  CHECK(pruner_check(p, 1, 0, 0, 0.8) == 0); /* ... still nothing recorded */
+  pruner_record(p, 0, 0, 0, 0.5);
+  pruner_record(p, 1, 0, 0, 0.6);
+  pruner_record(p, 2, 0, 0, 0.7);
+  pruner_record(p, 3, 0, 1, 0.1); /* no rung: ignored */
+  /* recorded {0.5, 0.6, 0.7}; with the checked value n = 4, floor(4/3) = 1 */
+  CHECK(pruner_check(p, 4, 0, 0, 0.55) == 1);
+  CHECK(pruner_check(p, 5, 0, 0, 0.5) == 0); /* ties the best */
+  CHECK(pruner_check(p, 6, 0, 0, 0.45) == 0);
+  CHECK(pruner_check(p, 7, 0, 0, 0.55) == 1); /* checks left no record: the same answer */
+  pruner_options m = {PRUNER_KIND_MEDIAN, 0, 0, 1, 0, 0, 100, 1};
+  pruner *q = pruner_create(&m, 1);
+  CHECK(!pruner_decides_at(q, 0, 5)); /* the median may decide at any epoch */
+  double a[2] = {1.0, 0.5};
+  pruner_task_done(q, 0, a, 2);
+  CHECK(pruner_check(q, 1, 0, 1, 0.6) == 1 && pruner_check(q, 1, 0, 1, 0.4) == 0);
+  pruner_free(p);
+  pruner_free(q);
+}
+
 static void test_hyperband(void) {
   pruner_options o = {PRUNER_KIND_HYPERBAND, 0, 0, 1, 1, 3, 27, 42};
   pruner *p = pruner_create(&o, 1), *q = pruner_create(&o, 1);
@@ -98,5 +127,6 @@ int main(void) {
   test_median();
   test_asha();
   test_hyperband();
+  test_check_record();
   return TEST_RESULT("search_pruner");
 }

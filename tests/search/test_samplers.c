@@ -325,6 +325,37 @@ static void test_validation(void) {
   }
 }
 
+/* search.batch for every method: trial t of generation t / B waits until
+ * trials [0, gB) finished (pruned ones count as finished); the points do
+ * not depend on it. The grid still ends at its size. */
+static void test_generations(void) {
+  search_space sp;
+  memset(&sp, 0, sizeof sp);
+  sp_cat(&sp, "a", 2);
+  sp_cat(&sp, "b", 3);
+  for (int m = SAMPLER_GRID; m < SAMPLER_TPE; m++) {
+    sampler_options o;
+    sampler_options_init(&o);
+    o.trials = 6;
+    o.batch = 3;
+    sampler *s;
+    mlps_err err;
+    CHECK(sampler_create(&s, (sampler_method)m, &sp, 5, &o, &err) == MLPS_OK);
+    CHECK(sampler_generation(s, 2) == 0 && sampler_generation(s, 3) == 1);
+    CHECK(sampler_required_trials(s, 2) == 0 && sampler_required_trials(s, 5) == 3);
+    sampler_obs h[3];
+    memset(h, 0, sizeof h);
+    for (int t = 0; t < 3; t++) h[t].trial = t, h[t].status = SAMPLER_TRIAL_OK;
+    h[1].status = SAMPLER_TRIAL_PENDING;
+    CHECK(sampler_ready(s, 1, h, 3) == SAMPLER_READY);
+    CHECK(sampler_ready(s, 4, h, 3) == SAMPLER_WAIT);
+    h[1].status = SAMPLER_TRIAL_PRUNED;
+    CHECK(sampler_ready(s, 4, h, 3) == SAMPLER_READY);
+    CHECK(sampler_ready(s, 6, h, 3) == (m == SAMPLER_GRID ? SAMPLER_DONE : SAMPLER_WAIT));
+    sampler_free(s);
+  }
+}
+
 int main(void) {
   test_domains();
   test_determinism();
@@ -332,5 +363,6 @@ int main(void) {
   test_sobol();
   test_grid();
   test_validation();
+  test_generations();
   return TEST_RESULT("search_samplers");
 }

@@ -548,6 +548,50 @@ static void test_batch(void) {
   sampler_free(s);
 }
 
+/* Pruned trials (Optuna's order): with at least n_good OK trials they are
+ * bad, exactly as failed ones; with fewer they fill the good set further
+ * pruned first, then by value: the same split as OK trials whose values
+ * follow that order. */
+static void test_pruned(void) {
+  search_space sp;
+  branin_space(&sp);
+  int n = 30;
+  sampler_options o;
+  sampler_options_init(&o);
+  o.startup_trials = 5;
+  sampler *s;
+  mlps_err err;
+  CHECK(sampler_create(&s, SAMPLER_TPE, &sp, 23, &o, &err) == MLPS_OK);
+  double xa[SPACE_MAX_PARAMS], xb[SPACE_MAX_PARAMS];
+  /* 10 OK trials >= n_good 3: pruned = failed */
+  sampler_obs *h = branin_history(n, 4), *g = branin_history(n, 4);
+  for (int t = 10; t < n; t++) {
+    h[t].status = SAMPLER_TRIAL_PRUNED, h[t].value = 0.001 * t, h[t].step = t % 3 + 1;
+    g[t].status = SAMPLER_TRIAL_FAILED;
+  }
+  CHECK(sampler_suggest(s, n, h, n, NULL, 0, xa, &err) == MLPS_OK);
+  CHECK(sampler_suggest(s, n, g, n, NULL, 0, xb, &err) == MLPS_OK);
+  CHECK(memcmp(xa, xb, sizeof(double) * (size_t)sp.n) == 0);
+  /* no OK trial: pruned ones ranked by (step desc, value) = OK values in that order */
+  for (int t = 0; t < n; t++) {
+    h[t].status = SAMPLER_TRIAL_PRUNED;
+    h[t].step = 1 + (t * 7) % 4;
+    h[t].value = branin(h[t].x);
+    g[t].status = SAMPLER_TRIAL_OK;
+    g[t].value = (4 - h[t].step) * 1000.0 + h[t].value;
+  }
+  CHECK(sampler_suggest(s, n, h, n, NULL, 0, xa, &err) == MLPS_OK);
+  CHECK(sampler_suggest(s, n, g, n, NULL, 0, xb, &err) == MLPS_OK);
+  CHECK(memcmp(xa, xb, sizeof(double) * (size_t)sp.n) == 0);
+  /* ... and not the same as taking the values alone */
+  for (int t = 0; t < n; t++) g[t].value = h[t].value;
+  CHECK(sampler_suggest(s, n, g, n, NULL, 0, xb, &err) == MLPS_OK);
+  CHECK(memcmp(xa, xb, sizeof(double) * (size_t)sp.n) != 0);
+  free(h);
+  free(g);
+  sampler_free(s);
+}
+
 int main(int argc, char **argv) {
   for (int i = 1; i + 1 < argc; i++) {
     if (!strcmp(argv[i], "--seeds")) n_seeds = atoi(argv[++i]);
@@ -562,6 +606,7 @@ int main(int argc, char **argv) {
   test_determinism();
   test_liar();
   test_failed();
+  test_pruned();
   test_batch();
   test_fuzz();
   test_beats_random();

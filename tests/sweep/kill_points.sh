@@ -17,6 +17,7 @@ N=${KILL_POINTS:-6}
 W=$MLPS_TMP/kill_points
 . "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/../outputs.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/kill_run.sh"
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
 
 "$MLPS_BIN" gen brokenpowerlaw --n 2000 --seed 9 -o bpl.h5 >/dev/null || exit 1
@@ -51,21 +52,13 @@ for ((k = 0; k < N; k++)); do
   $MLPS_MPIEXEC -n 3 "$MLPS_BIN" run kill.yaml --set output.dir="$out" >$out.log 2>&1 &
   launcher=$!
   sleep "$at"
-  ranks=$(pgrep -P $launcher | tr '\n' ' ')
   stage="start-up"
   [ -s $out/trials.jsonl ] && stage="sweep ($(tasks $out) of 16 tasks)"
   grep -q 'retraining' $out.log 2>/dev/null && stage="final stage"
   [ -s $out/summary.json ] && stage="after the end"
-  kill -9 $launcher 2>/dev/null
-  wait $launcher 2>/dev/null
   # Orphaned ranks notice that mpirun is gone and exit writing nothing;
   # resume once they have (a requeued job starts on fresh processes).
-  for ((i = 0; i < 200; i++)); do
-    alive=0
-    for p in $ranks; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive -eq 0 ] && break
-    sleep 0.1
-  done
+  kill_run $launcher
   # (no ranks at all: mpirun was killed before it had started them)
   check "point $k (${at} s, $stage): the ranks are gone after kill -9 of mpirun" "[ $alive -eq 0 ]"
   launch $out --resume >$out.resume.log 2>&1
