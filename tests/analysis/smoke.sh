@@ -387,9 +387,6 @@ PYEOF
 check "a pruned trial: not best, not failed; faint curve, cross and rungs in the learning curves; the report's pruning line" \
   "[ \$? -eq 0 ]"; cat pruned.log
 
-# Switched on once the sweep applies the pruners (h-prune's branch merged):
-asha_sweep=0
-if [ $asha_sweep = 1 ]; then
 # A real sweep with ASHA (issue 20): random search, 9 trials x 2 folds,
 # rungs at 2 and 6 epochs of 18, np 3. The journal's pruned tasks are the
 # trials.csv's pruned trials, none of them is ranked or best, the report
@@ -456,7 +453,6 @@ PYEOF
 ) >asha.log 2>&1
 check "ASHA sweep: journal, trials.csv and summary agree on the pruned trials; none is best; all drawn faintly with the rungs" \
   "[ \$? -eq 0 ]"; cat asha.log
-fi
 
 # The figures themselves: no tick labels that overlap, no text under 8 pt,
 # at least two labelled ticks on every colour bar, no figure wider than
