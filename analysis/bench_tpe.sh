@@ -8,8 +8,17 @@
 # (multivariate, 5 startup trials, gamma 0.15); "tpe-univariate" is TPE
 # with the sampler's defaults (univariate, 10 startup trials, gamma 0.1);
 # "optuna-mlps" is Optuna's TPE with mlpsweep training each trial (the same
-# engine as tpe and random: the samplers alone). Ends with the comparison
-# table (analysis/compare_samplers.py) and a best-so-far plot in OUT.
+# engine as tpe and random: the samplers alone). A sampler written
+# NAME+PRUNER runs with a pruner (issue 20): mlpsweep's asha, hyperband or
+# median (search.pruner, min_epochs MIN_EPOCHS and eta ETA for the first
+# two, the defaults for median), Optuna's hyperband or median (optuna_tpe.py
+# --pruner, the same settings), e.g. "tpe+asha optuna+hyperband";
+# analysis/bench_prune.sh runs those. Ends with the comparison table
+# (analysis/compare_samplers.py) and a best-so-far plot in OUT; with
+# BY_TIME=1 (or a pruner), also the table and plot against cumulative
+# training CPU time (compare_samplers.py --by-time, reference REFERENCE,
+# default tpe, target TARGET, default tpe+asha). Each run's CPU time is
+# recorded in OUT/NAME-SEED.cpu (/usr/bin/time, one line per invocation).
 #
 #   MLPS_BIN=build/src/mlpsweep bash analysis/bench_tpe.sh
 #
@@ -17,7 +26,7 @@
 # PATIENCE (20), SAMPLES (10000), JOBS (2), OUT (runs/bench-tpe),
 # SAMPLERS ("optuna tpe random"; also "tpe-univariate", "optuna-mlps"; a
 # sampler written NAME:N runs N trials instead of TRIALS, e.g. "tpe:30
-# random:60"). A run that has its trials is skipped and a partial one is
+# random:60"), MIN_EPOCHS (10), ETA (3). A run that has its trials is skipped and a partial one is
 # continued (--resume), so an interrupted benchmark goes on where it
 # stopped, and a run can be extended by raising its trial count.
 set -euo pipefail
@@ -32,6 +41,8 @@ SAMPLES=${SAMPLES:-10000}
 JOBS=${JOBS:-2}
 OUT=${OUT:-runs/bench-tpe}
 SAMPLERS=${SAMPLERS:-optuna tpe random}
+MIN_EPOCHS=${MIN_EPOCHS:-10}
+ETA=${ETA:-3}
 # SAMPLERS parsed once: names[i] runs counts[i] trials.
 names=() counts=() most=0
 for s in $SAMPLERS; do
@@ -58,7 +69,12 @@ sets=(--set data.path="$data" --set search.trials="$TRIALS" --set train.max_epoc
 
 # One line per run: "sampler seed trials"; each run on one core.
 one_run() {
-  local s=$1 seed=$2 n=$3 lines=0
+  local s=$1 seed=$2 n=$3 lines=0 pruner=
+  [[ $s == *+* ]] && pruner=${s#*+}
+  # CPU time of each invocation (the rank's too: mpirun waits for it), for
+  # compare_samplers.py --by-time.
+  local timed=()
+  [[ -x /usr/bin/time ]] && timed=(/usr/bin/time -a -o "$OUT/$s-$seed.cpu" -f "%e %U %S")
   case $s in
     optuna*)
       local f=$OUT/$s-$seed.jsonl engine=()
@@ -67,28 +83,34 @@ one_run() {
       # optuna-mlps: Optuna's TPE with mlpsweep training each trial (the
       # samplers alone).
       [[ $s == optuna-mlps ]] && engine=(--engine mlpsweep --mlpsweep "$B" --config "$here/../configs/bench-tpe.yaml")
-      $PY "$here/optuna_tpe.py" "$data" "$OUT/split.h5" --trials "$n" --seed "$seed" --resume \
+      [[ -n $pruner ]] && engine=(--pruner "$pruner" --min-epochs "$MIN_EPOCHS" --eta "$ETA")
+      "${timed[@]}" $PY "$here/optuna_tpe.py" "$data" "$OUT/split.h5" --trials "$n" --seed "$seed" --resume \
         --max-epochs "$EPOCHS" --patience "$PATIENCE" "${engine[@]}" -o "$f" >>"$OUT/$s-$seed.log" 2>&1 ||
         { echo "bench_tpe.sh: $s seed $seed FAILED: see $OUT/$s-$seed.log" >&2; return 1; } ;;
     *)
       local j=$OUT/$s-$seed/trials.jsonl
       [[ -f $j ]] && lines=$(($(wc -l <"$j") - 1))
       [[ -f $OUT/$s-$seed/summary.json ]] && ((lines >= n * $(head -1 "$j" | grep -o '"n_folds":[0-9]*' | cut -d: -f2))) && return 0
-      local resume=() method=$s extra=()
+      local resume=() method=${s%%+*} extra=()
       [[ -f $j ]] && resume=(--resume)
       # tpe-univariate: TPE with the sampler's defaults instead of the
       # config's multivariate setting.
-      [[ $s == tpe-univariate ]] && method=tpe && extra=(--set search.multivariate=false --set search.startup_trials=10 --set search.gamma=0.1)
+      [[ $method == tpe-univariate ]] && method=tpe && extra=(--set search.multivariate=false --set search.startup_trials=10 --set search.gamma=0.1)
+      case $pruner in
+        "") ;;
+        median) extra+=(--set "search.pruner={name: median}") ;;
+        *) extra+=(--set "search.pruner={name: $pruner, min_epochs: $MIN_EPOCHS, eta: $ETA}") ;;
+      esac
       # --bind-to none: each mpirun binds its rank to core 0 by default, so
       # JOBS runs at once would share one core.
-      mpirun --bind-to none -np 1 "$B" run "$here/../configs/bench-tpe.yaml" "${sets[@]}" "${extra[@]}" --set search.method="$method" \
+      "${timed[@]}" mpirun --bind-to none -np 1 "$B" run "$here/../configs/bench-tpe.yaml" "${sets[@]}" "${extra[@]}" --set search.method="$method" \
         --set search.trials="$n" --set seed="$seed" --set output.dir="$OUT/$s-$seed" -q "${resume[@]}" >>"$OUT/$s-$seed.log" 2>&1 ||
         { echo "bench_tpe.sh: $s seed $seed FAILED: see $OUT/$s-$seed.log" >&2; return 1; } ;;
   esac
   echo "bench_tpe.sh: $s seed $seed done" >&2
 }
 export -f one_run
-export OUT TRIALS EPOCHS PATIENCE B PY here data
+export OUT TRIALS EPOCHS PATIENCE B PY here data MIN_EPOCHS ETA
 export SETS_STR="${sets[*]}"
 # Seeds outer, samplers inner in the given order: a benchmark stopped early
 # has (nearly) the same seeds for every sampler, and the JOBS slots stay
@@ -109,3 +131,10 @@ done
 extra=()
 [[ " ${names[*]} " == *" random "* && " ${names[*]} " == *" tpe "* ]] && extra=(--reference random --target tpe)
 $PY "$here/compare_samplers.py" "${args[@]}" "${extra[@]}" --at "10,20,30,$most" -o "$OUT/best_so_far.png"
+ref=${REFERENCE:-tpe} target=${TARGET:-tpe+asha}
+if [[ ${BY_TIME:-0} == 1 || " ${names[*]}" == *+* ]] && [[ " ${names[*]} " == *" $ref "* ]]; then
+  extra=()
+  [[ " ${names[*]} " == *" $target "* ]] && extra=(--target "$target")
+  echo
+  $PY "$here/compare_samplers.py" "${args[@]}" --by-time --reference "$ref" "${extra[@]}" -o "$OUT/best_so_far_time.png"
+fi

@@ -20,7 +20,7 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 
-from .results import LOG_DISTS, Run, fmt, fmt_metric, is_frac  # noqa: E402
+from .results import LOG_DISTS, Run, fmt, fmt_metric, is_frac, is_pruned  # noqa: E402
 
 FAIL_COLOR = "#d62728"
 MAX_HEATMAP_ROWS = 150  # beyond this, heatmap rows are medians over groups of test rows
@@ -123,12 +123,17 @@ def best_so_far(metric):
 # --- sweep plots -----------------------------------------------------------
 
 def plot_learning_curves(run, top=6):
-    """Train (dashed) and validation (solid) loss per fold of the best trials."""
+    """Train (dashed) and validation (solid) loss per fold of the best trials.
+    With pruning, each panel also draws faintly the validation curves of the
+    pruned tasks of the same folds (the curves the pruner compared these
+    with; a cross where each was stopped) and marks the rung epochs."""
     best = run.ranked()[:top]
     curves = [(t, run.history(t["trial"])) for t in best]
     curves = [(t, h) for t, h in curves if h]
     if not curves:
         return None
+    pruned = run.pruned_tasks()
+    rungs = run.rungs()
     n = len(curves)
     ncol = min(3, n)
     nrow = (n + ncol - 1) // ncol
@@ -148,6 +153,9 @@ def plot_learning_curves(run, top=6):
         loss = np.concatenate([np.concatenate([a[:, 1], a[:, 2]]) for a in hist.values()])
         if _logscale_ok(loss) or (np.nanmin(loss) > 0 and np.nanmax(loss) / np.nanmin(loss) > 5):
             ax.set_yscale("log")
+        if pruned or rungs:
+            _draw_pruned(ax, [p for p in pruned if p.get("fold") in hist], rungs, colors)
+        if ax.get_yscale() == "log":
             _plain_log_ticks(ax.yaxis)
         if lr_varies:
             ax2 = ax.twinx()
@@ -164,9 +172,46 @@ def plot_learning_curves(run, top=6):
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=SMALL, ncol=2, loc="best")
-    fig.suptitle(f"Learning curves of the {n} best trials (solid: validation, dashed: training; dot: best epoch)")
+    what = "solid: validation, dashed: training; dot: best epoch"
+    if pruned:
+        what += f";\nfaint: pruned tasks of the same fold ({len(pruned)} in all), x where stopped"
+    if rungs:
+        what += "; grey verticals: rungs"
+    fig.suptitle(f"Learning curves of the {n} best trials ({what})")
     fig.tight_layout()
     return fig
+
+
+MAX_RUNG_LINES = 12  # a median pruner decides at every epoch: lines there would hide the curves
+
+
+def _draw_pruned(ax, pruned, rungs, colors):
+    """Pruned tasks' validation curves, faint and in their fold's colour, a
+    cross at the decision (rung, pruned_value), and the rungs as vertical
+    lines (gids "pruned", "pruned_at", "rung", for tests); the axes keep the limits of the panel's own curves, so that an
+    early, high pruned curve does not squash them."""
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
+    for p in pruned:
+        a, c = p["curve"], colors[p["fold"] % 10]
+        if len(a):
+            ax.plot(a[:, 0], a[:, 2], "-", color=c, lw=0.7, alpha=0.25, gid="pruned")
+        x, y = (a[-1, 0], a[-1, 2]) if len(a) else (None, None)
+        if p.get("pruned_fold", p.get("fold")) == p.get("fold"):  # else stopped because another fold was pruned
+            x, y = p.get("rung", x), p.get("pruned_value", y)
+        if x is not None and y is not None and np.isfinite([x, y]).all():
+            ax.plot(x, y, "x", color=c, ms=4, alpha=0.5, gid="pruned_at")
+    if len(rungs) <= MAX_RUNG_LINES:
+        for r in rungs:
+            if xlim[0] <= r <= xlim[1]:
+                ax.axvline(r, color="0.55", ls="-", lw=0.7, alpha=0.6, zorder=0, gid="rung")
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+
+
+def _no_value_label(run, ok):
+    """What the trials without a value are: "failed", "pruned" or "failed / pruned"."""
+    pr = {is_pruned(t) for t, good in zip(run.trials, ok) if not good}
+    return " / ".join(w for w, on in (("failed", False in pr), ("pruned", True in pr)) if on)
 
 
 def plot_metric_vs_params(run):
@@ -198,8 +243,9 @@ def plot_metric_vs_params(run):
         ax.scatter([x[best]], [m[best]], s=120, facecolors="none", edgecolors="k", lw=1.5, zorder=4,
                    label="best")
         if (~ok).any():
+            what = _no_value_label(run, ok)
             ax.scatter(x[~ok], np.full((~ok).sum(), top), marker="x", color=FAIL_COLOR, s=30, zorder=3,
-                       label="failed / diverged")
+                       label=what.replace("failed", "failed / diverged"))
         if kind == "cat":
             ax.set_xticks(range(len(cats)))
             ax.set_xlim(-0.5, len(cats) - 0.5)
@@ -238,7 +284,7 @@ def plot_metric_vs_params(run):
 
 def plot_parallel(run):
     """Parallel coordinates: one axis per searched parameter, then the metric;
-    one line per trial coloured by its metric (failed trials grey, dashed)."""
+    one line per trial coloured by its metric (failed and pruned trials grey, dashed)."""
     if not run.params:
         return None
     tr, m = run.metric_values()
@@ -282,8 +328,8 @@ def plot_parallel(run):
                                                                      abs(pos(t) - pos(vhi))) > near]]))
     tpos = list(((np.log10(mt) if ylog else mt) - lo) / span)
     tlab = [fmt(float(t), 3) for t in mt]
-    if (~ok).any():  # a "failed" mark only when a trial failed
-        tpos, tlab = tpos + [1.08], tlab + ["failed"]
+    if (~ok).any():  # a "failed" (or "pruned") mark only when a trial failed (was pruned)
+        tpos, tlab = tpos + [1.08], tlab + [_no_value_label(run, ok)]
     axes_def.append((_with_unit(run.metric + (", log" if ylog else ""), unit), mnorm, tpos, tlab))
     k = len(axes_def)
     fig, ax = plt.subplots(figsize=(min(max(7, 1.9 * k), MAX_WIDTH_IN), 4.8))
@@ -316,7 +362,7 @@ def plot_parallel(run):
     cb.set_ticks(mt)
     cb.set_ticklabels(tlab[:len(mt)])
     cb.ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    failed = "; dashed grey: failed" if (~ok).any() else ""
+    failed = f"; dashed grey: {_no_value_label(run, ok)}" if (~ok).any() else ""
     ax.set_title(f"Parallel coordinates of {len(m)} trials (thick: best trial {tr[best]}{failed})")
     fig.tight_layout()
     return fig

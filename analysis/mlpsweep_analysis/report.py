@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from . import final_stage  # noqa: E402
 from .plots import PLOTS  # noqa: E402
-from .results import Run, fmt, fmt_metric, fmt_param  # noqa: E402
+from .results import Run, fmt, fmt_metric, fmt_param, is_complete, is_pruned  # noqa: E402
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:1.5em auto;max-width:1400px;
@@ -116,6 +116,19 @@ def wall_time(s):
     return f"{duration(s['wall_seconds'])} on {ranks} ranks" if "wall_seconds" in s else None
 
 
+def pruning_line(p):
+    """summary.json's pruning section in words: the pruner, trials pruned, and
+    epochs trained against what a sweep without pruning would have trained."""
+    if not p or p.get("pruner") in (None, "none"):
+        return None
+    line = f"{p['pruner']}: {p.get('trials_pruned', '?')} trials pruned"
+    done, without = p.get("epochs_trained"), p.get("epochs_without_pruning")
+    if isinstance(done, (int, float)) and isinstance(without, (int, float)) and without > 0:
+        line += (f"; {done:,.0f} epochs trained, against about {without:,.0f} without pruning "
+                 f"({100 * (1 - done / without):.0f}% saved)")
+    return line
+
+
 def epoch_limit_warning(run):
     """A warning when most finished trials had their best epoch at the last
     allowed one (train.max_epochs - 1): their validation loss was still
@@ -124,7 +137,7 @@ def epoch_limit_warning(run):
         max_epochs = int(float(run.config.get("train.max_epochs", "")))
     except ValueError:
         return None
-    ok = [t for t in run.trials if t["status"] == "ok"]
+    ok = [t for t in run.trials if is_complete(t)]
     be = np.array([t.get("best_epoch_mean", np.nan) for t in ok], dtype=float)
     be = be[np.isfinite(be)]
     hit = int(np.sum(be >= max_epochs - 1 - 1e-9))
@@ -157,6 +170,9 @@ def sections(run, png_dir=None):
     if run.header:
         h = run.header
         pairs.append(("started", f"{h.get('created', '?')} (mlpsweep {h.get('mlpsweep_version', '?')})"))
+    pr = pruning_line(s.get("pruning"))
+    if pr:
+        pairs.append(("pruning", pr))
     wt = wall_time(s)
     if wt:
         pairs.append(("wall time", wt))
@@ -221,7 +237,7 @@ def sections(run, png_dir=None):
     out.extend(final_stage.sections(run, fig_html, table, esc, png_dir))  # committee, learning curve
 
     # --- failures ---
-    bad = [t for t in run.trials if t["status"] != "ok"]
+    bad = [t for t in run.trials if t["status"] != "ok" and not is_pruned(t)]
     if bad:
         out.append(f'<h2 id="failed">Failed trials ({len(bad)})</h2>')
         rows = [[t["trial"], t["status"], t.get("reason", "")] + [fmt_param(t["params"].get(p, ""))

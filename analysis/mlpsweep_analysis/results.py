@@ -74,12 +74,24 @@ def _num(v):
     return x
 
 
+def is_pruned(trial):
+    """A trial stopped by the pruner (trials.csv's state column, or the
+    journal: any fold pruned). It has no value: it is never the best."""
+    return trial.get("state") == "pruned" or trial.get("status") == "pruned"
+
+
+def is_complete(trial):
+    """Every fold completed with a finite objective: only such a trial can be best."""
+    return trial.get("status") == "ok" and not is_pruned(trial) and math.isfinite(trial.get("metric_mean", math.nan))
+
+
 class Run:
     """One output directory. Attributes (None when the file is absent):
     header (journal line 1), tasks (list of journal task dicts), trials (list of
-    dicts, one per trial: 'trial', 'params', 'status', 'reason', 'metric_mean',
-    'metric_std', 'n_folds_ok', ...), summary, config (parse_config), params
-    (searched: [(name, dist)]), all_params, metric, label."""
+    dicts, one per trial: 'trial', 'params', 'status', 'state' (complete |
+    pruned | failed), 'reason', 'metric_mean', 'metric_std', 'n_folds_ok',
+    ...), summary, config (parse_config), params (searched: [(name, dist)]),
+    all_params, metric, label."""
 
     def __init__(self, out, data_path=None):
         self.dir = os.path.abspath(out)
@@ -148,7 +160,7 @@ class Run:
             stop = cols.index("status")
         except ValueError:
             return None
-        pnames = cols[1:stop]
+        pnames = [c for c in cols[1:stop] if c != "state"]
         trials = []
         for r in rows:
             t = {k: r[k] for k in cols if k not in pnames}
@@ -157,13 +169,16 @@ class Run:
             for k in cols[stop + 1:]:
                 if k not in ("reason", "state"):
                     t[k] = _num(r[k])
+            # trials.csv before pruning had no state column
+            t.setdefault("state", "complete" if t["status"] == "ok" else "failed")
             trials.append(t)
         return sorted(trials, key=lambda t: t["trial"])
 
     def _aggregate_journal(self):
         """trials.csv's rows from the journal, by the sweep's own rule
         (src/sweep/trials.c): a trial counts once all its folds are in (the
-        first line of each (trial, fold); a resume may repeat one); it failed
+        first line of each (trial, fold); a resume may repeat one), or once
+        one fold is pruned (its other folds stop or never start); it failed
         if a fold did not end ok or its objective is not finite."""
         by = {}
         for t in self.tasks:
@@ -172,7 +187,8 @@ class Run:
         trials = []
         for k in sorted(by):
             ts = [by[k][f] for f in sorted(by[k])]
-            if n_folds and len(ts) < n_folds:
+            pruned = any(t.get("status") == "pruned" for t in ts)
+            if n_folds and len(ts) < n_folds and not pruned:
                 continue  # folds still running
             # The journal writes a non-finite objective as null.
             bad = [t for t in ts if t.get("status") != "ok" or t.get("metric") is None]
@@ -180,7 +196,8 @@ class Run:
             good = not bad and bool(np.isfinite(m).all())
             trials.append({
                 "trial": k, "params": {p: _s(v) for p, v in ts[0]["params"].items()},
-                "status": "ok" if good else "failed",
+                "status": "pruned" if pruned else "ok" if good else "failed",
+                "state": "pruned" if pruned else "complete" if good else "failed",
                 "reason": "; ".join(f"fold {t['fold']} {t['status']}: {_why(t)}" for t in bad),
                 "n_folds_ok": float(sum(t.get("status") == "ok" for t in ts)),
                 "metric_mean": float(m.mean()) if good else float("nan"),
@@ -193,22 +210,71 @@ class Run:
     def metric_values(self):
         """(trial numbers, metric_mean) arrays, NaN for failed trials."""
         tr = np.array([t["trial"] for t in self.trials])
-        m = np.array([t["metric_mean"] if t["status"] == "ok" else np.nan for t in self.trials], dtype=float)
+        m = np.array([t["metric_mean"] if is_complete(t) else np.nan for t in self.trials], dtype=float)
         return tr, m
 
     def ranked(self):
-        """ok trials, best first."""
-        ok = [t for t in self.trials if t["status"] == "ok" and np.isfinite(t["metric_mean"])]
-        return sorted(ok, key=lambda t: t["metric_mean"])
+        """complete trials, best first."""
+        return sorted([t for t in self.trials if is_complete(t)], key=lambda t: t["metric_mean"])
+
+    def timeline(self):
+        """[(training seconds so far, trial, value)] in the order trials
+        ended, one entry per trial: the journal's tasks in file order (the
+        order they finished), each adding its own seconds, pruned and
+        failed ones included; a trial ends with its last fold (or its
+        first pruned fold) and has its metric_mean as value if it is
+        complete, NaN otherwise. With one worker the seconds add up to the
+        run's training time at that point."""
+        n_folds = (self.header or {}).get("n_folds") or 1
+        value = {t["trial"]: (t["metric_mean"] if is_complete(t) else math.nan) for t in self.trials}
+        seen, folds_in, ended, out, total = set(), {}, set(), [], 0.0
+        for t in self.tasks:
+            key = (t["trial"], t.get("fold"))
+            if key in seen:
+                continue  # a resume may repeat a (trial, fold): counted once, as in trials.csv
+            seen.add(key)
+            total += t.get("seconds") or 0.0
+            k = t["trial"]
+            folds_in[k] = folds_in.get(k, 0) + 1
+            done = t.get("status") == "pruned" or folds_in[k] >= n_folds
+            if done and k not in ended and k in value:
+                ended.add(k)
+                out.append((total, k, value[k]))
+        return out
 
     def status_counts(self):
-        """{'trials': {status: n}, 'tasks': {status: n}}"""
+        """{'trials': {status: n}, 'tasks': {status: n}}; a pruned trial counts as pruned."""
         tr, ta = {}, {}
         for t in self.trials:
-            tr[t["status"]] = tr.get(t["status"], 0) + 1
+            k = "pruned" if is_pruned(t) else t["status"]
+            tr[k] = tr.get(k, 0) + 1
         for t in self.tasks:
             ta[t.get("status", "?")] = ta.get(t.get("status", "?"), 0) + 1
         return {"trials": tr, "tasks": ta}
+
+    def pruned_tasks(self):
+        """The journal's pruned tasks (first line of each (trial, fold)),
+        each with 'curve' as an array (epochs, 4): epoch, train_loss,
+        val_loss, lr (the curve trained until the stop), and 'rung' (the
+        epoch the decision was taken at) and 'pruned_value' when given."""
+        seen, out = set(), []
+        for t in self.tasks:
+            key = (t["trial"], t.get("fold"))
+            if t.get("status") != "pruned" or key in seen:
+                continue
+            seen.add(key)
+            c = np.array([math.nan if v is None else v for v in t.get("curve") or []], dtype=float)
+            out.append(dict(t, curve=c[: len(c) // 4 * 4].reshape(-1, 4)))
+        return out
+
+    def rungs(self):
+        """The pruner's rung epochs: summary.json's pruning.rungs, else (a
+        sweep still running) the epochs at which the journal's pruned tasks
+        were stopped; [] without pruning."""
+        r = ((self.summary or {}).get("pruning") or {}).get("rungs")
+        if r is None:
+            r = {t["rung"] for t in self.tasks if t.get("status") == "pruned" and t.get("rung") is not None}
+        return sorted(float(x) for x in r)
 
     # --- files ----------------------------------------------------------
     def history(self, trial):

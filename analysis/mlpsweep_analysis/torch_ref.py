@@ -83,53 +83,81 @@ def frac_err(Y_true, Y_pred):
     return float(np.median(r)), float(np.percentile(r, 95))
 
 
+class Fold:
+    """One training run advanced one epoch at a time, so that a caller can
+    train several folds in lockstep and look at their losses after every
+    epoch (optuna_tpe.py reports them to a pruner); train() runs one to its
+    end. Attributes: best (lowest validation MSE so far, scaled units),
+    best_epoch (0-based, -1 before the first), epochs (trained), status
+    (ok | diverged | timeout), done, seconds (wall time in epoch())."""
+
+    def __init__(self, torch, X, Y, tr, va, widths, act="relu", lr=1e-4, batch=256, max_epochs=3000,
+                 patience=40, seed=1):
+        self.torch, self.Y, self.va = torch, Y, va
+        self.batch, self.max_epochs, self.patience = batch, max_epochs, patience
+        torch.manual_seed(seed)
+        self.sc = Scaled(X, Y, tr)
+        self.xtr, self.ytr = torch.from_numpy(self.sc.x(X[tr])), torch.from_numpy(self.sc.y(Y[tr]))
+        self.xva, self.yva = torch.from_numpy(self.sc.x(X[va])), torch.from_numpy(self.sc.y(Y[va]))
+        self.net = make_net(torch, X.shape[1], Y.shape[1], widths, act)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=lr)
+        self.loss_fn = torch.nn.MSELoss()
+        self.gen = torch.Generator().manual_seed(seed)
+        self.best, self.best_state, self.best_epoch = math.inf, copy.deepcopy(self.net.state_dict()), -1
+        self.status, self.epochs, self.done, self.seconds = "ok", 0, max_epochs <= 0, 0.0
+
+    def epoch(self):
+        """Trains one epoch, then validates; sets done at early stopping,
+        divergence or max_epochs. Returns the validation MSE."""
+        torch, net = self.torch, self.net
+        t0 = time.perf_counter()
+        net.train()
+        perm = torch.randperm(len(self.xtr), generator=self.gen)
+        for j in range(0, len(perm), self.batch):
+            idx = perm[j:j + self.batch]
+            self.opt.zero_grad(set_to_none=True)
+            loss = self.loss_fn(net(self.xtr[idx]), self.ytr[idx])
+            loss.backward()
+            self.opt.step()
+        net.eval()
+        with torch.no_grad():
+            v = float(self.loss_fn(net(self.xva), self.yva))
+        e = self.epochs
+        self.epochs += 1
+        if not math.isfinite(v):
+            self.status, self.done = "diverged", True
+        elif v < self.best:
+            self.best, self.best_epoch = v, e
+            self.best_state = copy.deepcopy(net.state_dict())
+        elif e - self.best_epoch >= self.patience:
+            self.done = True
+        self.done = self.done or self.epochs >= self.max_epochs
+        self.seconds += time.perf_counter() - t0
+        return v
+
+    def result(self):
+        """The dict train() returns, from the best weights."""
+        self.net.load_state_dict(self.best_state)
+        self.net.eval()
+        with self.torch.no_grad():
+            pred = self.sc.y_natural(self.net(self.xva).numpy())
+        med = frac_err(self.Y[self.va], pred)[0] if self.status != "diverged" else math.inf
+        return {"model": self.net, "scaler": self.sc, "best_epoch": self.best_epoch, "epochs": self.epochs,
+                "seconds": self.seconds, "val_mse": self.best, "val_median_frac_err": med, "status": self.status}
+
+
 def train(torch, X, Y, tr, va, widths, act="relu", lr=1e-4, batch=256, max_epochs=3000, patience=40,
           seed=1, max_seconds=None):
     """Trains on rows tr with early stopping on rows va. Returns a dict with
     the model, scaler, best_epoch (0-based), epochs, seconds, val_mse
     (scaled), val_median_frac_err, and status (ok | diverged | timeout)."""
-    torch.manual_seed(seed)
-    sc = Scaled(X, Y, tr)
-    xtr, ytr = torch.from_numpy(sc.x(X[tr])), torch.from_numpy(sc.y(Y[tr]))
-    xva, yva = torch.from_numpy(sc.x(X[va])), torch.from_numpy(sc.y(Y[va]))
-    net = make_net(torch, X.shape[1], Y.shape[1], widths, act)
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    loss_fn = torch.nn.MSELoss()
-    gen = torch.Generator().manual_seed(seed)
-    best, best_state, best_epoch, status = math.inf, copy.deepcopy(net.state_dict()), -1, "ok"
-    t0 = time.perf_counter()
-    epoch = 0
-    for epoch in range(max_epochs):
-        net.train()
-        perm = torch.randperm(len(xtr), generator=gen)
-        for j in range(0, len(perm), batch):
-            idx = perm[j:j + batch]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(net(xtr[idx]), ytr[idx])
-            loss.backward()
-            opt.step()
-        net.eval()
-        with torch.no_grad():
-            v = float(loss_fn(net(xva), yva))
-        if not math.isfinite(v):
-            status = "diverged"
+    f = Fold(torch, X, Y, tr, va, widths, act, lr, batch, max_epochs, patience, seed)
+    while not f.done:
+        f.epoch()
+        if not f.done and max_seconds and f.seconds > max_seconds:
+            f.status = "timeout"
             break
-        if v < best:
-            best, best_epoch = v, epoch
-            best_state = copy.deepcopy(net.state_dict())
-        elif epoch - best_epoch >= patience:
-            break
-        if max_seconds and time.perf_counter() - t0 > max_seconds:
-            status = "timeout"
-            break
-    seconds = time.perf_counter() - t0
-    net.load_state_dict(best_state)
-    net.eval()
-    with torch.no_grad():
-        pred = sc.y_natural(net(xva).numpy())
-    med = frac_err(Y[va], pred)[0] if status != "diverged" else math.inf
-    return {"model": net, "scaler": sc, "best_epoch": best_epoch, "epochs": epoch + 1, "seconds": seconds,
-            "val_mse": best, "val_median_frac_err": med, "status": status}
+    return f.result()
 
 
 def predict(torch, result, X):

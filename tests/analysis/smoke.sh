@@ -4,7 +4,9 @@
 #   B: lhs, kfold 1, gelu, a single final network;
 #   C: random, final.retrain false (no model.h5, no test predictions).
 # report.py writes report.html (and with --png the plots) for A and C;
-# best_so_far.py plots the three runs; compare_samplers.py tabulates them;
+# best_so_far.py plots the three runs; compare_samplers.py tabulates them
+# (by trials, and by training time with pruned Optuna trials); a pruned
+# trial (a copy of C edited as the sweep writes one) in the analysis;
 # run --write-split names the rows run A used; load_model (numpy, float64) matches
 # `mlpsweep predict` (float32) on A's and B's models; the report reads right
 # (errors in percent, units from the data file, the epoch-limit warning, a
@@ -149,6 +151,20 @@ check "compare_samplers.py prints the table and writes the plot" \
   "[ $? -eq 0 ] && grep -q '^| random | 1 |' cmp.log && grep -q 'reaches random' cmp.log && grep -q 'over all 1 x 1 pairs of seeds: median .*within 2 trials in [01] of 1' cmp.log && [ -s cmp.png ]"
 check "compare_samplers.py reads an Optuna run: best after 1, 2 trials, wall 7 s, training 7 s" \
   "grep -qF '| opt | 1 | 50.000% | 50.000% | - | 7 s | 7 s |' cmp.log"
+# --by-time (the pruning benchmark): best so far against cumulative training
+# time; a pruned trial (value null) never counts; Optuna's CPU seconds where
+# a line has them; an mlpsweep run's seconds scaled by its CPU share from
+# OUT.cpu (/usr/bin/time lines). The bar: opt's best 25% after 7 s; pr
+# reaches 20% after 1.0 + 0.5 + 1.5 s of CPU.
+printf '%s\n' '{"trial": 0, "params": {}, "value": 0.4, "state": "complete", "seconds": 9, "cpu_seconds": 1.0}' \
+  '{"trial": 1, "params": {}, "value": null, "state": "pruned", "seconds": 9, "cpu_seconds": 0.5}' \
+  '{"trial": 2, "params": {}, "value": 0.2, "state": "complete", "seconds": 9, "cpu_seconds": 1.5}' >opt_pr.jsonl
+echo "1000.0 0.01 0.0" >runs/c.cpu
+$PY "$AN/compare_samplers.py" --by-time --run opt opt.jsonl --run pr opt_pr.jsonl --run c runs/c \
+  --reference opt --times 0.02,0.05 -o cmp_time.png >cmp_time.log 2>&1
+check "compare_samplers.py --by-time: best at equal training time, time to reach the reference's best, CPU share" \
+  "[ $? -eq 0 ] && grep -qF '| opt | 1 | 3 | 7 s | inf | inf | 7 s (1 of 1 seeds reach it) | 1.00 |' cmp_time.log && grep -qF '| pr | 1 | 3 | 3 s | 40.000% | 20.000% | 3 s (1 of 1 seeds reach it) | 0.43 |' cmp_time.log && grep -q 'c: task seconds x the run.s CPU share 0.0' cmp_time.log && [ -s cmp_time.png ]" || cat cmp_time.log
+rm runs/c.cpu
 check "compare_samplers.py gives mlpsweep runs a training time" "grep -qE '^\\| random \\| 1 \\|.* s \\|$' cmp.log"
 if $PY -c "import scipy.stats" 2>/dev/null; then
   check "compare_samplers.py tests the target against each sampler, both ways" \
@@ -297,6 +313,147 @@ $PY "$AN/report.py" runs/c_killed -o c_killed.html >/dev/null 2>&1
 check "a stopped sweep's report rounds the parameters (no 0.0027911760...)" \
   "[ -s c_killed.html ] && grep -q '<td class=\"l\">lr</td>' c_killed.html && ! grep -qE '<td[^>]*>[0-9]*\.[0-9]{8,}</td>' c_killed.html"
 check "the report names the targets from the data file's description" "grep -q 'Targets (the data' runs/a/report.html"
+# Pruned trials (issue 20) in the analysis, on a copy of run c whose
+# journal is edited as the sweep writes a pruned trial (contract: status
+# pruned, epochs, rung, pruned_value, the curve trained so far; the other
+# fold never started), with summary.json's pruning section and trials.csv's
+# state column: the pruned trial is neither best nor failed, the report
+# says what pruning saved, and the learning-curve plot draws the pruned
+# fold's curve faintly in every panel (each shows folds 0 and 1) with a
+# cross where it stopped and the rungs as vertical lines.
+rm -rf runs/c_pruned && cp -r runs/c runs/c_pruned
+(cd "$AN" && $PY - "$W" <<'PYEOF'
+import csv, json, math, sys
+import matplotlib
+matplotlib.use("Agg")
+from mlpsweep_analysis import report
+from mlpsweep_analysis.plots import plot_learning_curves
+from mlpsweep_analysis.results import Run
+d = sys.argv[1] + "/runs/c_pruned"
+lines = open(d + "/trials.jsonl").read().splitlines()
+tasks = [json.loads(l) for l in lines[1:]]
+worst = Run(d).ranked()[-1]["trial"]
+kept = []
+for t in tasks:
+    if t["trial"] == worst and t["fold"] == 1:
+        continue  # never started: its trial was pruned
+    if t["trial"] == worst:
+        val = [t["curve"][4 * i + 2] for i in range(3)]
+        t.update(status="pruned", epochs=3, rung=2, pruned_value=min(val), curve=t["curve"][:12])
+    kept.append(t)
+open(d + "/trials.jsonl", "w").write("\n".join([lines[0]] + [json.dumps(t) for t in kept]) + "\n")
+rows = list(csv.DictReader(open(d + "/trials.csv")))
+cols = list(rows[0])
+cols.insert(cols.index("status") + 1, "state")
+for r in rows:
+    r["state"] = "pruned" if int(r["trial"]) == worst else "complete"
+    if int(r["trial"]) == worst:
+        r["status"] = "pruned"
+with open(d + "/trials.csv", "w", newline="") as f:
+    w = csv.DictWriter(f, cols)
+    w.writeheader()
+    w.writerows(rows)
+s = json.load(open(d + "/summary.json"))
+s["pruning"] = {"pruner": "asha", "trials_pruned": 1, "epochs_trained": 50, "epochs_without_pruning": 70,
+                "rungs": [2, 6]}
+json.dump(s, open(d + "/summary.json", "w"))
+bad = []
+for source in ("trials.csv", "journal"):
+    if source == "journal":
+        open(d + "/trials.csv", "w").close()  # an empty csv: the journal's trials (a sweep still running)
+    run = Run(d)
+    t = {x["trial"]: x for x in run.trials}[worst]
+    if not (t["state"] == "pruned" and worst not in [x["trial"] for x in run.ranked()] and len(run.ranked()) == 3
+            and run.status_counts()["trials"].get("pruned") == 1 and "failed" not in run.status_counts()["trials"]
+            and all(isinstance(v, str) for v in t["params"].values()) and "state" not in t["params"]):
+        bad.append(f"{source}: trial {worst} read as {t['status']}/{t.get('state')}, ranked {len(run.ranked())}")
+    tl = run.timeline()
+    if [k for _, k, _ in tl] != [0, 1, 2, 3] or not math.isnan(dict((k, v) for _, k, v in tl)[worst]):
+        bad.append(f"{source}: timeline {tl}")
+fig = plot_learning_curves(run)
+for ax in fig.axes[:3]:
+    n = {g: sum(1 for l in ax.get_lines() if l.get_gid() == g) for g in ("pruned", "pruned_at", "rung")}
+    if n != {"pruned": 1, "pruned_at": 1, "rung": 2}:
+        bad.append(f"learning curves panel {ax.get_title()!r}: {n}")
+html = "".join(report.sections(run))
+if "asha: 1 trials pruned; 50 epochs trained, against about 70 without pruning (29% saved)" not in html:
+    bad.append("the report's pruning line")
+if "Failed trials" in html:
+    bad.append("the report lists the pruned trial as failed")
+print("\n".join(bad) or f"pruned trial {worst}: read, plotted and reported")
+sys.exit(1 if bad else 0)
+PYEOF
+) >pruned.log 2>&1
+check "a pruned trial: not best, not failed; faint curve, cross and rungs in the learning curves; the report's pruning line" \
+  "[ \$? -eq 0 ]"; cat pruned.log
+
+# A real sweep with ASHA (issue 20): random search, 9 trials x 2 folds,
+# rungs at 2 and 6 epochs of 18, np 3. The journal's pruned tasks are the
+# trials.csv's pruned trials, none of them is ranked or best, the report
+# gives the pruning line, and the learning-curve plot draws every pruned
+# task of the panel's folds faintly and the rungs inside the panel.
+cat > d.yaml <<'YAML'
+name: smoke-d
+seed: 8
+data: {path: bpl.h5, target_transform: [log, standard]}
+split: {test_fraction: 0.1, kfold: 2}
+search:
+  method: random
+  trials: 9
+  metric: {name: val_median_frac_err, goal: minimize}
+  pruner: {name: asha, min_epochs: 2, eta: 3}
+parameters:
+  lr: {distribution: log_uniform_values, min: 1.0e-4, max: 1.0e-2}
+  width: {values: [8, 32]}
+train: {max_epochs: 18, patience: 18}
+final: {retrain: false}
+output: {dir: runs/d}
+YAML
+timeout 120 $MLPS_MPIEXEC -n 3 "$MLPS_BIN" run d.yaml -q >d.log 2>&1
+check "sweep d (ASHA) exits 0 and pruned a task" \
+  "[ \$? -eq 0 ] && [ -s runs/d/summary.json ] && grep -q '\"status\":\"pruned\"' runs/d/trials.jsonl" || cat d.log
+(cd / && $PY "$AN/report.py" "$W/runs/d" -o "$W/d.html") >rep_d.log 2>&1
+check "report.py on an ASHA sweep exits 0 and gives the pruning line" \
+  "[ \$? -eq 0 ] && grep -qE 'asha: [1-9][0-9]* trials pruned; [0-9,]+ epochs trained, against about' d.html"
+(cd "$AN" && $PY - "$W/runs/d" <<'PYEOF'
+import json, sys
+import matplotlib
+matplotlib.use("Agg")
+from mlpsweep_analysis.plots import plot_learning_curves
+from mlpsweep_analysis.results import Run
+run = Run(sys.argv[1])
+bad = []
+pruned = run.pruned_tasks()
+rungs = run.rungs()
+s = run.summary
+if not rungs or rungs != sorted(float(r) for r in s["pruning"]["rungs"]):
+    bad.append(f"rungs {rungs} against summary {s['pruning']}")
+for t in pruned:
+    if not (t["epochs"] < 18 and float(t["rung"]) in rungs and "pruned_value" in t and len(t["curve"]) == t["epochs"]):
+        bad.append(f"pruned task {t['trial']}/{t['fold']}: epochs {t['epochs']}, rung {t.get('rung')}, "
+                   f"{len(t['curve'])} curve epochs")
+csv_pruned = {t["trial"] for t in run.trials if t.get("state") == "pruned"}
+if csv_pruned != {t["trial"] for t in pruned} or s["pruning"]["trials_pruned"] != len(csv_pruned):
+    bad.append(f"pruned trials: trials.csv {sorted(csv_pruned)}, journal {sorted({t['trial'] for t in pruned})}")
+ranked = [t["trial"] for t in run.ranked()]
+if csv_pruned & set(ranked) or s.get("best_trial") in csv_pruned:
+    bad.append(f"a pruned trial is ranked ({ranked}) or best ({s.get('best_trial')})")
+fig = plot_learning_curves(run)
+for ax in fig.axes:
+    if not ax.get_title().startswith("trial "):
+        continue
+    lo, hi = ax.get_xlim()
+    n = {g: sum(1 for l in ax.get_lines() if l.get_gid() == g) for g in ("pruned", "rung")}
+    want = {"pruned": sum(1 for t in pruned if len(t["curve"])), "rung": sum(1 for r in rungs if lo <= r <= hi)}
+    if n != want:
+        bad.append(f"panel {ax.get_title()!r}: {n}, expected {want}")
+print("\n".join(bad) or f"{len(pruned)} pruned tasks of {len(csv_pruned)} trials; rungs {rungs}; plotted")
+sys.exit(1 if bad else 0)
+PYEOF
+) >asha.log 2>&1
+check "ASHA sweep: journal, trials.csv and summary agree on the pruned trials; none is best; all drawn faintly with the rungs" \
+  "[ \$? -eq 0 ]"; cat asha.log
+
 # The figures themselves: no tick labels that overlap, no text under 8 pt,
 # at least two labelled ticks on every colour bar, no figure wider than
 # 12 in (1200 px in the page), a "failed" mark only when a trial failed,
@@ -314,7 +471,7 @@ for lo, hi in [(1.5e-4, 2.8e-2), (0.00156, 0.00386), (0.01, 10), (1e-6, 1e3), (6
     t = log_ticks(lo, hi)
     if not (2 <= len(t) <= 6 and all(lo <= v <= hi for v in t)):
         bad.append(f"log_ticks({lo}, {hi}) = {t}")
-for out in ("runs/a", "runs/c"):
+for out in ("runs/a", "runs/c", "runs/c_pruned"):
     run = Run(out)
     for name, _, fn in PLOTS:
         fig = fn(run)
