@@ -62,7 +62,7 @@ def row(run):
 
 
 def table(out, variants):
-    rows = {v: row(os.path.join(out, v)) for v in variants if os.path.exists(os.path.join(out, v, "test_predictions.h5"))}
+    rows = {v: row(os.path.join(out, v)) for v in variants if os.path.exists(os.path.join(out, v, "summary.json"))}
     if not rows:
         sys.exit(f"accuracy_table.py: no finished run under {out}")
     base_wall = rows.get("base", {}).get("wall", float("nan"))
