@@ -92,9 +92,14 @@ int cmd_run(int argc, char **argv) {
   }
   if (!rc && !config) rc = cli_usage_error("run", "missing CONFIG (a YAML sweep file)");
   if (rc) {
-    /* Usage errors are found identically on every rank; each exits 2 without
-     * starting MPI, so nothing waits. Print once. */
+    /* Usage errors are found identically on every rank and printed by the
+     * first. The ranks still meet once before exiting: the first exit with
+     * status 2 makes mpirun kill the other ranks, and when rank 1 got there
+     * first rank 0's message was cut short. */
     free(sets);
+    MPI_Init(&argc, &argv);
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Finalize();
     return rc;
   }
   ro.config_path = config;
