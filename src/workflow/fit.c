@@ -308,6 +308,13 @@ void fit_metrics_search(const fit_metrics *m, double out[METRIC_COUNT]) {
   out[METRIC_VAL_CHI2] = m->chi2;
 }
 
+static int cmp_size(const void *a, const void *b) {
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return (x > y) - (x < y);
+}
+
+void fit_rows_sort(size_t *rows, size_t n) { qsort(rows, n, sizeof *rows, cmp_size); }
+
 double fit_quantile(double *a, size_t n, double q) {
   sort_errors(a, n);
   return quantile_sorted(a, n, q);

@@ -107,6 +107,11 @@ int fit_predict_rows(const fit_model *fm, const float *X, size_t d, const size_t
  * default; sorts a); NaN counts as an infinite error. */
 double fit_quantile(double *a, size_t n, double q);
 
+/* Sorts row indices ascending: row lists drawn from a shuffle are given
+ * back in file order, the order in which transforms are fitted (so their
+ * sums run alike and give the same bits). */
+void fit_rows_sort(size_t *rows, size_t n);
+
 /* Metrics of predictions (scaled and natural, (n, m)) against rows of ds;
  * per output column (each may be NULL): RMSE, median and 95th percentile of
  * |fractional error| (NaN unless the targets are positive, as above). */

@@ -47,11 +47,6 @@ typedef struct {
 /* The reports of the networks this rank trained, until hard_report_collect. */
 static hard_report hard_reports[FIT_MAX_MEMBERS];
 
-static int cmp_size(const void *a, const void *b) {
-  size_t x = *(const size_t *)a, y = *(const size_t *)b;
-  return (x > y) - (x < y);
-}
-
 /* A training row and its error, for ranking. */
 typedef struct {
   double err;
@@ -197,8 +192,8 @@ int hard_fit_member(const mlps_config *cfg, const fit_plan *p, const data_set *d
   mlps_rng g;
   rng_seed(&g, rng_derive(seed, HARD_PURPOSE, 0, 0));
   rng_shuffle_size(&g, buf, n_train);
-  qsort(buf, nho, sizeof(size_t), cmp_size);
-  qsort(buf + nho, ntr, sizeof(size_t), cmp_size);
+  fit_rows_sort(buf, nho);
+  fit_rows_sort(buf + nho, ntr);
   const size_t *ho = buf, *tr = buf + nho;
   hard_report *rep = member < FIT_MAX_MEMBERS ? &hard_reports[member] : NULL;
   hard_report scratch;

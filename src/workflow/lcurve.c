@@ -21,11 +21,6 @@
 #include "workflow/fit.h"
 #include "workflow/workflow.h"
 
-static int cmp_size(const void *a, const void *b) {
-  size_t x = *(const size_t *)a, y = *(const size_t *)b;
-  return (x > y) - (x < y);
-}
-
 size_t lcurve_subset(const mlps_config *cfg, const data_split *sp, int i, size_t *rows) {
   size_t npool = split_count(sp, 0, SPLIT_POOL);
   split_rows(sp, 0, SPLIT_POOL, rows);
@@ -35,7 +30,7 @@ size_t lcurve_subset(const mlps_config *cfg, const data_split *sp, int i, size_t
   size_t n = (size_t)ceil(cfg->final.learning_curve[i] * (double)npool);
   if (n < 2) n = 2; /* a training row and a holdout row */
   if (n > npool) n = npool;
-  qsort(rows, n, sizeof(size_t), cmp_size);
+  fit_rows_sort(rows, n);
   return n;
 }
 
