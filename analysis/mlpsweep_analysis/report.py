@@ -82,7 +82,7 @@ def fig_html(fig, png_dir=None, name=None):
 
 
 TEST_KEYS = [("median_frac_err", "median |frac err|"), ("p95_frac_err", "95th pct |frac err|"),
-             ("rmse", "RMSE"), ("mse_scaled", "MSE (transformed)"), ("mae_scaled", "MAE (transformed)"),
+             ("p99_frac_err", "99th pct |frac err|"), ("max_frac_err", "max |frac err|"), ("rmse", "RMSE"), ("mse_scaled", "MSE (transformed)"), ("mae_scaled", "MAE (transformed)"),
              ("n_rows", "test rows")]
 
 

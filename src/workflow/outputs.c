@@ -23,6 +23,9 @@ static void json_metrics(json_writer *w, const char *key, const fit_metrics *m) 
   json_key(w, "rmse"), json_num(w, m->rmse);
   json_key(w, "median_frac_err"), json_num(w, m->median_frac);
   json_key(w, "p95_frac_err"), json_num(w, m->p95_frac);
+  json_key(w, "p99_frac_err"), json_num(w, m->p99_frac);
+  json_key(w, "max_frac_err"), json_num(w, m->max_frac);
+  json_key(w, "chi2"), json_num(w, m->chi2); /* null without data.noise */
   json_key(w, "n_rows"), json_int(w, (long long)m->n_rows);
   json_obj_end(w);
 }

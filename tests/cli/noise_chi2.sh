@@ -67,6 +67,26 @@ PY
 check "every task journals a finite val_chi2 (the objective) and max >= p95 >= median" \
   "grep -q '^ok 6' metrics.log" || cat metrics.log
 
+# summary.json's final.test against the test rows it wrote: the tail
+# (p99, max) and chi2 with the Poisson sigma sqrt(max(y T, 1)) / T
+/usr/bin/python3 - out/summary.json out/test_predictions.h5 <<'PY' >test_block.log 2>&1
+import json, sys
+import h5py, numpy as np
+t = json.load(open(sys.argv[1]))["final"]["test"]
+with h5py.File(sys.argv[2]) as f:
+    y, p = f["Y"][:].astype(np.float64), f["Y_pred"][:].astype(np.float64)
+a = np.sort(np.abs(p / y - 1).ravel())
+T = 1000.0
+chi2 = np.mean(((p - y) / (np.sqrt(np.maximum(y * T, 1.0)) / T)) ** 2)
+want = {"p99_frac_err": np.quantile(a, 0.99), "max_frac_err": a[-1], "chi2": chi2}
+for k, v in want.items():
+    assert abs(t[k] - v) <= 1e-5 * v, (k, t[k], v)
+assert t["median_frac_err"] <= t["p95_frac_err"] <= t["p99_frac_err"] <= t["max_frac_err"], t
+print("ok")
+PY
+check "final.test has p99, max and chi2, as recomputed from test_predictions.h5" \
+  "grep -q '^ok' test_block.log" || cat test_block.log
+
 sed 's/noise: {model: poisson, exposure: 1000}/noise: {model: gaussian, sigma: sigma}/' chi2.yaml >gauss.yaml
 run 2 gauss.yaml --dry-run >dry.log 2>&1
 check "a gaussian sigma per value loads under np 2 (--dry-run)" "[ $? -eq 0 ]" || cat dry.log
