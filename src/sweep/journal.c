@@ -164,6 +164,8 @@ void journal_add(journal *j, const task_result *r, const double *x, const search
   json_int(w, r->epochs);
   json_key(w, "seconds");
   json_num(w, r->seconds);
+  json_key(w, "wait_seconds");
+  json_num(w, r->wait_seconds);
   json_key(w, "rank");
   json_int(w, r->rank);
   if (r->status == TASK_PRUNED) {
@@ -248,6 +250,7 @@ static const char *parse_task(const json_value *o, journal_entry *e, int n_folds
   if (!get_int(o, "best_epoch", &r->best_epoch)) return "best_epoch";
   if (!get_int(o, "epochs", &r->epochs)) return "epochs";
   if (!json_get_num(o, "seconds", &r->seconds)) return "seconds";
+  if (!json_get_num(o, "wait_seconds", &r->wait_seconds)) r->wait_seconds = 0; /* older journals */
   if (!get_int(o, "rank", &r->rank)) return "rank";
   if (r->status == TASK_PRUNED) {
     if (!get_int(o, "rung", &r->rung) || r->rung < 0) return "rung";

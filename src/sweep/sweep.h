@@ -66,7 +66,8 @@ typedef struct {
 
 /* What a task returns. The callback fills status, reason (for anything not
  * ok), metrics, best_epoch and epochs; the framework fills trial, fold, rank
- * and seconds (wall time of the callback). */
+ * seconds (wall time of the callback) and wait_seconds (the part of it spent
+ * awaiting the judge's verdicts at rungs, sweep_report_epoch_wait). */
 typedef struct {
   int32_t trial, fold;
   int32_t status;     /* task_status */
@@ -74,7 +75,7 @@ typedef struct {
   int32_t epochs;     /* epochs run */
   int32_t rank;       /* rank that ran it */
   double metrics[METRIC_COUNT];
-  double seconds;
+  double seconds, wait_seconds;
   /* TASK_PRUNED only (the engine fills them): the fold whose judgement
    * pruned the trial (this task's own fold, or a sibling's), the epochs it
    * had trained at that judgement and its judged value there. */

@@ -91,6 +91,7 @@ struct sweep_ctx {
   MPI_Request req[EPOCH_SLOTS];
   epoch_report buf[EPOCH_SLOTS];
   int next;
+  double wait_seconds; /* this task's time in sweep_report_epoch_wait */
 };
 
 /* coord.c */

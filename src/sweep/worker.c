@@ -19,8 +19,10 @@ void run_task(const sweep_opts *o, const sweep_task *t, sweep_ctx *ctx, int rank
   r->best_epoch = -1;
   for (int m = 0; m < METRIC_COUNT; m++) r->metrics[m] = NAN;
   double t0 = mlps_now();
+  ctx->wait_seconds = 0;
   int rc = o->task(o->task_user, t, ctx, r);
   r->seconds = mlps_now() - t0;
+  r->wait_seconds = ctx->wait_seconds;
   r->trial = t->trial;
   r->fold = t->fold;
   r->rank = rank;
@@ -55,10 +57,8 @@ void sweep_report_epoch(sweep_ctx *ctx, int epoch, double val_loss, double train
   report(ctx, epoch, val_loss, train_loss, lr, 0);
 }
 
-int sweep_report_epoch_wait(sweep_ctx *ctx, int epoch, double val_loss, double train_loss,
-                            double lr) {
-  report(ctx, epoch, val_loss, train_loss, lr, 1);
-  if (ctx->c) return sweep_stop_requested();
+/* sweep_report_epoch_wait's wait for the verdict on its report of epoch. */
+static int await_verdict(sweep_ctx *ctx, int epoch) {
   /* The answer comes within the coordinator's back-off nap: poll as a
    * worker awaiting its next task does (spin briefly, then short naps). */
   idle_wait iw = {0, 0, 0.02, 1e-9 * SPIN_NS};
@@ -88,6 +88,16 @@ int sweep_report_epoch_wait(sweep_ctx *ctx, int epoch, double val_loss, double t
       MPI_Mrecv(junk, sizeof junk, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
     }
   }
+}
+
+int sweep_report_epoch_wait(sweep_ctx *ctx, int epoch, double val_loss, double train_loss,
+                            double lr) {
+  report(ctx, epoch, val_loss, train_loss, lr, 1);
+  if (ctx->c) return sweep_stop_requested();
+  double t0 = mlps_now();
+  int answer = await_verdict(ctx, epoch);
+  ctx->wait_seconds += mlps_now() - t0; /* journaled: the cost of waiting (summary "pruning") */
+  return answer;
 }
 
 typedef struct worker {

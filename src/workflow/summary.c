@@ -30,11 +30,13 @@ static void summary_pruning(json_writer *w, const mlps_config *cfg, const sweep_
   int k = res->n_folds;
   double *sum = mlps_xcalloc((size_t)k, sizeof(double)), all = 0;
   long *cnt = mlps_xcalloc((size_t)k, sizeof(long)), n_all = 0, trained = 0, n_pruned = 0;
+  double task_s = 0, wait_s = 0;
   for (int i = 0; i < res->n_trials; i++) {
     const sweep_trial *t = &res->trials[i];
     for (int f = 0; t->done && f < k; f++) {
       if (!t->done[f]) continue;
       trained += t->folds[f].epochs;
+      task_s += t->folds[f].seconds, wait_s += t->folds[f].wait_seconds;
       n_pruned += t->folds[f].status == TASK_PRUNED;
       if (t->folds[f].status == TASK_PRUNED) continue;
       sum[f] += t->folds[f].epochs, cnt[f]++;
@@ -59,6 +61,10 @@ static void summary_pruning(json_writer *w, const mlps_config *cfg, const sweep_
   json_key(w, "tasks_pruned"), json_int(w, n_pruned);
   json_key(w, "epochs_trained"), json_int(w, trained);
   json_key(w, "epochs_without_pruning"), json_int(w, (long long)llround(without));
+  /* what waiting for the verdicts at rungs cost the workers (a share of
+   * the tasks' wall time; 0 with one rank, whose judge answers at once) */
+  json_key(w, "verdict_wait_seconds"), json_num(w, wait_s);
+  json_key(w, "task_seconds"), json_num(w, task_s);
   json_key(w, "rungs");
   json_arr_begin(w);
   pruner *rules = prune_rules(cfg);

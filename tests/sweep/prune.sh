@@ -86,6 +86,19 @@ asha)
     "grep -q '\"pruning\":{\"pruner\":\"asha\",\"trials_pruned\":$np,' a3/summary.json"
   check "summary.json: fewer epochs trained than without pruning, rungs 3 and 9" \
     "/usr/bin/python3 -c 'import json,sys; p=json.load(open(\"a3/summary.json\"))[\"pruning\"]; sys.exit(not (p[\"epochs_trained\"] < p[\"epochs_without_pruning\"] and p[\"rungs\"] == [3, 9]))'"
+  # the cost of waiting for the verdicts at rungs is measured: every task
+  # that reached a rung waited (wait_seconds > 0, at most its seconds) and
+  # the summary's verdict_wait_seconds is the journal's sum
+  check "the rung waits are timed per task and summed in summary.json" \
+    "/usr/bin/python3 - <<'PY'
+import json
+lines = [json.loads(l) for l in open('a3/trials.jsonl').read().splitlines()[1:]]
+p = json.load(open('a3/summary.json'))['pruning']
+assert all(0 <= d['wait_seconds'] <= d['seconds'] for d in lines)
+assert all(d['wait_seconds'] > 0 for d in lines if d['epochs'] >= 3 and d['status'] in ('ok', 'pruned') and d.get('pruned_fold', d['fold']) == d['fold'])
+assert abs(p['verdict_wait_seconds'] - sum(d['wait_seconds'] for d in lines)) < 1e-9 * max(1, p['task_seconds'])
+assert 0 < p['verdict_wait_seconds'] < p['task_seconds']
+PY"
   # asynchronous: kill -9 mid-sweep, --resume: nothing duplicated, no
   # pruned trial gets a task after the resume
   $MLPS_MPIEXEC -n 3 "$MLPS_BIN" run prune.yaml -q --set output.dir=k >k.log 2>&1 &
