@@ -1,16 +1,21 @@
 #!/usr/bin/python3
 """Helper of analysis/bench_accuracy.sh.
 
-    accuracy_table.py --config BASE.yaml OVERLAY DATA RUN   # prints a config
+    accuracy_table.py --config BASE.yaml OVERLAY DATA RUN EXPOSURE  # prints a config
     accuracy_table.py --table OUT VARIANT ...               # prints the table
 
 --config merges the YAML OVERLAY (a flow mapping) over BASE, key by key,
-and points data.path and output.dir at DATA and RUN. --table reads each
+points data.path and output.dir at DATA and RUN, and declares Poisson noise
+at EXPOSURE (data.noise) unless the overlay gives its own. --table reads each
 OUT/VARIANT run: the test rows of test_predictions.h5 (|fractional error|
-over every value: median, p95, p99, max, as summary.json computes the
-first two), the wall time of the run (summary.json; for a variant resumed
-from a copy of the base run, the base's sweep plus its own final stage), and mcmc_check.json's largest
-|bias| (emulator with a Poisson likelihood) when it exists."""
+over every value: median, p95, p99, max, as summary.json computes them),
+the wall time of the run (summary.json: the sweep over all its starts, for
+a variant resumed from a copy of the base run the base's, plus the last
+start's final stage),
+the first-order posterior bias over all test rows (summary.json's
+posterior_bias: 95th percentile and maximum over rows and parameters), and
+mcmc_check.json's largest |bias| (emulator with a Poisson likelihood, over
+its few points) when it exists."""
 import json
 import os
 import sys
@@ -28,9 +33,10 @@ def merge(a, b):
     return a
 
 
-def config(base, overlay, data, run):
+def config(base, overlay, data, run, exposure):
     with open(base) as fh:
         c = yaml.safe_load(fh)
+    c["data"].setdefault("noise", {"model": "poisson", "exposure": float(exposure)})
     merge(c, yaml.safe_load(overlay) or {})
     c["data"]["path"] = os.path.abspath(data)
     c.setdefault("output", {})["dir"] = os.path.abspath(run)
@@ -47,11 +53,12 @@ def row(run):
     q = np.quantile(e, [0.5, 0.95, 0.99])
     r = {"median": q[0], "p95": q[1], "p99": q[2], "max": e.max()}
     s = json.load(open(os.path.join(run, "summary.json")))
-    r["wall"] = s["wall_seconds"]
-    base = os.path.join(run, "bench_base")
-    if os.path.exists(base):  # a resumed copy: the base's sweep, then this final stage
-        b = json.load(open(os.path.join(os.path.dirname(run), os.path.basename(open(base).read().strip()), "summary.json")))
-        r["wall"] += b["sweep_seconds"] - s["sweep_seconds"]
+    # the sweep over all its starts (a resumed copy of the base run: the
+    # base's) plus this invocation's final stage
+    r["wall"] = s["wall_seconds"] - s["sweep_seconds"] + s.get("sweep_seconds_total", s["sweep_seconds"])
+    pb = s.get("final", {}).get("posterior_bias", {})
+    r["bias_p95"] = pb.get("p95_sigma", float("nan"))
+    r["bias_max"] = pb.get("max_sigma", float("nan"))
     m = os.path.join(run, "mcmc_check.json")
     r["bias"] = float("nan")
     if os.path.exists(m):
@@ -66,16 +73,17 @@ def table(out, variants):
     if not rows:
         sys.exit(f"accuracy_table.py: no finished run under {out}")
     base_wall = rows.get("base", {}).get("wall", float("nan"))
-    print(f"{'variant':<12} {'median %':>9} {'p95 %':>8} {'p99 %':>8} {'max %':>8} {'wall s':>8} {'x base':>7} {'max bias σ':>11}")
+    print(f"{'variant':<15} {'median %':>9} {'p95 %':>8} {'p99 %':>8} {'max %':>8} {'wall s':>8} {'x base':>7} "
+          f"{'bias p95 σ':>11} {'bias max σ':>11} {'MCMC max σ':>11}")
     for v, r in rows.items():
-        print(f"{v:<12} {100*r['median']:9.3f} {100*r['p95']:8.3f} {100*r['p99']:8.3f} {100*r['max']:8.2f} "
-              f"{r['wall']:8.0f} {r['wall']/base_wall:7.2f} {r['bias']:11.2f}")
+        print(f"{v:<15} {100*r['median']:9.3f} {100*r['p95']:8.3f} {100*r['p99']:8.3f} {100*r['max']:8.2f} "
+              f"{r['wall']:8.0f} {r['wall']/base_wall:7.2f} {r['bias_p95']:11.3f} {r['bias_max']:11.3f} {r['bias']:11.2f}")
     json.dump(rows, open(os.path.join(out, "accuracy.json"), "w"), indent=1)
 
 
 if __name__ == "__main__":
     a = sys.argv[1:]
-    if len(a) == 5 and a[0] == "--config":
+    if len(a) == 6 and a[0] == "--config":
         config(*a[1:])
     elif len(a) >= 3 and a[0] == "--table":
         table(a[1], a[2:])

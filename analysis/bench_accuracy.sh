@@ -11,7 +11,10 @@
 # nproc + 1), OUT (runs/bench-accuracy), BASE (configs/quickstart.yaml),
 # DATA (its data file, generated when missing), MCMC (1), EXPOSURE (1000),
 # POINTS (6). A variant is the base config with a YAML overlay merged over
-# it (analysis/accuracy_table.py --config). A variant that changes only the
+# it (analysis/accuracy_table.py --config), with data.noise poisson at
+# EXPOSURE added to every one (it decides nothing in a sweep that neither
+# trains nor selects by it; the final stage then reports the first-order
+# posterior bias over all test rows, workflow/fisher.h). A variant that changes only the
 # final stage (its overlay has no other section) starts from a copy of the
 # finished base run and resumes it: the sweep is the same, only the final
 # stage runs again, and its wall time is counted as the base's sweep plus
@@ -36,8 +39,11 @@ declare -A overlay=(
   [hard]='{final: {hard_examples: {rounds: 10, n_bad: 2000, weight: 5, lr_factor: 0.3, epochs: 30}}}'
   [committee3]='{final: {committee: 3}}'
   [hard+ens2]='{final: {ensemble: 2, hard_examples: {rounds: 10, n_bad: 2000, weight: 5, lr_factor: 0.3, epochs: 30}}}'
+  [hard-bias]='{final: {hard_examples: {rounds: 10, n_bad: 2000, weight: 5, lr_factor: 0.3, epochs: 30, by: bias}}}'
+  [hard-bias+ens2]='{final: {ensemble: 2, hard_examples: {rounds: 10, n_bad: 2000, weight: 5, lr_factor: 0.3, epochs: 30, by: bias}}}'
+  [hard-bias-r30]='{final: {hard_examples: {rounds: 30, n_bad: 2000, weight: 5, lr_factor: 0.3, epochs: 30, by: bias}}}'
 )
-VARIANTS=${VARIANTS:-base p95 chi2 hard committee3 hard+ens2}
+VARIANTS=${VARIANTS:-base p95 chi2 hard committee3 hard+ens2 hard-bias hard-bias+ens2}
 
 mkdir -p "$OUT" "$(dirname "$DATA")"
 [ -s "$DATA" ] || "$B" gen brokenpowerlaw --n 20000 --seed 1 --sampling lhs -o "$DATA"
@@ -45,7 +51,7 @@ for v in $VARIANTS; do
   [ -n "${overlay[$v]+x}" ] || { echo "bench_accuracy.sh: VARIANTS: unknown variant '$v' (known: ${!overlay[*]})" >&2; exit 2; }
   run="$OUT/$v"
   if [ ! -s "$run/summary.json" ]; then
-    $PY "$here/accuracy_table.py" --config "$BASE" "${overlay[$v]}" "$DATA" "$run" > "$OUT/$v.yaml"
+    $PY "$here/accuracy_table.py" --config "$BASE" "${overlay[$v]}" "$DATA" "$run" "$EXPOSURE" > "$OUT/$v.yaml"
     resume=""
     if [ "$v" != base ] && [[ ${overlay[$v]} =~ ^\{final: ]] && [ ! -e "$run" ]; then
       [ -s "$OUT/base/summary.json" ] || { echo "bench_accuracy.sh: variant $v resumes the base run: put base first in VARIANTS" >&2; exit 2; }

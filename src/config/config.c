@@ -12,6 +12,7 @@ const char *const CFG_GOAL_NAMES[GOAL_COUNT] = {"minimize"};
 const char *const CFG_FINAL_EPOCHS_NAMES[FINAL_EPOCHS_COUNT] = {"mean_best", "median_best",
                                                                 "max_best", "holdout", "fixed"};
 const char *const CFG_COMMITTEE_WEIGHTS_NAMES[COMMITTEE_WEIGHTS_COUNT] = {"equal", "inverse_error"};
+const char *const CFG_HARD_BY_NAMES[HARD_BY_COUNT] = {"frac_err", "bias"};
 
 void cfg_errors_free(cfg_errors *e) {
   if (!e) return;

@@ -61,6 +61,9 @@ extern const char *const CFG_FINAL_EPOCHS_NAMES[FINAL_EPOCHS_COUNT];
 /* How a committee's configurations are weighted (final.committee_weights). */
 typedef enum { COMMITTEE_EQUAL, COMMITTEE_INVERSE_ERROR, COMMITTEE_WEIGHTS_COUNT } cfg_committee_w;
 extern const char *const CFG_COMMITTEE_WEIGHTS_NAMES[COMMITTEE_WEIGHTS_COUNT];
+/* final.hard_examples.by: what ranks the rows and judges the rounds */
+typedef enum { HARD_BY_FRAC_ERR, HARD_BY_BIAS, HARD_BY_COUNT } cfg_hard_by;
+extern const char *const CFG_HARD_BY_NAMES[HARD_BY_COUNT];
 
 typedef struct {
   char path[CFG_PATH_MAX];          /* HDF5 file (required) */
@@ -147,6 +150,8 @@ typedef struct {
   double lr_factor;        /* fine-tune learning rate = the trial's lr * lr_factor */
   int epochs;              /* fine-tune epochs per round */
   double holdout_fraction; /* of the training rows, never trained on; in (0, 0.5], default 0.1 */
+  cfg_hard_by by;          /* frac_err (default): |fractional error|; bias: the first-order
+                              posterior bias under data.noise (workflow/fisher.h) */
 } cfg_hard_examples;
 
 typedef struct {

@@ -263,7 +263,8 @@ char *cfg_dump(const mlps_config *cfg) {
     sbuf_printf(&b, "\n  hard_examples: {rounds: %d, n_bad: %d, weight: %d, lr_factor: ", h->rounds,
                 h->n_bad, h->weight);
     put_num(&b, h->lr_factor);
-    sbuf_printf(&b, ", epochs: %d, holdout_fraction: ", h->epochs);
+    sbuf_printf(&b, ", epochs: %d, by: %s, holdout_fraction: ", h->epochs,
+                CFG_HARD_BY_NAMES[h->by]);
     put_num(&b, h->holdout_fraction);
     sbuf_printf(&b, "}");
   }

@@ -70,8 +70,8 @@ static const char *const FINAL_KEYS[] = {
     "retrain",         "epochs",       "fixed_epochs", "holdout_fraction",
     "anneal_fraction", "ensemble",     "committee",    "committee_weights",
     "learning_curve",  "target_error", "hard_examples"};
-static const char *const HARD_KEYS[] = {"rounds",    "n_bad",  "weight",
-                                        "lr_factor", "epochs", "holdout_fraction"};
+static const char *const HARD_KEYS[] = {"rounds", "n_bad", "weight",          "lr_factor",
+                                        "epochs", "by",    "holdout_fraction"};
 static const char *const OUTPUT_KEYS[] = {"dir"};
 
 static void parse_columns(cfg_ctx *c, const ynode *map, const char *path, const char *key,
@@ -548,9 +548,10 @@ static void parse_final(cfg_ctx *c, const ynode *root, cfg_final *f) {
   parse_final_extras(c, m, path, f);
 }
 
-/* final.hard_examples (workflow/hard.h): every key but holdout_fraction is
- * required, since no default fits every data set; the holdout is judged by
- * |fractional error|, so the targets must be positive (a log chain). */
+/* final.hard_examples (workflow/hard.h): every key but holdout_fraction and
+ * by is required, since no default fits every data set; by frac_err judges
+ * the holdout by |fractional error|, so the targets must be positive (a log
+ * chain); by bias needs data.noise. */
 static void parse_hard_examples(cfg_ctx *c, const ynode *root, mlps_config *cfg) {
   const ynode *fm = ytree_map_get(root, "final");
   if (!fm || fm->kind != YT_MAP) return;
@@ -570,6 +571,15 @@ static void parse_hard_examples(cfg_ctx *c, const ynode *root, mlps_config *cfg)
       cfg_get_num(c, m, path, "lr_factor", (cfg_range){0, 1e6, 1, 0}, &h->lr_factor),
       cfg_get_i(c, m, path, "epochs", (cfg_range){1, 1e6, 0, 0}, &h->epochs)};
   cfg_get_num(c, m, path, "holdout_fraction", (cfg_range){0, 0.5, 1, 0}, &h->holdout_fraction);
+  int k;
+  if (cfg_get_enum(c, m, path, "by", "hard-example measure", CFG_HARD_BY_NAMES, HARD_BY_COUNT,
+                   &k) == 1)
+    h->by = (cfg_hard_by)k;
+  if (h->by == HARD_BY_BIAS && cfg->data.noise.model == NOISE_NONE)
+    cfg_perr(c, ytree_map_get(m, "by"), "final.hard_examples.by",
+             "bias ranks rows by the posterior bias their error causes under the data's "
+             "noise, which needs data.noise; add data.noise ({model: poisson, exposure: T} "
+             "or {model: gaussian, sigma: DATASET}) or use by: frac_err");
   for (int i = 0; i < 5; i++)
     if (got[i] == 0)
       cfg_perr(c, m, path, "%s is missing; give %s: VALUE (%s)", HARD_KEYS[i], HARD_KEYS[i],
@@ -579,12 +589,12 @@ static void parse_hard_examples(cfg_ctx *c, const ynode *root, mlps_config *cfg)
              "applies to the final retrain, but final.retrain is false; remove it "
              "or set retrain: true");
   const cfg_data *d = &cfg->data;
-  if (!d->n_target_transform ||
-      (d->target_transform[0] != XF_LOG && d->target_transform[0] != XF_LOG10))
+  if (h->by == HARD_BY_FRAC_ERR && (!d->n_target_transform || (d->target_transform[0] != XF_LOG &&
+                                                               d->target_transform[0] != XF_LOG10)))
     cfg_perr(c, m, path,
              "judges rounds by |fractional error|, which needs positive targets "
-             "with data.target_transform starting with log or log10; add it or remove "
-             "hard_examples");
+             "with data.target_transform starting with log or log10; add it, use by: bias "
+             "(with data.noise), or remove hard_examples");
 }
 
 /* ---- defaults and the whole document ---- */

@@ -27,6 +27,7 @@
 
 #include "util/log.h"
 #include "util/rng.h"
+#include "workflow/fisher.h"
 
 /* rng_derive purpose of the holdout draw and the fine-tunes' seeds, from the
  * network's own seed. */
@@ -60,40 +61,75 @@ static int cmp_row_err(const void *a, const void *b) {
   return (x->row > y->row) - (x->row < y->row);
 }
 
-/* The nbad rows of rows[0..n) with the largest max-over-outputs
- * |fractional error| into bad (a NaN prediction counts as infinite). */
-static int worst_rows(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
-                      size_t nbad, size_t *bad, mlps_err *e) {
-  size_t m = ds->m;
-  float *nat = malloc(sizeof(float) * n * m);
-  row_err *re = malloc(sizeof(row_err) * n);
-  int rc = MLPS_OK;
-  if (!nat || !re) rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory ranking %zu training rows", n);
-  if (!rc) rc = fit_predict_rows(fm, ds->X, ds->d, rows, n, NULL, nat, e);
+/* Each row's error under measure `by` into err (n): the largest
+ * |fractional error| over its outputs, or the largest |posterior bias| over
+ * its inputs (fisher.h). nat is (n, m) scratch. */
+static int row_errors(cfg_hard_by by, const fit_model *fm, const data_set *ds, const size_t *rows,
+                      size_t n, float *nat, double *err, mlps_err *e) {
+  size_t m = ds->m, d = ds->d;
+  MLPS_TRY(fit_predict_rows(fm, ds->X, d, rows, n, NULL, nat, e));
+  double *bias = by == HARD_BY_BIAS ? malloc(sizeof(double) * (n * d + 1)) : NULL;
+  if (by == HARD_BY_BIAS && !bias)
+    return mlps_errorf(e, MLPS_ERUNTIME, "out of memory for the bias of %zu rows", n);
+  int rc = bias ? fisher_bias(fm, ds, rows, n, nat, bias, e) : MLPS_OK;
   for (size_t i = 0; !rc && i < n; i++) {
     const float *y = ds->Y + rows[i] * m;
     double worst = 0;
-    for (size_t j = 0; j < m; j++) {
-      double f = fabs((double)nat[i * m + j] / y[j] - 1.0);
-      if (isnan(f) || f > worst) worst = isnan(f) ? INFINITY : f;
+    size_t nv = bias ? d : m;
+    for (size_t j = 0; j < nv; j++) {
+      double f = bias ? fabs(bias[i * d + j]) : fabs((double)nat[i * m + j] / y[j] - 1.0);
+      /* a NaN prediction is the worst error; a NaN bias is an input that is
+       * no parameter (no spread, or F singular): not an error of the row */
+      if (isnan(f)) f = bias ? 0 : INFINITY;
+      if (f > worst) worst = f;
     }
-    re[i] = (row_err){worst, rows[i]};
+    err[i] = worst;
   }
-  if (!rc) {
-    qsort(re, n, sizeof *re, cmp_row_err);
-    for (size_t i = 0; i < nbad; i++) bad[i] = re[i].row;
-  }
-  free(nat), free(re);
+  free(bias);
   return rc;
 }
 
-/* Median and 95th percentile |fractional error| of fm on rows[0..n);
- * scaled and natural are (n, m) scratch. */
-static int holdout_metrics(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
-                           float *scaled, float *natural, double *median, double *p95,
-                           mlps_err *e) {
-  fit_metrics fmx;
+/* The nbad rows of rows[0..n) with the largest error (row_errors) into bad. */
+static int worst_rows(cfg_hard_by by, const fit_model *fm, const data_set *ds, const size_t *rows,
+                      size_t n, size_t nbad, size_t *bad, mlps_err *e) {
+  float *nat = malloc(sizeof(float) * (n * ds->m + 1));
+  double *err = malloc(sizeof(double) * (n + 1));
+  row_err *re = malloc(sizeof(row_err) * (n + 1));
+  int rc = MLPS_OK;
+  if (!nat || !err || !re)
+    rc = mlps_errorf(e, MLPS_ERUNTIME, "out of memory ranking %zu training rows", n);
+  if (!rc) rc = row_errors(by, fm, ds, rows, n, nat, err, e);
+  if (!rc) {
+    for (size_t i = 0; i < n; i++) re[i] = (row_err){err[i], rows[i]};
+    qsort(re, n, sizeof *re, cmp_row_err);
+    for (size_t i = 0; i < nbad; i++) bad[i] = re[i].row;
+  }
+  free(nat), free(err), free(re);
+  return rc;
+}
+
+/* The holdout's median and 95th percentile of the measure `by`: |fractional
+ * error| over every value, or |posterior bias| over every input of every
+ * row; scaled and natural are (n, m) scratch. */
+static int holdout_metrics(cfg_hard_by by, const fit_model *fm, const data_set *ds,
+                           const size_t *rows, size_t n, float *scaled, float *natural,
+                           double *median, double *p95, mlps_err *e) {
   MLPS_TRY(fit_predict_rows(fm, ds->X, ds->d, rows, n, scaled, natural, e));
+  if (by == HARD_BY_BIAS) {
+    size_t d = ds->d, na = 0;
+    double *b = malloc(sizeof(double) * (n * d + 1));
+    if (!b) return mlps_errorf(e, MLPS_ERUNTIME, "out of memory for the bias of %zu rows", n);
+    int rc = fisher_bias(fm, ds, rows, n, natural, b, e), finite = 1;
+    for (size_t i = 0; i < n * ds->m; i++) finite &= isfinite(natural[i]) != 0;
+    for (size_t i = 0; !rc && i < n * d; i++)
+      if (!isnan(b[i])) b[na++] = fabs(b[i]);
+    /* a prediction that is not finite (a diverged fine-tune) has no bias
+     * but must not pass: NaN, which the round's comparison rejects */
+    if (!rc) *median = fit_quantile(b, na, 0.5), *p95 = finite ? fit_quantile(b, na, 0.95) : NAN;
+    free(b);
+    return rc;
+  }
+  fit_metrics fmx;
   MLPS_TRY(fit_metrics_rows(fm, ds, rows, n, scaled, natural, &fmx, NULL, NULL, NULL, e));
   *median = fmx.median_frac;
   *p95 = fmx.p95_frac;
@@ -120,7 +156,7 @@ static int hard_rounds(const mlps_config *cfg, const fit_plan *p, const data_set
                      "out of memory for hard-example fine-tuning (%zu rows, %zu parameters)",
                      ntr + extra, np);
   double med = NAN, p95 = NAN;
-  if (!rc) rc = holdout_metrics(fm, ds, ho, nho, scaled, natural, &med, &p95, e);
+  if (!rc) rc = holdout_metrics(h->by, fm, ds, ho, nho, scaled, natural, &med, &p95, e);
   if (!rc) memcpy(rows, tr, sizeof(size_t) * ntr);
   train_config tc = p->tc;
   tc.opt.lr *= h->lr_factor;
@@ -131,7 +167,7 @@ static int hard_rounds(const mlps_config *cfg, const fit_plan *p, const data_set
   tc.cosine_eta_min = 0;
   tc.cosine_start = 0;
   for (int r = 0; !rc && r < h->rounds; r++) {
-    rc = worst_rows(fm, ds, tr, ntr, nbad, bad, e);
+    rc = worst_rows(h->by, fm, ds, tr, ntr, nbad, bad, e);
     for (size_t i = 0; !rc && i < extra; i++) rows[ntr + i] = bad[i % nbad];
     if (rc) break;
     mlp_get_params(fm->member[k], saved);
@@ -147,15 +183,20 @@ static int hard_rounds(const mlps_config *cfg, const fit_plan *p, const data_set
       *stopped = 1;
       break;
     }
-    rc = holdout_metrics(fm, ds, ho, nho, scaled, natural, &hr->median_after, &hr->p95_after, e);
+    rc = holdout_metrics(h->by, fm, ds, ho, nho, scaled, natural, &hr->median_after, &hr->p95_after,
+                         e);
     if (rc) break;
     /* NaN (a diverged fine-tune) compares false: rejected. */
     hr->kept = hr->p95_after < p95;
+    double u = h->by == HARD_BY_FRAC_ERR ? 100 : 1; /* percent, or sigma */
+    const char *unit = h->by == HARD_BY_FRAC_ERR ? "%" : " sigma";
     log_msg(LOG_INFO,
-            "mlpsweep: final network %d, hard examples round %d/%d: holdout median "
-            "|fractional error| %.4f%% -> %.4f%%, 95th percentile %.4f%% -> %.4f%%: %s",
-            member, r + 1, h->rounds, 100 * med, 100 * hr->median_after, 100 * p95,
-            100 * hr->p95_after, hr->kept ? "kept" : "undone, rounds end");
+            "mlpsweep: final network %d, hard examples round %d/%d: holdout median %s %.4g%s "
+            "-> %.4g%s, 95th percentile %.4g%s -> %.4g%s: %s",
+            member, r + 1, h->rounds,
+            h->by == HARD_BY_FRAC_ERR ? "|fractional error|" : "|posterior bias|", u * med, unit,
+            u * hr->median_after, unit, u * p95, unit, u * hr->p95_after, unit,
+            hr->kept ? "kept" : "undone, rounds end");
     if (!hr->kept) {
       mlp_set_params(fm->member[k], saved);
       break;
@@ -237,7 +278,7 @@ static void report_unpack(const double *d, int rounds, hard_report *h) {
   }
 }
 
-static void report_json(json_writer *w, int member, const hard_report *h) {
+static void report_json(json_writer *w, cfg_hard_by by, int member, const hard_report *h) {
   json_obj_begin(w);
   json_key(w, "member"), json_int(w, member);
   json_key(w, "train_rows"), json_int(w, (long long)h->n_train);
@@ -260,8 +301,9 @@ static void report_json(json_writer *w, int member, const hard_report *h) {
   }
   json_arr_end(w);
   /* The holdout's figures of the network as kept. */
-  json_key(w, "holdout_median_frac_err"), json_num(w, med);
-  json_key(w, "holdout_p95_frac_err"), json_num(w, p95);
+  int frac = by == HARD_BY_FRAC_ERR;
+  json_key(w, frac ? "holdout_median_frac_err" : "holdout_median_bias_sigma"), json_num(w, med);
+  json_key(w, frac ? "holdout_p95_frac_err" : "holdout_p95_bias_sigma"), json_num(w, p95);
   json_obj_end(w);
 }
 
@@ -282,12 +324,13 @@ void hard_report_collect(MPI_Comm comm, const mlps_config *cfg, int n_members, j
   if (rank == 0 && w) {
     json_key(w, "hard_examples");
     json_obj_begin(w);
+    json_key(w, "by"), json_str(w, CFG_HARD_BY_NAMES[cfg->final.hard.by]);
     json_key(w, "members");
     json_arr_begin(w);
     for (int j = 0; j < n_members; j++) {
       hard_report h;
       report_unpack(all + rec * j, rounds, &h);
-      if (h.have) report_json(w, j, &h);
+      if (h.have) report_json(w, cfg->final.hard.by, j, &h);
     }
     json_arr_end(w);
     json_obj_end(w);

@@ -11,6 +11,7 @@
 
 #include "data/h5.h"
 #include "util/log.h"
+#include "workflow/fisher.h"
 #include "workflow/fit.h"
 #include "workflow/model.h"
 #include "workflow/workflow.h"
@@ -80,7 +81,8 @@ static void json_tail(json_writer *w, const char *key, const tail_errs *t) {
  * predict model.h5 test_predictions.h5 out.h5` (float64 through the emulator
  * library) reproduces Y_pred to float32 rounding. */
 static int write_test_predictions(const char *path, const data_set *ds, const size_t *te,
-                                  size_t nte, const float *natural, mlps_err *e) {
+                                  size_t nte, const float *natural, const double *bias,
+                                  mlps_err *e) {
   size_t d = ds->d, m = ds->m;
   hid_t fid;
   MLPS_TRY(h5_create(path, &fid, e));
@@ -96,10 +98,55 @@ static int write_test_predictions(const char *path, const data_set *ds, const si
   if (!rc) rc = h5_write_f32(fid, "Y", yt, nte, m, 0, e);
   if (!rc) rc = h5_write_f32(fid, "Y_pred", natural, nte, m, 0, e);
   if (!rc) rc = h5_write_i64(fid, "rows", rows, nte, 0, e);
+  if (!rc && bias) rc = h5_write_f64(fid, "bias_sigma", bias, nte, d, 0, e);
   if (!rc) rc = h5_attr_str(fid, ".", "format", "mlpsweep-test-predictions", e);
   free(xt), free(yt), free(rows);
   if (rc) mlps_err_prefix(e, "cannot write %s", path);
   return h5_close_file(fid, path, rc, e);
+}
+
+/* "posterior_bias" (under data.noise): the first-order bias in sigma of
+ * each input, were the test rows' data fitted with the emulator instead of
+ * the true model (fisher.h): median, 95th percentile and maximum of |bias|
+ * over rows and inputs, and per input those and the mean signed bias (a
+ * systematic shift, which averaging over rows would not cancel in a
+ * survey). q gets the three, worst the input of the largest. */
+static void bias_report(const data_set *ds, const double *bias, size_t n, json_writer *w,
+                        double q[3], size_t *worst) {
+  size_t d = ds->d;
+  double *a = mlps_xmalloc(sizeof(double) * (n * d + 1)),
+         *col = mlps_xmalloc(sizeof(double) * (n + 1));
+  size_t na = 0;
+  for (size_t i = 0; i < n * d; i++)
+    if (isfinite(bias[i])) a[na++] = fabs(bias[i]);
+  q[0] = fit_quantile(a, na, 0.5), q[1] = fit_quantile(a, na, 0.95),
+  q[2] = fit_quantile(a, na, 1.0);
+  json_key(w, "posterior_bias");
+  json_obj_begin(w);
+  json_key(w, "median_sigma"), json_num(w, q[0]);
+  json_key(w, "p95_sigma"), json_num(w, q[1]);
+  json_key(w, "max_sigma"), json_num(w, q[2]);
+  json_key(w, "inputs");
+  json_obj_begin(w);
+  double worst_v = -1;
+  *worst = 0;
+  for (size_t k = 0; k < d; k++) {
+    size_t nc = 0;
+    double mean = 0;
+    for (size_t i = 0; i < n; i++)
+      if (isfinite(bias[i * d + k])) mean += bias[i * d + k], col[nc++] = fabs(bias[i * d + k]);
+    json_key(w, ds->x_names[k]);
+    json_obj_begin(w);
+    json_key(w, "mean_sigma"), json_num(w, nc ? mean / (double)nc : NAN);
+    json_key(w, "p95_sigma"), json_num(w, fit_quantile(col, nc, 0.95));
+    double mx = fit_quantile(col, nc, 1.0);
+    json_key(w, "max_sigma"), json_num(w, mx);
+    json_obj_end(w);
+    if (nc && mx > worst_v) worst_v = mx, *worst = k;
+  }
+  json_obj_end(w);
+  json_obj_end(w);
+  free(a), free(col);
 }
 
 /* The training box: min and max of each input over rows[0..n) of ds. */
@@ -244,8 +291,10 @@ static int final_model(const mlps_config *cfg, const char *cfg_text, const data_
                         m};
     rc = model_write(path, &fm, cfg_text, &mi, &mm, trial, e);
   }
+  double *bias = ds->noise ? mlps_xmalloc(sizeof(double) * (nte * ds->d + 1)) : NULL;
+  if (!rc && bias) rc = fisher_bias(&fm, ds, te, nte, natural, bias, e);
   if (!rc) rc = path_join(path, sizeof path, cfg->output.dir, "test_predictions.h5", e);
-  if (!rc) rc = write_test_predictions(path, ds, te, nte, natural, e);
+  if (!rc) rc = write_test_predictions(path, ds, te, nte, natural, bias, e);
   if (!rc) {
     json_key(w, "final");
     json_obj_begin(w);
@@ -256,6 +305,9 @@ static int final_model(const mlps_config *cfg, const char *cfg_text, const data_
     for (int j = 0; j < nm; j++) json_int(w, fr->epochs[j]);
     json_arr_end(w);
     json_metrics(w, "test", &fin);
+    double bq[3] = {NAN, NAN, NAN};
+    size_t worst = 0;
+    if (bias) bias_report(ds, bias, nte, w, bq, &worst);
     json_obj_end(w);
     if (isnan(fin.median_frac))
       log_msg(LOG_INFO,
@@ -267,10 +319,16 @@ static int final_model(const mlps_config *cfg, const char *cfg_text, const data_
               "mlpsweep: final model on %zu test rows: median |fractional error| "
               "%.4f%%, 95th percentile %.4f%%",
               nte, 100 * fin.median_frac, 100 * fin.p95_frac);
+    if (isfinite(bq[2]))
+      log_msg(LOG_INFO,
+              "mlpsweep: posterior bias from the emulator's error under data.noise (first "
+              "order, test rows): median %.3f, 95th percentile %.3f, max %.3f sigma (%s)",
+              bq[0], bq[1], bq[2], ds->x_names[worst]);
   }
   if (!rc && fj->n_configs > 1)
     rc = committee_report(cfg, ds, fp, fj, archs, fr, pool, npool, &fm, cw, te, nte, natural, w, e);
   fit_model_free(&fm);
+  free(bias);
   free(pool), free(col_rmse), free(col_med), free(col_p95), free(fmean), free(fcov), free(lo),
       free(hi);
   return rc;

@@ -1,10 +1,14 @@
 /* What a resumed run may change against the journal header: the final
- * section, output.dir and (but for lhs) search.trials of the config;
- * anything else changes finished trials and is refused, naming the keys.
+ * section, output.dir, search.max_seconds, (but for lhs) search.trials,
+ * data.noise when neither the loss nor the metric uses it, and how
+ * data.path names the same file; anything else changes finished trials and
+ * is refused, naming the keys.
  * The data, recorded in the header as "data" (its identity and content
  * checksum, data.h), must be the same too, unless the user says a change
  * is intended (--allow-data-change). */
+#define _DEFAULT_SOURCE /* realpath */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +106,18 @@ int resume_config_cmp(void *user, const char *journal_cfg, const char *current_c
   a.final = b.final;
   a.search.max_seconds = b.search.max_seconds; /* a budget: extended or cut on a resume */
   memcpy(a.output.dir, b.output.dir, sizeof a.output.dir);
+  /* data.noise may be declared (or changed) later when neither the sweep's
+   * loss nor its metric uses it: then it decides no trial, and only the
+   * final stage's chi2 and posterior bias need it. (Tasks journaled before
+   * keep val_chi2 null.) */
+  int uses_noise = a.train.loss == LOSS_CHI2 || b.train.loss == LOSS_CHI2 ||
+                   a.search.metric == METRIC_VAL_CHI2 || b.search.metric == METRIC_VAL_CHI2;
+  if (!uses_noise) a.data.noise = b.data.noise;
+  /* The same file named another way (relative, absolute, through a link)
+   * is no change; the data's identity is checked below either way. */
+  char ra[PATH_MAX], rb[PATH_MAX];
+  if (realpath(a.data.path, ra) && realpath(b.data.path, rb) && !strcmp(ra, rb))
+    memcpy(a.data.path, b.data.path, sizeof a.data.path);
   /* The budget may change too, to extend a sweep (or cut it short): trial k
    * of grid, random, Sobol and TPE does not depend on it. An LHS design is
    * built for exactly search.trials rows, so there it stays fixed. */

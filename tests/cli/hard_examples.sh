@@ -41,7 +41,7 @@ check "no hard_examples block without the key" "! grep -q hard_examples base/sum
 # resume NAME NP SETTINGS: the finished sweep's final stage again, in NAME.
 resume() {
   cp -r base "$1"
-  run "$2" sweep.yaml --resume --set output.dir="$1" --set final.hard_examples="$3" >"$1.log" 2>&1
+  run "$2" sweep.yaml --resume --set output.dir="$1" --set final.hard_examples="$3" "${@:4}" >"$1.log" 2>&1
 }
 
 good='{rounds: 3, n_bad: 50, weight: 5, lr_factor: 0.3, epochs: 10}'
@@ -56,6 +56,8 @@ check "np 1 with helpful hard examples exits 0" "[ $? -eq 0 ]"
 cat > report.py <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1] + "/summary.json"))
+by = s["hard_examples"]["by"]
+unit = {"frac_err": "frac_err", "bias": "bias_sigma"}[by]
 mem = s["hard_examples"]["members"]
 assert len(mem) == 1 and mem[0]["member"] == 0, mem
 m = mem[0]
@@ -70,7 +72,7 @@ for i, x in enumerate(r):
         assert (x["median_before"], x["p95_before"]) == (r[i - 1]["median_after"], r[i - 1]["p95_after"]), r
 last = r[-1]
 want = (last["median_after"], last["p95_after"]) if last["kept"] else (last["median_before"], last["p95_before"])
-assert (m["holdout_median_frac_err"], m["holdout_p95_frac_err"]) == want, m
+assert (m["holdout_median_" + unit], m["holdout_p95_" + unit]) == want, m
 print(sum(x["kept"] for x in r), r[0]["p95_after"] > r[0]["p95_before"])
 PY
 check "good rounds: summary report consistent, at least one round kept" \
@@ -108,6 +110,17 @@ check "the rejected runs differ from the kept one (the comparison can fail)" \
   "! /usr/bin/python3 same.py over50 good2"
 check "rejected runs report the same holdout figures before the round" \
   "diff <(grep -o '\"holdout_median_frac_err\":[^}]*' over50/summary.json) <(grep -o '\"holdout_median_frac_err\":[^}]*' over80/summary.json)"
+
+# by: bias (data.noise added on the resume: the sweep did not use it): rows
+# ranked and rounds judged by the first-order posterior bias (fisher.h)
+resume bias2 2 '{rounds: 3, n_bad: 50, weight: 5, lr_factor: 0.3, epochs: 10, by: bias}' \
+  --set "data.noise={model: poisson, exposure: 1000}"
+check "by bias: exits 0, logs the rounds in sigma" \
+  "[ $? -eq 0 ] && grep -q 'hard examples round 1/3: holdout median |posterior bias| .* sigma' bias2.log" || tail -3 bias2.log
+check "by bias: summary report consistent (by, rounds, holdout figures in sigma)" \
+  "/usr/bin/python3 report.py bias2 >/dev/null && grep -q '\"by\":\"bias\"' bias2/summary.json"
+check "by bias ranks other rows than by frac_err (the fine-tuned networks differ)" \
+  "! /usr/bin/python3 same.py bias2 good2 || [ \"\$(/usr/bin/python3 report.py bias2 | cut -d' ' -f1)\" = 0 ]"
 
 # With train.loss chi2 the fine-tune is weighted like the training (the
 # weights come from data.noise): its rounds run ("fine_tune": "ok"), where

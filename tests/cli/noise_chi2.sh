@@ -87,6 +87,38 @@ PY
 check "final.test has p99, max and chi2, as recomputed from test_predictions.h5" \
   "grep -q '^ok' test_block.log" || cat test_block.log
 
+# the first-order posterior bias (workflow/fisher.c): test_predictions.h5's
+# bias_sigma against numpy's own computation (float64 model, its own step),
+# and summary.json's posterior_bias from it
+/usr/bin/python3 - out/summary.json out/test_predictions.h5 out/model.h5 "$(dirname "${BASH_SOURCE[0]}")/../../analysis" <<'PY' >bias.log 2>&1
+import json, sys
+import h5py, numpy as np
+sys.path.insert(0, sys.argv[4])
+from mlpsweep_analysis.model import load_model
+pb = json.load(open(sys.argv[1]))["final"]["posterior_bias"]
+with h5py.File(sys.argv[2]) as f:
+    X, y, p, b = f["X"][:].astype(float), f["Y"][:].astype(float), f["Y_pred"][:].astype(float), f["bias_sigma"][:]
+model, T = load_model(sys.argv[3]), 1000.0
+n, d = X.shape
+h = 3e-4 * (X.max(0) - X.min(0))
+J = np.stack([(model(X + h[k] * np.eye(d)[k]) - model(X - h[k] * np.eye(d)[k])) / (2 * h[k]) for k in range(d)], 1)
+w = 1 / (np.sqrt(np.maximum(y * T, 1.0)) / T) ** 2
+F = np.einsum("nkj,nj,nlj->nkl", J, w, J)
+g = np.einsum("nkj,nj,nj->nk", J, w, p - y)
+Fi = np.linalg.inv(F)
+want = -np.einsum("nkl,nl->nk", Fi, g) / np.sqrt(np.einsum("nkk->nk", Fi))
+assert b.shape == (n, d), b.shape
+err = np.abs(b - want).max() / np.abs(want).max()
+assert err < 2e-2, err
+a = np.abs(b).ravel()
+for k, v in (("median_sigma", np.median(a)), ("p95_sigma", np.quantile(a, 0.95)), ("max_sigma", a.max())):
+    assert abs(pb[k] - v) <= 1e-9 * max(v, 1e-300), (k, pb[k], v)
+assert set(pb["inputs"]) == {"Gamma1", "Gamma2", "Eb"}, pb["inputs"]
+print("ok", err, pb["max_sigma"])
+PY
+check "posterior bias: bias_sigma matches numpy's Fisher computation; the summary's quantiles are of it" \
+  "grep -q '^ok' bias.log" || cat bias.log
+
 sed 's/noise: {model: poisson, exposure: 1000}/noise: {model: gaussian, sigma: sigma}/' chi2.yaml >gauss.yaml
 run 2 gauss.yaml --dry-run >dry.log 2>&1
 check "a gaussian sigma per value loads under np 2 (--dry-run)" "[ $? -eq 0 ]" || cat dry.log

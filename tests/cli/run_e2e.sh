@@ -86,6 +86,16 @@ check "resume with another final section exits 0, trains no task, writes a 2-net
   "[ $? -eq 0 ] && [ \$(wc -l < np2copy/trials.jsonl) -eq 19 ] && diff <(strip np2/trials.csv) <(strip np2copy/trials.csv) >/dev/null && grep -q '\"ensemble\":2' np2copy/summary.json"
 run 2 sweep.yaml -q --set output.dir=np2copy --set train.max_epochs=16 --resume >fin2.log 2>&1; rc=$?
 check "resume with another train section is refused, naming the key" "[ $rc -eq 2 ] && grep -q 'train.max_epochs' fin2.log"
+# data.noise decides no trial here (loss mse, metric median): it may be
+# added on a resume, for the final stage's chi2 and posterior bias; not when
+# the metric is val_chi2 (the journaled trials were chosen without it)
+rm np2copy/summary.json
+run 2 sweep.yaml -q --set output.dir=np2copy --set "data.noise={model: poisson, exposure: 100}" --resume >noise.log 2>&1
+check "resume adding data.noise exits 0, trains no task, reports the posterior bias" \
+  "[ $? -eq 0 ] && [ \$(wc -l < np2copy/trials.jsonl) -eq 19 ] && grep -q '\"posterior_bias\":{\"median_sigma\":[0-9]' np2copy/summary.json" || tail -3 noise.log
+run 2 sweep.yaml -q --set output.dir=np2copy --set "data.noise={model: poisson, exposure: 100}" --set search.metric.name=val_chi2 --resume >noise2.log 2>&1; rc=$?
+check "resume adding data.noise with metric val_chi2 is refused, naming the keys" \
+  "[ $rc -eq 2 ] && grep -q 'data.noise' noise2.log" || tail -3 noise2.log
 
 # A finished random sweep resumed with a larger search.trials runs only the
 # new trials and ends where a sweep started with that budget ends; an LHS
