@@ -41,9 +41,10 @@ declare -A overlay=(
   [hard+ens2]='{final: {ensemble: 2, hard_examples: {rounds: 10, n_bad: 2000, weight: 5, lr_factor: 0.3, epochs: 30}}}'
   [hard-bias]='{final: {hard_examples: {rounds: 10, n_bad: 2000, weight: 5, lr_factor: 0.3, epochs: 30, by: bias}}}'
   [hard-bias+ens2]='{final: {ensemble: 2, hard_examples: {rounds: 10, n_bad: 2000, weight: 5, lr_factor: 0.3, epochs: 30, by: bias}}}'
-  [hard-bias-r30]='{final: {hard_examples: {rounds: 30, n_bad: 2000, weight: 5, lr_factor: 0.3, epochs: 30, by: bias}}}'
+  [bias-select]='{search: {metric: {name: val_p95_bias, goal: minimize}}}'
+  [bias-select+hard-bias]='{search: {metric: {name: val_p95_bias, goal: minimize}}, final: {hard_examples: {rounds: 10, n_bad: 2000, weight: 5, lr_factor: 0.3, epochs: 30, by: bias}}}'
 )
-VARIANTS=${VARIANTS:-base p95 chi2 hard committee3 hard+ens2 hard-bias hard-bias+ens2}
+VARIANTS=${VARIANTS:-base p95 chi2 hard committee3 hard+ens2 hard-bias hard-bias+ens2 bias-select bias-select+hard-bias}
 
 mkdir -p "$OUT" "$(dirname "$DATA")"
 [ -s "$DATA" ] || "$B" gen brokenpowerlaw --n 20000 --seed 1 --sampling lhs -o "$DATA"

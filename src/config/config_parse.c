@@ -201,10 +201,11 @@ static void check_noise(cfg_ctx *c, const ynode *root, const mlps_config *cfg) {
     cfg_perr(c, t && t->kind == YT_MAP ? ytree_map_get(t, "loss") : t, "train.loss",
              "chi2 weighs each target by its measurement noise, but data.noise is not given; add "
              "data.noise: {model: poisson, exposure: T} or {model: gaussian, sigma: DATASET}");
-  if (cfg->search.metric == METRIC_VAL_CHI2)
+  if (cfg->search.metric == METRIC_VAL_CHI2 || cfg->search.metric == METRIC_VAL_P95_BIAS)
     cfg_perr(c, s && s->kind == YT_MAP ? ytree_map_get(s, "metric") : s, "search.metric",
-             "val_chi2 needs the targets' measurement noise; add data.noise: {model: poisson, "
-             "exposure: T} or {model: gaussian, sigma: DATASET}");
+             "%s needs the targets' measurement noise; add data.noise: {model: poisson, "
+             "exposure: T} or {model: gaussian, sigma: DATASET}",
+             METRIC_NAMES[cfg->search.metric]);
 }
 /* ---- end h-metrics ---- */
 

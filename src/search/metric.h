@@ -12,6 +12,8 @@ typedef enum {
   METRIC_VAL_MAX_FRAC_ERR,    /* its maximum over every value of every row */
   METRIC_VAL_CHI2,            /* mean over rows of sum over outputs of ((pred - y) / sigma)^2
                                  / outputs, sigma from data.noise (NaN without) */
+  METRIC_VAL_P95_BIAS,        /* 95th percentile over rows and inputs of |first-order posterior
+                                 bias| in sigma under data.noise (workflow/fisher.h; NaN without) */
   METRIC_COUNT
 } search_metric;
 extern const char *const METRIC_NAMES[METRIC_COUNT];

@@ -137,3 +137,17 @@ int fisher_bias(const fit_model *fm, const data_set *ds, const size_t *rows, siz
   free(step), free(xp), free(yp), free(jac), free(w), free(r), free(work);
   return rc;
 }
+
+int fisher_bias_quantiles(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
+                          const float *natural, double *median, double *p95, mlps_err *e) {
+  double *b = mlps_xmalloc(sizeof(double) * (n * ds->d + 1));
+  int rc = fisher_bias(fm, ds, rows, n, natural, b, e), finite = 1;
+  for (size_t i = 0; i < n * ds->m; i++) finite &= isfinite(natural[i]) != 0;
+  size_t na = 0;
+  for (size_t i = 0; !rc && i < n * ds->d; i++)
+    if (!isnan(b[i])) b[na++] = fabs(b[i]);
+  *median = *p95 = NAN;
+  if (!rc && finite) *median = fit_quantile(b, na, 0.5), *p95 = fit_quantile(b, na, 0.95);
+  free(b);
+  return rc;
+}

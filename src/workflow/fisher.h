@@ -22,4 +22,11 @@
 int fisher_bias(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
                 const float *natural, double *bias, mlps_err *e);
 
+/* The median and 95th percentile of |bias| over rows[0..n) and the inputs
+ * (NaN ones, inputs that are no parameter, left out), from the rows'
+ * predictions natural; both NaN when a prediction is not finite (a
+ * diverged network has no bias but must not look good). */
+int fisher_bias_quantiles(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
+                          const float *natural, double *median, double *p95, mlps_err *e);
+
 #endif

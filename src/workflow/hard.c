@@ -115,20 +115,8 @@ static int holdout_metrics(cfg_hard_by by, const fit_model *fm, const data_set *
                            const size_t *rows, size_t n, float *scaled, float *natural,
                            double *median, double *p95, mlps_err *e) {
   MLPS_TRY(fit_predict_rows(fm, ds->X, ds->d, rows, n, scaled, natural, e));
-  if (by == HARD_BY_BIAS) {
-    size_t d = ds->d, na = 0;
-    double *b = malloc(sizeof(double) * (n * d + 1));
-    if (!b) return mlps_errorf(e, MLPS_ERUNTIME, "out of memory for the bias of %zu rows", n);
-    int rc = fisher_bias(fm, ds, rows, n, natural, b, e), finite = 1;
-    for (size_t i = 0; i < n * ds->m; i++) finite &= isfinite(natural[i]) != 0;
-    for (size_t i = 0; !rc && i < n * d; i++)
-      if (!isnan(b[i])) b[na++] = fabs(b[i]);
-    /* a prediction that is not finite (a diverged fine-tune) has no bias
-     * but must not pass: NaN, which the round's comparison rejects */
-    if (!rc) *median = fit_quantile(b, na, 0.5), *p95 = finite ? fit_quantile(b, na, 0.95) : NAN;
-    free(b);
-    return rc;
-  }
+  /* a diverged fine-tune gives NaN, which the round's comparison rejects */
+  if (by == HARD_BY_BIAS) return fisher_bias_quantiles(fm, ds, rows, n, natural, median, p95, e);
   fit_metrics fmx;
   MLPS_TRY(fit_metrics_rows(fm, ds, rows, n, scaled, natural, &fmx, NULL, NULL, NULL, e));
   *median = fmx.median_frac;

@@ -110,8 +110,11 @@ int resume_config_cmp(void *user, const char *journal_cfg, const char *current_c
    * loss nor its metric uses it: then it decides no trial, and only the
    * final stage's chi2 and posterior bias need it. (Tasks journaled before
    * keep val_chi2 null.) */
-  int uses_noise = a.train.loss == LOSS_CHI2 || b.train.loss == LOSS_CHI2 ||
-                   a.search.metric == METRIC_VAL_CHI2 || b.search.metric == METRIC_VAL_CHI2;
+  int uses_noise = a.train.loss == LOSS_CHI2 || b.train.loss == LOSS_CHI2;
+  for (int k = 0; k < 2; k++) {
+    search_metric sm = (k ? &b : &a)->search.metric;
+    uses_noise |= sm == METRIC_VAL_CHI2 || sm == METRIC_VAL_P95_BIAS;
+  }
   if (!uses_noise) a.data.noise = b.data.noise;
   /* The same file named another way (relative, absolute, through a link)
    * is no change; the data's identity is checked below either way. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "workflow/fisher.h"
 #include "workflow/fit.h"
 #include "workflow/workflow.h"
 
@@ -84,6 +85,10 @@ int task_train_fold(void *user, const sweep_task *t, sweep_ctx *ctx, task_result
     if (!st) st = fit_predict_rows(&fm, ds->X, ds->d, va, nva, scaled, natural, &e);
     if (!st) st = fit_metrics_rows(&fm, ds, va, nva, scaled, natural, &fmx, NULL, NULL, NULL, &e);
     if (!st) fit_metrics_search(&fmx, res->metrics);
+    double med;
+    if (!st && ds->noise)
+      st = fisher_bias_quantiles(&fm, ds, va, nva, natural, &med,
+                                 &res->metrics[METRIC_VAL_P95_BIAS], &e);
   }
   if (st) {
     res->status = TASK_FAILED;

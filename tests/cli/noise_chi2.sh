@@ -58,13 +58,13 @@ assert len(tasks) == 6, len(tasks)
 for t in tasks:
     assert t["status"] == "ok", t
     c, md, p95, mx = t["val_chi2"], t["val_median_frac_err"], t["val_p95_frac_err"], t["val_max_frac_err"]
-    for v in (c, md, p95, mx):
+    for v in (c, md, p95, mx, t["val_p95_bias"]):
         assert isinstance(v, float) and math.isfinite(v) and v > 0, t
     assert md <= p95 <= mx, t
     assert t["metric"] == c, t
 print("ok", len(tasks))
 PY
-check "every task journals a finite val_chi2 (the objective) and max >= p95 >= median" \
+check "every task journals a finite val_chi2 (the objective), val_p95_bias, and max >= p95 >= median" \
   "grep -q '^ok 6' metrics.log" || cat metrics.log
 
 # summary.json's final.test against the test rows it wrote: the tail
@@ -118,6 +118,15 @@ print("ok", err, pb["max_sigma"])
 PY
 check "posterior bias: bias_sigma matches numpy's Fisher computation; the summary's quantiles are of it" \
   "grep -q '^ok' bias.log" || cat bias.log
+
+# selection by the posterior bias (loss mse): the objective is val_p95_bias
+run 2 chi2.yaml -q --set train.loss=mse --set search.metric.name=val_p95_bias --set output.dir=pbias >pbias.log 2>&1
+check "np 2 sweep selecting by val_p95_bias exits 0, the objective is that metric" \
+  "[ $? -eq 0 ] && /usr/bin/python3 -c \"
+import json
+ls = [json.loads(l) for l in open('pbias/trials.jsonl').read().splitlines()[1:]]
+assert len(ls) == 6 and all(l['metric'] == l['val_p95_bias'] > 0 for l in ls), ls
+\"" || tail -3 pbias.log
 
 sed 's/noise: {model: poisson, exposure: 1000}/noise: {model: gaussian, sigma: sigma}/' chi2.yaml >gauss.yaml
 run 2 gauss.yaml --dry-run >dry.log 2>&1
