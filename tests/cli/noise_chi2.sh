@@ -114,6 +114,14 @@ a = np.abs(b).ravel()
 for k, v in (("median_sigma", np.median(a)), ("p95_sigma", np.quantile(a, 0.95)), ("max_sigma", a.max())):
     assert abs(pb[k] - v) <= 1e-9 * max(v, 1e-300), (k, pb[k], v)
 assert set(pb["inputs"]) == {"Gamma1", "Gamma2", "Eb"}, pb["inputs"]
+# the interior: rows at least 5% of each range inside the training box
+with h5py.File(sys.argv[3]) as f:
+    lo, hi = f["box/lo"][:], f["box/hi"][:]
+inside = np.all((X >= lo + 0.05 * (hi - lo)) & (X <= hi - 0.05 * (hi - lo)), 1)
+ai = np.abs(b[inside]).ravel()
+it = pb["interior"]
+assert it["rows"] == inside.sum() and 0 < it["rows"] < n, (it, inside.sum())
+assert abs(it["max_sigma"] - ai.max()) <= 1e-9 * ai.max() and abs(it["p95_sigma"] - np.quantile(ai, 0.95)) <= 1e-9 * ai.max(), it
 print("ok", err, pb["max_sigma"])
 PY
 check "posterior bias: bias_sigma matches numpy's Fisher computation; the summary's quantiles are of it" \
