@@ -59,8 +59,6 @@ import json
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small products: threads only contend
-import shutil
-import subprocess
 import sys
 import time
 
@@ -69,42 +67,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
-from mlpsweep_analysis.model import load_model  # noqa: E402
-from mlpsweep_analysis.results import Run  # noqa: E402
-
-GENERATORS = ("powerlaw", "brokenpowerlaw", "linpower")
-
-
-class TrueModel:
-    """`mlpsweep gen GEN --params -` as a persistent process: rows of
-    parameters in, noise-free spectra (exposure 1) out, in batches of at most
-    64 rows (well under the pipe buffers: no deadlock)."""
-
-    def __init__(self, binary, gen):
-        self.proc = subprocess.Popen([binary, "gen", gen, "--params", "-"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
-
-    def __call__(self, P):
-        out = []
-        for i in range(0, len(P), 64):
-            out.extend(self._ask([" ".join(repr(float(v)) for v in row) for row in P[i:i + 64]]))
-        return np.array(out)
-
-    def _ask(self, rows):
-        self.proc.stdin.write("\n".join(rows) + "\n")
-        self.proc.stdin.flush()
-        res = []
-        for _ in rows:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"mlpsweep gen --params - stopped (exit {self.proc.wait()})")
-            res.append(np.array(line.split(), dtype=np.float64))
-        return res
-
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait()
-
+from mlpsweep_analysis.emulator_check import GENERATORS, TrueModel, find_binary, open_run, points  # noqa: E402
 
 def poisson_ll(n, mu):
     return np.sum(n * np.log(mu) - mu, axis=-1)
@@ -167,17 +130,6 @@ def run_chain(logp, p0, seed, max_steps, chunk, tau_mult):
             "acceptance": float(np.mean(s.acceptance_fraction))}
 
 
-def find_binary(arg):
-    if arg:
-        return arg
-    for c in (os.environ.get("MLPS_BIN"),
-              os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "src", "mlpsweep"),
-              shutil.which("mlpsweep")):
-        if c and os.path.isfile(c) and os.access(c, os.X_OK):
-            return c
-    raise ValueError("cannot find the mlpsweep binary: pass --mlpsweep PATH or set MLPS_BIN")
-
-
 def frac_moments(f, run_dir):
     """S (m, m): second moments of the fractional residuals y_pred / y - 1
     over the test rows (a mean error is an error too), and its source."""
@@ -190,18 +142,6 @@ def frac_moments(f, run_dir):
     r = np.where(ok, P / np.where(ok, Y, 1.0) - 1.0, 0.0)
     cnt = np.maximum(ok.astype(np.float64).T @ ok.astype(np.float64), 1.0)
     return (r.T @ r) / cnt, "test_predictions.h5 (model.h5 version 1)"
-
-
-def points(lo, hi, n, rng):
-    out = []
-    for i in range(n):
-        u = rng.uniform(0.15, 0.85, len(lo))
-        if i % 2 == 1:  # near the edges: some coordinates at 5% or 95% of the range
-            pick = rng.random(len(lo)) < 0.5
-            pick[rng.integers(len(lo))] = True
-            u[pick] = np.where(rng.random(pick.sum()) < 0.5, 0.05, 0.95)
-        out.append(lo + u * (hi - lo))
-    return np.array(out)
 
 
 def main(argv=None):
@@ -233,33 +173,15 @@ def main(argv=None):
         return 2
     try:
         binary = find_binary(a.mlpsweep)
-        f = load_model(os.path.join(a.run, "model.h5"))
-        run = Run(a.run)
-        dpath = run.data_path()
-        T0 = 1.0
-        names = list(f.input_names)
-        if dpath:
-            with h5py.File(dpath, "r") as h:
-                T0 = float(np.atleast_1d(h.attrs.get("exposure", 1.0))[0])
-                gen_model = h.attrs.get("model")
-                if gen_model is not None and (gen_model.decode() if isinstance(gen_model, bytes) else gen_model) != a.generator:
-                    raise ValueError(f"{dpath}: made by generator '{gen_model}', not '{a.generator}'")
-                if f.bounds is None and "names" in h["X"].attrs:  # v1: no input_names in model.h5
-                    names = [v.decode() if isinstance(v, bytes) else str(v) for v in h["X"].attrs["names"]]
-                if f.bounds is None:
-                    X = h["X"][()]
-                    box, box_src = (X.min(axis=0), X.max(axis=0)), f"min and max of {dpath}:/X (model.h5 version 1)"
-        if f.bounds is not None:
-            box, box_src = f.bounds, "model.h5 /box"
-        elif not dpath:
-            raise ValueError(f"{a.run}: model.h5 has no training box (version 1) and the data file is not found")
+        ctx = open_run(a.run, a.generator)
+        f, T0, names, box_src = ctx.f, ctx.T0, ctx.names, ctx.box_src
         S, sig_src = frac_moments(f, a.run)
         sig = np.sqrt(np.diag(S))
         V = low_rank(S)
     except (OSError, ValueError, KeyError) as e:
         print(f"mcmc_check.py: {e}", file=sys.stderr)
         return 2
-    lo, hi = (np.asarray(v, dtype=np.float64) for v in box)
+    lo, hi = ctx.lo, ctx.hi
     d = f.n_inputs  # the model's inputs; the sampled parameters are d (+ 1 with --free-norm)
     plo, phi = (np.append(lo, -1.0), np.append(hi, 1.0)) if a.free_norm else (lo, hi)
     if a.free_norm:
