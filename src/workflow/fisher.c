@@ -138,14 +138,26 @@ int fisher_bias(const fit_model *fm, const data_set *ds, const size_t *rows, siz
   return rc;
 }
 
+size_t fisher_row_worst(const double *bias, size_t n, size_t d, const unsigned char *keep,
+                        double *out) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    double w = NAN;
+    for (size_t j = 0; j < d; j++) {
+      double v = fabs(bias[i * d + j]);
+      if (!isnan(v) && !(v <= w)) w = v;
+    }
+    if (!isnan(w) && (!keep || keep[i])) out[k++] = w; /* out[k] is read before: k <= i */
+  }
+  return k;
+}
+
 int fisher_bias_quantiles(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
                           const float *natural, double *median, double *p95, mlps_err *e) {
   double *b = mlps_xmalloc(sizeof(double) * (n * ds->d + 1));
   int rc = fisher_bias(fm, ds, rows, n, natural, b, e), finite = 1;
   for (size_t i = 0; i < n * ds->m; i++) finite &= isfinite(natural[i]) != 0;
-  size_t na = 0;
-  for (size_t i = 0; !rc && i < n * ds->d; i++)
-    if (!isnan(b[i])) b[na++] = fabs(b[i]);
+  size_t na = fisher_row_worst(b, n, ds->d, NULL, b);
   *median = *p95 = NAN;
   if (!rc && finite) *median = fit_quantile(b, na, 0.5), *p95 = fit_quantile(b, na, 0.95);
   free(b);

@@ -22,10 +22,18 @@
 int fisher_bias(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
                 const float *natural, double *bias, mlps_err *e);
 
-/* The median and 95th percentile of |bias| over rows[0..n) and the inputs
- * (NaN ones, inputs that are no parameter, left out), from the rows'
- * predictions natural; both NaN when a prediction is not finite (a
- * diverged network has no bias but must not look good). */
+/* Each row's largest |bias| over its inputs (NaN ones, inputs that are no
+ * parameter, left out), for the rows i < n with keep[i] (NULL: all), into
+ * out, in order; returns how many. out may be bias itself. A row's worst
+ * parameter is the figure: "for 95% of the sources no parameter moves by
+ * more than x sigma". */
+size_t fisher_row_worst(const double *bias, size_t n, size_t d, const unsigned char *keep,
+                        double *out);
+
+/* The median and 95th percentile over rows[0..n) of each row's largest
+ * |bias| (fisher_row_worst), from the rows' predictions natural; both NaN
+ * when a prediction is not finite (a diverged network has no bias but must
+ * not look good). */
 int fisher_bias_quantiles(const fit_model *fm, const data_set *ds, const size_t *rows, size_t n,
                           const float *natural, double *median, double *p95, mlps_err *e);
 

@@ -107,8 +107,9 @@ static int write_test_predictions(const char *path, const data_set *ds, const si
 
 /* "posterior_bias" (under data.noise): the first-order bias in sigma of
  * each input, were the test rows' data fitted with the emulator instead of
- * the true model (fisher.h): median, 95th percentile and maximum of |bias|
- * over rows and inputs, and per input those and the mean signed bias (a
+ * the true model (fisher.h): median, 95th percentile and maximum over the
+ * rows of a row's largest |bias| (its worst parameter), and per input the
+ * 95th percentile and maximum of its |bias| and the mean signed bias (a
  * systematic shift, which averaging over rows would not cancel in a
  * survey). The largest biases sit at the edges of the training box (there
  * the network has data on one side only); "interior" gives the 95th
@@ -124,21 +125,18 @@ static void bias_report(const data_set *ds, const size_t *te, const double *bias
   size_t d = ds->d;
   double *a = mlps_xmalloc(sizeof(double) * (n * d + 1)),
          *col = mlps_xmalloc(sizeof(double) * (n * d + 1));
-  size_t na = 0, ni = 0, rows_in = 0;
+  unsigned char *inside = mlps_xmalloc(n + 1);
+  size_t rows_in = 0;
   for (size_t i = 0; i < n; i++) {
-    int inside = 1;
+    inside[i] = 1;
     for (size_t k = 0; k < d; k++) {
       double x = ds->X[te[i] * d + k], margin = BIAS_MARGIN * (hi[k] - lo[k]);
-      inside &= x >= lo[k] + margin && x <= hi[k] - margin;
+      inside[i] &= x >= lo[k] + margin && x <= hi[k] - margin;
     }
-    rows_in += inside;
-    for (size_t k = 0; k < d; k++) {
-      double v = fabs(bias[i * d + k]);
-      if (isnan(v)) continue;
-      a[na++] = v;
-      if (inside) col[ni++] = v;
-    }
+    rows_in += inside[i];
   }
+  size_t na = fisher_row_worst(bias, n, d, NULL, a), ni = fisher_row_worst(bias, n, d, inside, col);
+  free(inside);
   q[0] = fit_quantile(a, na, 0.5), q[1] = fit_quantile(a, na, 0.95);
   q[2] = fit_quantile(a, na, 1.0);
   double in95 = fit_quantile(col, ni, 0.95);
