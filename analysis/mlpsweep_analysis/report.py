@@ -129,6 +129,23 @@ def pruning_line(p):
     return line
 
 
+def bias_paragraph(pb):
+    """summary.json's final.posterior_bias in words (None without it)."""
+    if not pb or not isinstance(pb.get("max_sigma"), (int, float)):
+        return None
+    inner = pb.get("interior") or {}
+    worst = max(pb.get("inputs", {}).items(), key=lambda kv: kv[1].get("max_sigma") or 0, default=(None, {}))[0]
+    line = (f"Posterior bias from the emulator's error under <code>data.noise</code> (first order, the "
+            f"systematic part, a row's worst parameter, in posterior sigma): median {pb['median_sigma']:.3f}, "
+            f"95th percentile {pb['p95_sigma']:.3f}, maximum {pb['max_sigma']:.3f}"
+            + (f" ({esc(worst)})" if worst else ""))
+    if isinstance(inner.get("max_sigma"), (int, float)):
+        line += (f"; {inner['max_sigma']:.3f} at most over the {inner.get('rows', '?')} test rows "
+                 f"{100 * inner.get('margin', 0.05):g}% inside every edge of the training box")
+    return line + (". A fit to one noisy data set also moves by a data-noise part that this figure does not "
+                   "include (README, Posterior bias; <code>analysis/bias_fisher.py</code>).")
+
+
 def epoch_limit_warning(run):
     """A warning when most finished trials had their best epoch at the last
     allowed one (train.max_epochs - 1): their validation loss was still
@@ -223,6 +240,9 @@ def sections(run, png_dir=None):
                    'without its validation fold; they show whether the retrain on train+validation helped. '
                    '|frac err| is |predicted / true - 1| in percent, computed in data units and only for '
                    'log-transformed targets.</p>')
+    bp = bias_paragraph((fin or {}).get("posterior_bias"))
+    if bp:
+        out.append(f"<p>{bp}</p>")
     if not fin:
         if not s:
             why = "the sweep has not finished."

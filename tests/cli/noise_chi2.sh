@@ -127,6 +127,11 @@ PY
 check "posterior bias: bias_sigma matches numpy's Fisher computation; the summary's quantiles are of it" \
   "grep -q '^ok' bias.log" || cat bias.log
 
+# the report says it
+/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/../../analysis/report.py" out -o report.html >report.log 2>&1
+check "report.html states the posterior bias and its interior figure" \
+  "grep -q 'Posterior bias from the emulator.s error under <code>data.noise</code>.*maximum [0-9.]* (.*at most over the [0-9]* test rows 5% inside' report.html" || tail -3 report.log
+
 # selection by the posterior bias (loss mse): the objective is val_p95_bias
 run 2 chi2.yaml -q --set train.loss=mse --set search.metric.name=val_p95_bias --set output.dir=pbias >pbias.log 2>&1
 check "np 2 sweep selecting by val_p95_bias exits 0, the objective is that metric" \
