@@ -82,16 +82,11 @@ int fisher_bias(const fit_model *fm, const data_set *ds, const size_t *rows, siz
   if (!ds->noise)
     return mlps_errorf(e, MLPS_EINPUT,
                        "the posterior bias needs the targets' noise: add data.noise to the config");
-  double *step = mlps_xmalloc(sizeof(double) * d);
-  for (size_t k = 0; k < d; k++) {
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-      double v = ds->X[rows[i] * d + k];
-      lo = v < lo ? v : lo;
-      hi = v > hi ? v : hi;
-    }
-    step[k] = n && hi > lo ? FISHER_STEP * (hi - lo) : 0;
-  }
+  double *step = mlps_xmalloc(sizeof(double) * d), *hi = mlps_xmalloc(sizeof(double) * d);
+  fit_input_box(ds, rows, n, step, hi);
+  for (size_t k = 0; k < d; k++)
+    step[k] = n && hi[k] > step[k] ? FISHER_STEP * (hi[k] - step[k]) : 0;
+  free(hi);
   size_t per_row = 2 * d; /* x + step_k e_k, x - step_k e_k */
   float *xp = mlps_xmalloc(sizeof(float) * (FISHER_BLOCK * per_row * d + 1));
   float *yp = mlps_xmalloc(sizeof(float) * (FISHER_BLOCK * per_row * m + 1));

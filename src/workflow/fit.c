@@ -313,6 +313,16 @@ static int cmp_size(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+void fit_input_box(const data_set *ds, const size_t *rows, size_t n, double *lo, double *hi) {
+  for (size_t j = 0; j < ds->d; j++) lo[j] = INFINITY, hi[j] = -INFINITY;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < ds->d; j++) {
+      double v = ds->X[rows[i] * ds->d + j];
+      if (v < lo[j]) lo[j] = v;
+      if (v > hi[j]) hi[j] = v;
+    }
+}
+
 void fit_rows_sort(size_t *rows, size_t n) { qsort(rows, n, sizeof *rows, cmp_size); }
 
 double fit_quantile(double *a, size_t n, double q) {

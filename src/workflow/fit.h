@@ -107,6 +107,10 @@ int fit_predict_rows(const fit_model *fm, const float *X, size_t d, const size_t
  * default; sorts a); NaN counts as an infinite error. */
 double fit_quantile(double *a, size_t n, double q);
 
+/* Min and max (lo, hi: d each) of each input over rows[0..n) of ds
+ * (+inf / -inf when n is 0). */
+void fit_input_box(const data_set *ds, const size_t *rows, size_t n, double *lo, double *hi);
+
 /* Sorts row indices ascending: row lists drawn from a shuffle are given
  * back in file order, the order in which transforms are fitted (so their
  * sums run alike and give the same bits). */

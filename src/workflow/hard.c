@@ -109,8 +109,8 @@ static int worst_rows(cfg_hard_by by, const fit_model *fm, const data_set *ds, c
 }
 
 /* The holdout's median and 95th percentile of the measure `by`: |fractional
- * error| over every value, or |posterior bias| over every input of every
- * row; scaled and natural are (n, m) scratch. */
+ * error| over every value, or each row's worst |posterior bias| over its
+ * inputs (fisher_bias_quantiles); scaled and natural are (n, m) scratch. */
 static int holdout_metrics(cfg_hard_by by, const fit_model *fm, const data_set *ds,
                            const size_t *rows, size_t n, float *scaled, float *natural,
                            double *median, double *p95, mlps_err *e) {

@@ -176,17 +176,6 @@ static void bias_report(const data_set *ds, const size_t *te, const double *bias
   free(a), free(col);
 }
 
-/* The training box: min and max of each input over rows[0..n) of ds. */
-static void input_box(const data_set *ds, const size_t *rows, size_t n, double *lo, double *hi) {
-  for (size_t j = 0; j < ds->d; j++) lo[j] = INFINITY, hi[j] = -INFINITY;
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < ds->d; j++) {
-      double v = ds->X[rows[i] * ds->d + j];
-      if (v < lo[j]) lo[j] = v;
-      if (v > hi[j]) hi[j] = v;
-    }
-}
-
 /* The error model for positive targets: mean (m) and covariance (m, m,
  * normalised by n - 1) over the test rows of the fractional residuals
  * natural / y - 1, so a likelihood can add the emulator's variance. */
@@ -307,7 +296,7 @@ static int final_model(const mlps_config *cfg, const char *cfg_text, const data_
   if (!rc) {
     int pos = fm.yout.ncols && (fm.yout.kind[0] == XF_LOG || fm.yout.kind[0] == XF_LOG10);
     if (pos) frac_moments(ds, te, nte, natural, fmean, fcov);
-    input_box(ds, pool, npool, lo, hi);
+    fit_input_box(ds, pool, npool, lo, hi); /* the training box */
     model_inputs mi = {(const char *const *)ds->x_names, lo, hi};
     model_metrics mm = {{fin.mse, fin.mae, fin.rmse, fin.median_frac, fin.p95_frac},
                         col_rmse,
